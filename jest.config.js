@@ -1,0 +1,8 @@
+/** Jest runs the TypeScript sources directly through ts-jest (TypeScript 5.x, see package.json). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 30000,
+};

@@ -1,0 +1,281 @@
+/**
+ * Embedded ResourceStore on SQLite (better-sqlite3): one database file under the data directory, WAL mode,
+ * `synchronous = FULL` so a commit is durable when it returns.
+ *
+ * Two connections: the writer runs transactions (serialized by an async lock, since a transaction callback may
+ * await); the reader serves reads outside transactions and, thanks to WAL, sees the last committed state without
+ * waiting for the writer.
+ */
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+import type {
+  HistoryPage,
+  HistoryQuery,
+  ResourceChange,
+  ResourceStore,
+  StoredVersion,
+  StoreReader,
+  StoreWriter,
+} from '../store';
+import type { SearchPlan, SearchResult } from '../search-plan';
+import { migrate } from './migrations';
+import { AsyncLock } from './async-lock';
+import { decodeCursor, encodeCursor } from './cursor';
+
+export interface SqliteStoreOptions {
+  /** Directory holding the database file; created when missing. */
+  dataDir: string;
+  /** File name inside dataDir. */
+  fileName?: string;
+}
+
+/** Search execution on a connection; supplied by the search index module (see ./search-index.ts). */
+export interface SqliteSearchIndex {
+  /** Replaces the index rows of resource `rid` (no rows when `resource` is undefined: deleted). */
+  indexResource(db: Database.Database, rid: number, resource: Resource | undefined): void;
+  search(db: Database.Database, plan: SearchPlan): SearchResult;
+}
+
+interface ResourceRow {
+  rid: number;
+  resource_type: string;
+  id: string;
+  version: number;
+  last_updated: string;
+  deleted: number;
+  json: string;
+}
+
+function toStored(row: ResourceRow): StoredVersion {
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: String(row.version),
+    lastUpdated: row.last_updated,
+    deleted: row.deleted === 1,
+    json: row.json,
+  };
+}
+
+/** Prepared statements of one connection. */
+class Statements {
+  readonly readCurrent: Database.Statement<[string, string], ResourceRow>;
+  readonly readVersion: Database.Statement<[string, string, number], ResourceRow>;
+  constructor(readonly db: Database.Database) {
+    this.readCurrent = db.prepare('SELECT * FROM resources WHERE resource_type = ? AND id = ?');
+    this.readVersion = db.prepare(
+      'SELECT * FROM resource_history WHERE resource_type = ? AND id = ? AND version = ?',
+    );
+  }
+}
+
+export class SqliteStore implements ResourceStore {
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly writeStmts: Statements;
+  private readonly readStmts: Statements;
+  private readonly insertCurrent: Database.Statement;
+  private readonly updateCurrent: Database.Statement;
+  private readonly insertHistory: Database.Statement;
+  private readonly lock = new AsyncLock();
+  private lastInstant = 0;
+  private closed = false;
+
+  constructor(
+    options: SqliteStoreOptions,
+    private readonly searchIndex?: SqliteSearchIndex,
+  ) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const file = path.join(options.dataDir, options.fileName ?? 'ror.sqlite');
+    this.writer = new Database(file);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma('synchronous = FULL');
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma('busy_timeout = 5000');
+    migrate(this.writer);
+    this.reader = new Database(file, { readonly: true });
+    this.reader.pragma('busy_timeout = 5000');
+    this.writeStmts = new Statements(this.writer);
+    this.readStmts = new Statements(this.reader);
+    this.insertCurrent = this.writer.prepare(
+      `INSERT INTO resources (resource_type, id, version, last_updated, deleted, json)
+       VALUES (@resource_type, @id, @version, @last_updated, @deleted, @json)`,
+    );
+    this.updateCurrent = this.writer.prepare(
+      `UPDATE resources SET version = @version, last_updated = @last_updated, deleted = @deleted, json = @json
+       WHERE rid = @rid`,
+    );
+    this.insertHistory = this.writer.prepare(
+      `INSERT INTO resource_history (rid, resource_type, id, version, last_updated, deleted, json)
+       VALUES (@rid, @resource_type, @id, @version, @last_updated, @deleted, @json)`,
+    );
+  }
+
+  /** The underlying writer connection, for maintenance scripts (reindex). */
+  get database(): Database.Database {
+    return this.writer;
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return readCurrent(this.readStmts, resourceType, id);
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+    return readVersion(this.readStmts, resourceType, id, versionId);
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryPage> {
+    return history(this.reader, query);
+  }
+
+  async search(plan: SearchPlan): Promise<SearchResult> {
+    return this.executeSearch(this.reader, plan);
+  }
+
+  async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('store is closed');
+    return this.lock.run(async () => {
+      const db = this.writer;
+      db.exec('BEGIN IMMEDIATE');
+      let active = true;
+      const tx: StoreWriter = {
+        read: async (type, id) => readCurrent(this.writeStmts, type, id),
+        vread: async (type, id, vid) => readVersion(this.writeStmts, type, id, vid),
+        history: async (q) => history(db, q),
+        search: async (plan) => this.executeSearch(db, plan),
+        write: async (changes) => {
+          if (!active) throw new Error('transaction already finished');
+          return changes.map((c) => this.applyChange(c));
+        },
+      };
+      try {
+        const result = await fn(tx);
+        db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      } finally {
+        active = false;
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.reader.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.lock.run(async () => undefined);
+    this.reader.close();
+    this.writer.close();
+  }
+
+  private executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
+    if (!this.searchIndex) throw new Error('this store was opened without a search index');
+    return this.searchIndex.search(db, plan);
+  }
+
+  /** A strictly increasing instant, so versions written later never sort before earlier ones. */
+  private nextInstant(): string {
+    const now = Math.max(Date.now(), this.lastInstant + 1);
+    this.lastInstant = now;
+    return new Date(now).toISOString();
+  }
+
+  private applyChange(change: ResourceChange): StoredVersion {
+    const resourceType = change.kind === 'put' ? change.resource.resourceType : change.resourceType;
+    const id = change.kind === 'put' ? change.resource.id : change.id;
+    const current = this.writeStmts.readCurrent.get(resourceType, id);
+    const version = (current?.version ?? 0) + 1;
+    const lastUpdated = this.nextInstant();
+    let json = '';
+    let stamped: Resource | undefined;
+    if (change.kind === 'put') {
+      const { resourceType: _t, id: _i, meta, ...rest } = change.resource;
+      stamped = {
+        resourceType,
+        id,
+        meta: { ...meta, versionId: String(version), lastUpdated },
+        ...rest,
+      } as Resource;
+      json = JSON.stringify(stamped);
+    }
+    const row = {
+      resource_type: resourceType,
+      id,
+      version,
+      last_updated: lastUpdated,
+      deleted: change.kind === 'delete' ? 1 : 0,
+      json,
+    };
+    let rid: number;
+    if (current) {
+      rid = current.rid;
+      this.updateCurrent.run({ ...row, rid });
+    } else {
+      rid = Number(this.insertCurrent.run(row).lastInsertRowid);
+    }
+    this.insertHistory.run({ ...row, rid });
+    this.searchIndex?.indexResource(this.writer, rid, stamped);
+    return toStored({ ...row, rid });
+  }
+}
+
+function readCurrent(stmts: Statements, resourceType: string, id: string): StoredVersion | undefined {
+  const row = stmts.readCurrent.get(resourceType, id);
+  return row ? toStored(row) : undefined;
+}
+
+function readVersion(stmts: Statements, type: string, id: string, versionId: string): StoredVersion | undefined {
+  if (!/^[1-9][0-9]{0,15}$/.test(versionId)) return undefined;
+  const row = stmts.readVersion.get(type, id, Number(versionId));
+  return row ? toStored(row) : undefined;
+}
+
+function history(db: Database.Database, query: HistoryQuery): HistoryPage {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.resourceType) {
+    where.push('resource_type = ?');
+    params.push(query.resourceType);
+  }
+  if (query.id) {
+    where.push('id = ?');
+    params.push(query.id);
+  }
+  if (query.since) {
+    where.push('last_updated >= ?');
+    params.push(query.since);
+  }
+  if (query.before) {
+    where.push('last_updated <= ?');
+    params.push(query.before);
+  }
+  const scope = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = (db.prepare(`SELECT count(*) AS n FROM resource_history ${scope}`).get(...params) as { n: number }).n;
+  const pageWhere = [...where];
+  const pageParams = [...params];
+  if (query.cursor) {
+    const seq = decodeCursor(query.cursor);
+    pageWhere.push('seq < ?');
+    pageParams.push(seq);
+  }
+  const pageScope = pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : '';
+  const rows = db
+    .prepare(`SELECT * FROM resource_history ${pageScope} ORDER BY seq DESC LIMIT ?`)
+    .all(...pageParams, query.count + 1) as (ResourceRow & { seq: number })[];
+  const more = rows.length > query.count;
+  const page = rows.slice(0, query.count);
+  return {
+    entries: page.map(toStored),
+    total,
+    next: more && page.length ? encodeCursor(page[page.length - 1].seq) : undefined,
+  };
+}
+
+export type { StoreReader };

@@ -1,0 +1,79 @@
+/**
+ * The ResourceStore port: exactly what the FHIR layer needs from storage, nothing more.
+ *
+ * - versions are integers counted per resource, kept forever (full history, deletions included);
+ * - every write goes through `transaction()`, which is atomic and durable on commit;
+ * - searches are expressed as a storage-neutral SearchPlan (see ./search-plan.ts) that each adapter translates.
+ *
+ * Adapters: ./sqlite (embedded default). Every adapter must pass test/contract/resource-store.contract.ts.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { SearchPlan, SearchResult } from './search-plan';
+
+/** One stored version of a resource. `json` is the exact serialized resource (meta included), served as is. */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: string;
+  /** ISO 8601 instant with milliseconds, UTC. */
+  lastUpdated: string;
+  /** True when this version records a deletion; `json` is then empty. */
+  deleted: boolean;
+  json: string;
+}
+
+/** A write: the resource body to store as the next version, or a deletion. */
+export type ResourceChange =
+  | { kind: 'put'; resource: Resource & { id: string } }
+  | { kind: 'delete'; resourceType: string; id: string };
+
+export interface HistoryQuery {
+  /** Omitted for system-level history. */
+  resourceType?: string;
+  /** Omitted for type- and system-level history. */
+  id?: string;
+  /** Only versions with lastUpdated >= since (ISO instant). */
+  since?: string;
+  /** Only versions with lastUpdated <= at (ISO instant), for `_at`-like cut-offs. */
+  before?: string;
+  count: number;
+  /** Opaque cursor from a previous page's `next`. */
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  entries: StoredVersion[];
+  /** Cursor of the next (older) page, when there is one. */
+  next?: string;
+  /** Total number of versions in scope, when cheap to know. */
+  total?: number;
+}
+
+/** Read access, either outside a transaction (last committed state) or inside one (own writes visible). */
+export interface StoreReader {
+  /** The current version (possibly a deletion marker), or undefined when the resource never existed. */
+  read(resourceType: string, id: string): Promise<StoredVersion | undefined>;
+  vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+  search(plan: SearchPlan): Promise<SearchResult>;
+}
+
+export interface StoreWriter extends StoreReader {
+  /**
+   * Stores each change as the next version of its resource, stamping meta.versionId and meta.lastUpdated.
+   * Returns the stored versions in the order of `changes`.
+   */
+  write(changes: ResourceChange[]): Promise<StoredVersion[]>;
+}
+
+export interface ResourceStore extends StoreReader {
+  /**
+   * Runs `fn` atomically: every write inside commits together or not at all (the promise rejects and nothing is
+   * kept). Transactions are serialized; reads inside see the transaction's own writes.
+   */
+  transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /** Resolves when the store answers; rejects otherwise (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
