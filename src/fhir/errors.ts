@@ -23,6 +23,8 @@ export function informational(diagnostics: string): OperationOutcome {
 
 export class FhirError extends Error {
   readonly outcome: OperationOutcome;
+  /** Extra response headers, e.g. `Allow` on a 405. */
+  readonly headers: Record<string, string> = {};
   constructor(
     readonly status: number,
     outcomeOrMessage: OperationOutcome | string,

@@ -1,0 +1,61 @@
+/**
+ * Configuration from the environment, with an embedded default for everything, so `npm start` works on a bare
+ * machine. Invalid values fail fast at start with a message naming the variable.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  baseUrl: string;
+  logLevel: string;
+  /** Largest accepted request body, in bytes. */
+  maxBodyBytes: number;
+  /** Default and maximum page size of searches and histories. */
+  defaultCount: number;
+  maxCount: number;
+  /** How long graceful shutdown waits for in-flight requests before closing anyway. */
+  shutdownGraceMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw.trim())) throw new Error(`${name} must be a whole number, got '${raw}'`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Parses sizes like `5mb`, `512kb` or a plain number of bytes. */
+function bytes(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^\s*([0-9]+)\s*(b|kb|mb|gb)?\s*$/i.exec(raw);
+  if (!m) throw new Error(`${name} must be a size such as 5mb or 1048576, got '${raw}'`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+  return Number(m[1]) * unit;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const baseUrl = (env.ROR_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw new Error(`ROR_BASE_URL must be an absolute http(s) URL, got '${baseUrl}'`);
+  const maxCount = integer(env, 'ROR_MAX_COUNT', 1000, 1, 100000);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: env.ROR_DATA_DIR ?? './data',
+    baseUrl,
+    logLevel,
+    maxBodyBytes: bytes(env, 'ROR_MAX_BODY', 10 * 1024 * 1024),
+    defaultCount: Math.min(integer(env, 'ROR_DEFAULT_COUNT', 20, 1, 100000), maxCount),
+    maxCount,
+    shutdownGraceMs: integer(env, 'ROR_SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+  };
+}

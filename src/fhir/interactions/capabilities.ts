@@ -1,0 +1,104 @@
+/**
+ * capabilities: https://hl7.org/fhir/R4/http.html#capabilities — generated from what the server really supports
+ * (resource types from the definitions, search parameters from the registry, operations from their registry), so
+ * it cannot drift from the code. Computed once per base URL.
+ */
+import { getSearchParameters } from '@medplum/core';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestResourceSearchParam,
+} from '@medplum/fhirtypes';
+import { allResourceTypes } from '../definitions';
+import { listOperations } from '../operations';
+
+const SOFTWARE_VERSION: string = require('../../../package.json').version;
+
+const TYPE_INTERACTIONS = [
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+  'search-type',
+] as const;
+
+const cache = new Map<string, CapabilityStatement>();
+
+export function capabilityStatement(baseUrl: string): CapabilityStatement {
+  let cs = cache.get(baseUrl);
+  if (!cs) {
+    cs = build(baseUrl);
+    cache.set(baseUrl, cs);
+  }
+  return cs;
+}
+
+/** Forgets generated statements (after search parameters or operations are registered). */
+export function resetCapabilityStatement(): void {
+  cache.clear();
+}
+
+function searchParams(type: string): CapabilityStatementRestResourceSearchParam[] {
+  const params = getSearchParameters(type) ?? {};
+  return Object.entries(params)
+    .map(([code, sp]) => ({
+      name: code,
+      definition: sp.url,
+      type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
+      documentation: sp.description,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function resourceEntry(type: string): CapabilityStatementRestResource {
+  const ops = listOperations().filter(
+    (op) => op.levels.some((l) => l !== 'system') && (!op.resourceTypes || op.resourceTypes.includes(type)),
+  );
+  const entry: CapabilityStatementRestResource = {
+    type: type as CapabilityStatementRestResource["type"],
+    interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'full-support',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    searchParam: searchParams(type),
+  };
+  if (ops.length) entry.operation = ops.map((op) => ({ name: op.name, definition: op.definition }));
+  return entry;
+}
+
+function build(baseUrl: string): CapabilityStatement {
+  const systemOps = listOperations().filter((op) => op.levels.includes('system'));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    publisher: 'ROR FHIR server',
+    kind: 'instance',
+    software: { name: 'ror-fhir-server', version: SOFTWARE_VERSION },
+    implementation: { description: 'ROR FHIR server', url: baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        interaction: [
+          { code: 'transaction' },
+          { code: 'batch' },
+          { code: 'search-system' },
+          { code: 'history-system' },
+        ],
+        resource: [...allResourceTypes()].sort().map(resourceEntry),
+        operation: systemOps.length ? systemOps.map((op) => ({ name: op.name, definition: op.definition })) : undefined,
+      },
+    ],
+  };
+}

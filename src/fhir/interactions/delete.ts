@@ -1,0 +1,45 @@
+/**
+ * delete: https://hl7.org/fhir/R4/http.html#delete — soft: a deletion is a new version, later reads answer 410
+ * and history keeps it. Deleting an already deleted resource succeeds without a new version.
+ * Conditional delete: https://hl7.org/fhir/R4/http.html#2.21.0.13.1 — no match succeeds, one is deleted,
+ * several are a 412 (this server deletes a single match only).
+ */
+import type { StoredVersion, StoreWriter } from '../../store/store';
+import { notFound, preconditionFailed } from '../errors';
+import { assertKnownType, assertValidId } from '../ids';
+import { findConditionalMatches } from '../search/conditional';
+import { checkIfMatch } from '../versioning';
+import { stripQuestionMark } from './create';
+
+/** Returns the deletion version, or the current one when the resource was already deleted. */
+export async function remove(
+  tx: StoreWriter,
+  type: string,
+  id: string,
+  options: { ifMatch?: string } = {},
+): Promise<StoredVersion> {
+  assertKnownType(type);
+  assertValidId(id);
+  const current = await tx.read(type, id);
+  checkIfMatch(options.ifMatch, current);
+  if (!current) throw notFound(`${type}/${id} does not exist`);
+  if (current.deleted) return current;
+  const [version] = await tx.write([{ kind: 'delete', resourceType: type, id }]);
+  return version;
+}
+
+/** Returns the deletion version, or undefined when nothing matched. */
+export async function conditionalRemove(
+  tx: StoreWriter,
+  type: string,
+  query: string,
+  options: { ifMatch?: string } = {},
+): Promise<StoredVersion | undefined> {
+  assertKnownType(type);
+  const matches = await findConditionalMatches(tx, type, stripQuestionMark(query), 2);
+  if (matches.length > 1) {
+    throw preconditionFailed(`conditional delete '${query}' matches several ${type} resources: make the criteria selective`);
+  }
+  if (matches.length === 0) return undefined;
+  return remove(tx, type, matches[0].id, options);
+}

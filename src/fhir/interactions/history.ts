@@ -1,0 +1,96 @@
+/**
+ * history at instance, type and system level: https://hl7.org/fhir/R4/http.html#history
+ * Newest first, `_since` (instant), `_count`, and opaque `_cursor` paging links (stable while data changes: a
+ * cursor is a position in the append-only history, not an offset).
+ */
+import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
+import type { StoredVersion, StoreReader } from '../../store/store';
+import { InvalidCursorError } from '../../store/errors';
+import { badRequest } from '../errors';
+import { assertKnownType, assertValidId } from '../ids';
+import { etag } from '../versioning';
+
+export interface HistoryInput {
+  resourceType?: string;
+  id?: string;
+  params: [string, string][];
+  baseUrl: string;
+}
+
+const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+export async function history(
+  reader: StoreReader,
+  input: HistoryInput,
+  limits: { defaultCount: number; maxCount: number },
+): Promise<Bundle> {
+  if (input.resourceType) assertKnownType(input.resourceType);
+  if (input.id) assertValidId(input.id);
+  let count = limits.defaultCount;
+  let since: string | undefined;
+  let cursor: string | undefined;
+  for (const [name, value] of input.params) {
+    if (name === '_count') {
+      if (!/^[0-9]+$/.test(value)) throw badRequest(`_count must be a whole number, got '${value}'`, ['_count']);
+      count = Math.min(Number(value), limits.maxCount);
+    } else if (name === '_since') {
+      if (!INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+        throw badRequest(`_since must be an instant such as 2026-01-31T12:00:00Z, got '${value}'`, ['_since']);
+      }
+      since = new Date(value).toISOString();
+    } else if (name === '_cursor') {
+      cursor = value;
+    }
+  }
+  let page;
+  try {
+    page = await reader.history({ resourceType: input.resourceType, id: input.id, since, count, cursor });
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw badRequest(err.message, ['_cursor']);
+    throw err;
+  }
+  const path = [input.resourceType, input.id, '_history'].filter(Boolean).join('/');
+  const selfUrl = linkUrl(input.baseUrl, path, { _since: since, _count: String(count), _cursor: cursor });
+  const link: BundleLink[] = [
+    { relation: 'self', url: selfUrl },
+    { relation: 'first', url: linkUrl(input.baseUrl, path, { _since: since, _count: String(count) }) },
+  ];
+  if (page.next) {
+    link.push({ relation: 'next', url: linkUrl(input.baseUrl, path, { _since: since, _count: String(count), _cursor: page.next }) });
+  }
+  return {
+    resourceType: 'Bundle',
+    type: 'history',
+    total: page.total,
+    link,
+    entry: page.entries.map((v) => historyEntry(input.baseUrl, v)),
+  };
+}
+
+function linkUrl(baseUrl: string, path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+  const qs = q.toString();
+  return `${baseUrl}/${path}${qs ? `?${qs}` : ''}`;
+}
+
+function historyEntry(baseUrl: string, v: StoredVersion): BundleEntry {
+  const url = `${v.resourceType}/${v.id}`;
+  const entry: BundleEntry = { fullUrl: `${baseUrl}/${url}` };
+  if (v.deleted) {
+    entry.request = { method: 'DELETE', url };
+    entry.response = { status: '204 No Content', etag: etag(v.versionId), lastModified: v.lastUpdated };
+  } else {
+    entry.resource = JSON.parse(v.json);
+    const created = v.versionId === '1';
+    entry.request = { method: created ? 'POST' : 'PUT', url: created ? v.resourceType : url };
+    entry.response = {
+      status: created ? '201 Created' : '200 OK',
+      etag: etag(v.versionId),
+      lastModified: v.lastUpdated,
+      location: `${url}/_history/${v.versionId}`,
+    };
+  }
+  return entry;
+}
+

@@ -1,0 +1,56 @@
+/**
+ * update: https://hl7.org/fhir/R4/http.html#update — create-on-update with a client id is allowed (201).
+ * Conditional update: https://hl7.org/fhir/R4/http.html#cond-update — no match creates (with the body id when it
+ * has one), one match updates it, several are a 412.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoreWriter } from '../../store/store';
+import { badRequest, preconditionFailed } from '../errors';
+import { assertKnownType, assertValidId, newId } from '../ids';
+import { findConditionalMatches } from '../search/conditional';
+import { checkIfMatch } from '../versioning';
+import { stripQuestionMark } from './create';
+import { storeResource, validateBody, type WriteOutcome } from './write-common';
+
+export async function update(
+  tx: StoreWriter,
+  type: string,
+  id: string,
+  body: unknown,
+  options: { ifMatch?: string } = {},
+): Promise<WriteOutcome> {
+  assertKnownType(type);
+  assertValidId(id);
+  const resource = validateBody(body, type, id) as Resource & { id: string };
+  const current = await tx.read(type, id);
+  checkIfMatch(options.ifMatch, current);
+  return storeResource(tx, resource, current);
+}
+
+export async function conditionalUpdate(
+  tx: StoreWriter,
+  type: string,
+  query: string,
+  body: unknown,
+  options: { ifMatch?: string } = {},
+): Promise<WriteOutcome> {
+  assertKnownType(type);
+  const matches = await findConditionalMatches(tx, type, stripQuestionMark(query), 2);
+  if (matches.length > 1) {
+    throw preconditionFailed(`conditional update '${query}' matches several ${type} resources: make the criteria selective`);
+  }
+  const bodyId = (body as { id?: unknown } | null)?.id;
+  if (matches.length === 1) {
+    const target = matches[0];
+    if (bodyId !== undefined && bodyId !== target.id) {
+      throw badRequest(`the body id '${String(bodyId)}' differs from ${type}/${target.id}, the resource matching '${query}'`);
+    }
+    return update(tx, type, target.id, { ...(body as object), id: target.id }, options);
+  }
+  if (typeof bodyId === 'string') {
+    assertValidId(bodyId);
+    return update(tx, type, bodyId, body, options);
+  }
+  const id = newId();
+  return update(tx, type, id, { ...(body as object), id }, options);
+}

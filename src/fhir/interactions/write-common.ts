@@ -1,0 +1,37 @@
+/**
+ * The shared last step of create, update and patch: validate the proposed content and store it as the next
+ * version, unless it is the same as the current one (a no-op update keeps the current version, as FHIR allows).
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoredVersion, StoreWriter } from '../../store/store';
+import { validateResourceForWrite } from '../validation';
+
+export interface WriteOutcome {
+  version: StoredVersion;
+  /** 201 when the resource was created, 200 otherwise. */
+  status: 200 | 201;
+}
+
+/** Content of a resource without the server-managed meta fields, for change detection. */
+function comparable(resource: Resource): string {
+  const { meta, ...rest } = resource;
+  const { versionId: _v, lastUpdated: _l, ...keptMeta } = meta ?? {};
+  return JSON.stringify({ ...rest, meta: keptMeta });
+}
+
+export async function storeResource(
+  tx: StoreWriter,
+  resource: Resource & { id: string },
+  current: StoredVersion | undefined,
+): Promise<WriteOutcome> {
+  if (current && !current.deleted && comparable(JSON.parse(current.json)) === comparable(resource)) {
+    return { version: current, status: 200 };
+  }
+  const [version] = await tx.write([{ kind: 'put', resource }]);
+  return { version, status: current && !current.deleted ? 200 : 201 };
+}
+
+/** Validates a body for a write to `type` (and `id` on update); returns it typed. */
+export function validateBody(body: unknown, type: string, id?: string): Resource {
+  return validateResourceForWrite(body, { expectedType: type, expectedId: id, requireId: id !== undefined });
+}

@@ -1,0 +1,208 @@
+/**
+ * The HTTP face of the server: Express for the plumbing (routing of probes, body limits), one dispatcher for every
+ * FHIR path (src/fhir/router.ts), and responses written with node's own methods to keep the read path lean.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceStore } from '../store/store';
+import type { Logger } from '../logger';
+import { FhirError, informational, outcome } from '../fhir/errors';
+import { route, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../fhir/router';
+import { applySummary } from '../fhir/summary';
+import { etag, httpDate } from '../fhir/versioning';
+import { decodeBody, parsePrefer, responseContentType } from './negotiation';
+import { requestLogger } from './request-log';
+
+export interface AppDeps {
+  store: ResourceStore;
+  logger: Logger;
+  baseUrl: string;
+  maxBodyBytes: number;
+  defaultCount: number;
+  maxCount: number;
+}
+
+const FHIR_METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function createApp(deps: AppDeps): express.Express {
+  const ctx: FhirContext = {
+    store: deps.store,
+    baseUrl: deps.baseUrl,
+    limits: { defaultCount: deps.defaultCount, maxCount: deps.maxCount },
+  };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  app.use(requestLogger(deps.logger));
+
+  app.get('/healthz', (_req, res) => sendJson(res, 200, 'application/json', '{"status":"ok"}'));
+  app.get('/readyz', async (req, res) => {
+    try {
+      await deps.store.ping();
+      sendJson(res, 200, 'application/json', '{"status":"ready"}');
+    } catch (err) {
+      req.log.error({ err }, 'store not reachable');
+      sendOutcome(res, 503, outcome('error', 'transient', 'the store is not reachable'), 'application/fhir+json; charset=utf-8');
+    }
+  });
+
+  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));
+  app.use((req, res, next) => {
+    handleFhir(ctx, req, res).catch(next);
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, err));
+  return app;
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+}
+
+async function handleFhir(ctx: FhirContext, req: Request, res: Response): Promise<void> {
+  const { query, format, pretty, summary, elements } = parseQuery(req.originalUrl);
+  const contentType = responseContentType(req.headers.accept, format);
+  res.locals.contentType = contentType;
+  if (!FHIR_METHODS.has(req.method)) {
+    const err = new FhirError(405, `${req.method} is not a FHIR interaction`, 'not-supported');
+    err.headers.Allow = 'GET, HEAD, POST, PUT, PATCH, DELETE';
+    throw err;
+  }
+  const fhirReq: FhirRequest = {
+    method: req.method as FhirMethod,
+    path: splitPath(req.path),
+    query,
+    headers: {
+      ifMatch: header(req, 'if-match'),
+      ifNoneMatch: header(req, 'if-none-match'),
+      ifNoneExist: header(req, 'if-none-exist'),
+      ifModifiedSince: header(req, 'if-modified-since'),
+    },
+    body: Buffer.isBuffer(req.body) ? decodeBody(req.headers['content-type'], req.body) : undefined,
+    ...parsePrefer(header(req, 'prefer')),
+  };
+  const result = await route(ctx, fhirReq);
+  send(ctx, res, fhirReq, result, { contentType, pretty, summary, elements });
+}
+
+interface Presentation {
+  contentType: string;
+  pretty: boolean;
+  summary?: string;
+  elements?: string[];
+}
+
+function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirResponse, p: Presentation): void {
+  const v = result.version;
+  if (v) {
+    res.setHeader('ETag', etag(v.versionId));
+    res.setHeader('Last-Modified', httpDate(v.lastUpdated));
+  }
+  if (result.location) res.setHeader('Location', `${ctx.baseUrl}/${result.location}`);
+  if (result.status === 304) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  const isWrite = req.method !== 'GET' && req.method !== 'HEAD';
+  if (isWrite && req.preferReturn === 'minimal' && (v || result.status === 204)) {
+    res.statusCode = result.status;
+    res.end();
+    return;
+  }
+  if (isWrite && req.preferReturn === 'OperationOutcome' && v) {
+    const what = result.status === 201 ? 'created' : v.deleted ? 'deleted' : 'updated';
+    sendOutcome(res, result.status === 204 ? 200 : result.status, informational(`${v.resourceType}/${v.id} ${what}, version ${v.versionId}`), p.contentType, p.pretty);
+    return;
+  }
+  if (result.status === 204 || (v && v.deleted)) {
+    res.statusCode = 204;
+    res.end();
+    return;
+  }
+  if (v && !p.pretty && !p.summary && !p.elements) {
+    sendJson(res, result.status, p.contentType, v.json);
+    return;
+  }
+  let resource: Resource | undefined = v ? JSON.parse(v.json) : result.resource;
+  if (resource && v && (p.summary || p.elements)) resource = applySummary(resource, p.summary, p.elements);
+  sendJson(res, result.status, p.contentType, resource === undefined ? '' : JSON.stringify(resource, null, p.pretty ? 2 : undefined));
+}
+
+function sendJson(res: Response, status: number, contentType: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+function sendOutcome(res: Response, status: number, oo: Resource, contentType: string, pretty = false): void {
+  sendJson(res, status, contentType, JSON.stringify(oo, null, pretty ? 2 : undefined));
+}
+
+function sendError(req: Request, res: Response, err: unknown): void {
+  const contentType: string = res.locals.contentType ?? 'application/fhir+json; charset=utf-8';
+  if (res.headersSent) {
+    req.log.error({ err }, 'error after the response started');
+    res.destroy();
+    return;
+  }
+  const fe = toFhirError(err);
+  if (fe.status >= 500) req.log.error({ err }, 'request failed');
+  else req.log.debug({ status: fe.status, msg: fe.message }, 'request refused');
+  for (const [k, v] of Object.entries(fe.headers)) res.setHeader(k, v);
+  sendOutcome(res, fe.status, fe.outcome, contentType);
+}
+
+/** Maps anything thrown to a FhirError; a server fault keeps its details in the log, never in the response. */
+function toFhirError(err: unknown): FhirError {
+  if (err instanceof FhirError) return err;
+  const e = err as { type?: string; status?: number; limit?: number; message?: string };
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new FhirError(413, `the request body is larger than the limit of ${e.limit} bytes (ROR_MAX_BODY)`, 'too-costly');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new FhirError(415, `unsupported body encoding: ${e.message}`, 'not-supported');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new FhirError(400, `the request body could not be read: ${e.message}`, 'structure');
+  }
+  return new FhirError(500, 'internal server error: the details are in the server log under this request id', 'exception');
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function splitPath(path: string): string[] {
+  try {
+    return path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new FhirError(400, `the URL path ${path.slice(0, 200)} is not correctly percent-encoded`, 'invalid');
+  }
+}
+
+/** Splits the query into FHIR parameters and the presentation ones (_format, _pretty, _summary, _elements). */
+function parseQuery(url: string) {
+  const q = url.indexOf('?');
+  const query: [string, string][] = [];
+  let format: string | undefined;
+  let pretty = false;
+  let summary: string | undefined;
+  let elements: string[] | undefined;
+  if (q >= 0) {
+    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+      if (k === '_format') format = v;
+      else if (k === '_pretty') pretty = v === 'true';
+      else {
+        if (k === '_summary') summary = v;
+        if (k === '_elements') elements = v.split(',').map((s) => s.trim()).filter(Boolean);
+        query.push([k, v]);
+      }
+    }
+  }
+  return { query, format, pretty, summary, elements };
+}

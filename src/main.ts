@@ -1,0 +1,45 @@
+/**
+ * Composition root: read the configuration, open the store, build the HTTP app, serve, and shut down gracefully
+ * on SIGTERM/SIGINT (stop accepting, let in-flight requests finish, close the store).
+ */
+import http from 'node:http';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { loadDefinitions } from './fhir/definitions';
+import { createApp } from './http/app';
+import { SqliteStore } from './store/sqlite/sqlite-store';
+import { createSqliteSearchIndex } from './store/sqlite/search-index';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  loadDefinitions();
+  const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
+  const app = createApp({ store, logger, ...config });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  logger.info({ port: config.port, baseUrl: config.baseUrl, dataDir: config.dataDir }, 'ROR FHIR server listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+    force.unref();
+    server.close(async () => {
+      await store.close();
+      logger.info('store closed, bye');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
