@@ -1,0 +1,35 @@
+import { loadConfig } from '../../src/config';
+
+describe('configuration from the environment', () => {
+  test('embedded defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: './data',
+      baseUrl: 'http://localhost:8080',
+      logLevel: 'info',
+      maxBodyBytes: 10 * 1024 * 1024,
+      defaultCount: 20,
+      maxCount: 1000,
+      shutdownGraceMs: 10000,
+    });
+  });
+
+  test('values from the environment', () => {
+    const c = loadConfig({ PORT: '9000', ROR_DATA_DIR: '/data', ROR_BASE_URL: 'https://ror.example.fr/fhir/', LOG_LEVEL: 'WARN', ROR_MAX_BODY: '512kb', ROR_MAX_COUNT: '200', ROR_DEFAULT_COUNT: '50' });
+    expect(c).toMatchObject({ port: 9000, dataDir: '/data', baseUrl: 'https://ror.example.fr/fhir', logLevel: 'warn', maxBodyBytes: 512 * 1024, maxCount: 200, defaultCount: 50 });
+    expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ ROR_DEFAULT_COUNT: '500', ROR_MAX_COUNT: '100' }).defaultCount).toBe(100);
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ROR_BASE_URL: 'ror.example.fr' }, /ROR_BASE_URL/],
+    [{ ROR_MAX_BODY: 'big' }, /ROR_MAX_BODY/],
+    [{ ROR_MAX_COUNT: '0' }, /ROR_MAX_COUNT/],
+  ])('invalid %p is refused', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
