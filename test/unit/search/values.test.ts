@@ -1,0 +1,81 @@
+import { dateRange, decimalRange, normalizeString } from '../../../src/fhir/search/index-values';
+import { orValues, parseDate, parseNear, parseQuantity, parseToken, splitUnescaped, unescape } from '../../../src/fhir/search/parse';
+import { FhirError } from '../../../src/fhir/errors';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('normalizeString', () => {
+  test('folds case, accents and whitespace', () => {
+    expect(normalizeString('  Hôpital   NORD ')).toBe('hopital nord');
+    expect(normalizeString('Écully Saint-Étienne')).toBe('ecully saint-etienne');
+  });
+});
+
+describe('dateRange: implicit ranges of partial dates', () => {
+  test.each([
+    ['2020', '2020-01-01T00:00:00.000Z', '2020-12-31T23:59:59.999Z'],
+    ['2020-02', '2020-02-01T00:00:00.000Z', '2020-02-29T23:59:59.999Z'],
+    ['2021-12-31', '2021-12-31T00:00:00.000Z', '2021-12-31T23:59:59.999Z'],
+    ['2020-03-01T10:00+01:00', '2020-03-01T09:00:00.000Z', '2020-03-01T09:00:59.999Z'],
+    ['2020-03-01T10:00:05Z', '2020-03-01T10:00:05.000Z', '2020-03-01T10:00:05.999Z'],
+    ['2020-03-01T10:00:05.1-02:00', '2020-03-01T12:00:05.100Z', '2020-03-01T12:00:05.199Z'],
+    ['2020-03-01T10:00:05.123Z', '2020-03-01T10:00:05.123Z', '2020-03-01T10:00:05.123Z'],
+  ])('%s', (text, lo, hi) => {
+    const r = dateRange(text)!;
+    expect([iso(r[0]), iso(r[1])]).toEqual([lo, hi]);
+  });
+  test('rejects non-dates', () => {
+    expect(dateRange('2020-13')).toBeUndefined();
+    expect(dateRange('yesterday')).toBeUndefined();
+  });
+});
+
+describe('decimalRange: implicit range from precision', () => {
+  test.each([
+    ['100', 99.5, 100.5],
+    ['100.0', 99.95, 100.05],
+    ['0.25', 0.245, 0.255],
+    ['-3', -3.5, -2.5],
+  ])('%s', (text, lo, hi) => {
+    const [a, b] = decimalRange(text)!;
+    expect(a).toBeCloseTo(lo, 10);
+    expect(b).toBeCloseTo(hi, 10);
+  });
+  test('rejects non-numbers', () => expect(decimalRange('1,5')).toBeUndefined());
+});
+
+describe('escaping', () => {
+  test('commas, pipes, dollars and backslashes', () => {
+    expect(orValues('a\\,b,c')).toEqual(['a\\,b', 'c']);
+    expect(unescape('a\\,b\\|c\\$d\\\\e')).toBe('a,b|c$d\\e');
+    expect(splitUnescaped('s\\|x|code', '|')).toEqual(['s\\|x', 'code']);
+  });
+});
+
+describe('typed values', () => {
+  test('tokens', () => {
+    expect(parseToken('c')).toEqual({ code: 'c' });
+    expect(parseToken('s|c')).toEqual({ system: 's', code: 'c' });
+    expect(parseToken('|c')).toEqual({ system: null, code: 'c' });
+    expect(parseToken('s|')).toEqual({ system: 's' });
+    expect(parseToken('s\\|x|c')).toEqual({ system: 's|x', code: 'c' });
+  });
+  test('dates with prefixes; unknown prefix is a 400 naming the parameter', () => {
+    expect(parseDate('birthdate', 'ge2020').prefix).toBe('ge');
+    expect(() => parseDate('birthdate', 'zz2020')).toThrow(FhirError);
+    expect(() => parseDate('birthdate', 'zz2020')).toThrow(/birthdate/);
+  });
+  test('quantities', () => {
+    expect(parseQuantity('q', 'gt5.4|http://unitsofmeasure.org|mg')).toMatchObject({
+      prefix: 'gt', value: 5.4, system: 'http://unitsofmeasure.org', code: 'mg',
+    });
+    expect(parseQuantity('q', '5||mg')).toMatchObject({ value: 5, code: 'mg' });
+    expect(parseQuantity('q', '5||mg').system).toBeUndefined();
+  });
+  test('near: units and defaults', () => {
+    expect(parseNear('near', '45|4|500|m')).toEqual({ lat: 45, lon: 4, km: 0.5 });
+    expect(parseNear('near', '45|4|2')).toEqual({ lat: 45, lon: 4, km: 2 });
+    expect(() => parseNear('near', '95|4|2|km')).toThrow(/near/);
+    expect(() => parseNear('near', '45|4|2|parsec')).toThrow(/unit/);
+  });
+});
