@@ -78,7 +78,6 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
   if (first === undefined) {
     if (m === 'GET') return { status: 200, resource: await searchInteraction(reader, searchInput(ctx, req, undefined), ctx.limits) };
     if (m === 'POST') {
-      if (tx) throw badRequest('a Bundle entry cannot itself be a batch or transaction');
       return { status: 200, resource: await processBundle(ctx, resourceBody(req), { returnMinimal: req.preferReturn === 'minimal' }) };
     }
     throw methodNotAllowed(req, 'GET, POST');

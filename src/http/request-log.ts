@@ -1,6 +1,7 @@
 /**
  * One request id per request, carried by every log line of that request (`req.log`) and echoed in X-Request-Id;
- * one line per completed request with its status and duration.
+ * one line per completed request with its status and duration. The per-request child logger is created only when
+ * something logs through it, so the common path pays for one line, not for a logger.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
@@ -19,13 +20,15 @@ export function requestLogger(logger: Logger) {
   let counter = 0;
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && SAFE_ID.test(given) ? given : prefix + (++counter).toString(36);
-    req.log = logger.child({ reqId: req.id });
-    res.setHeader('X-Request-Id', req.id);
+    const reqId = typeof given === 'string' && SAFE_ID.test(given) ? given : prefix + (++counter).toString(36);
+    req.id = reqId;
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ reqId })), configurable: true });
+    res.setHeader('X-Request-Id', reqId);
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      req.log.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+      logger.info({ reqId, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
     });
     next();
   };

@@ -99,6 +99,9 @@ function parseEntry(ctx: FhirContext, entry: BundleEntry, index: number): Parsed
       ifModifiedSince: entry.request?.ifModifiedSince,
     },
   };
+  if (!request.path.length && method === 'POST') {
+    throw badRequest(`${where}: a batch or transaction cannot contain another one`, [`${where}.request.url`]);
+  }
   if (entry.resource !== undefined) request.body = entryBody(method, entry.resource, where);
   return { index, fullUrl: entry.fullUrl, request };
 }

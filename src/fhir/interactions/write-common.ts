@@ -2,6 +2,7 @@
  * The shared last step of create, update and patch: validate the proposed content and store it as the next
  * version, unless it is the same as the current one (a no-op update keeps the current version, as FHIR allows).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion, StoreWriter } from '../../store/store';
 import { validateResourceForWrite } from '../validation';
@@ -12,11 +13,11 @@ export interface WriteOutcome {
   status: 200 | 201;
 }
 
-/** Content of a resource without the server-managed meta fields, for change detection. */
-function comparable(resource: Resource): string {
+/** Content of a resource without the server-managed meta fields, for change detection (key order is ignored). */
+function comparable(resource: Resource): Resource {
   const { meta, ...rest } = resource;
   const { versionId: _v, lastUpdated: _l, ...keptMeta } = meta ?? {};
-  return JSON.stringify({ ...rest, meta: keptMeta });
+  return Object.keys(keptMeta).length ? ({ ...rest, meta: keptMeta } as Resource) : (rest as Resource);
 }
 
 export async function storeResource(
@@ -24,7 +25,7 @@ export async function storeResource(
   resource: Resource & { id: string },
   current: StoredVersion | undefined,
 ): Promise<WriteOutcome> {
-  if (current && !current.deleted && comparable(JSON.parse(current.json)) === comparable(resource)) {
+  if (current && !current.deleted && isDeepStrictEqual(comparable(JSON.parse(current.json)), comparable(resource))) {
     return { version: current, status: 200 };
   }
   const [version] = await tx.write([{ kind: 'put', resource }]);
