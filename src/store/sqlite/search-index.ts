@@ -96,40 +96,24 @@ function decode(text: string, sig: string, nKeys: number): Cursor {
 }
 
 function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
-  const types = plan.resourceTypes;
   const sig = signature(plan);
   const keys = effectiveKeys(plan);
   const cursor = plan.cursor ? decode(plan.cursor, sig, keys.length) : undefined;
 
-  const scope = (b: SqlBuilder) =>
-    `r.resource_type ${types.length === 1 ? `= ${b.p(types[0])}` : `IN (${types.map((t) => b.p(t)).join(', ')})`} ` +
-    `AND r.deleted = 0 AND ${b.all(plan.where, 'r', types)}`;
 
   const result: Partial<SearchResult> = {};
   const wantTotal = plan.total !== 'none' || plan.count === 0;
   if (wantTotal) {
     const b = new SqlBuilder();
-    const sql = `SELECT count(*) AS n FROM resources r WHERE ${scope(b)}`;
+    const sql = `SELECT count(*) AS n FROM resources r WHERE ${scopeSql(b, plan)}`;
     result.total = (prepare(db, sql).get(...b.params) as { n: number }).n;
   }
   if (plan.count === 0) return { ...result, entries: [] };
 
   // 'p' pages walk backwards: reverse every key, then reverse the rows.
   const backwards = cursor?.d === 'p';
-  const b = new SqlBuilder();
-  const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
-  const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
-  const paramsSelect = b.params.length;
-  let where = scope(b);
-  if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
-  const order = keys
-    .map((k, i) => `k${i} ${k.descending !== backwards ? 'DESC' : 'ASC'}`)
-    .join(', ');
-  const sql =
-    `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${selectKeys} ` +
-    `FROM resources r WHERE ${where} ORDER BY ${order} LIMIT ${b.p(plan.count + 1)}`;
-  void paramsSelect;
-  const rows = prepare(db, sql).all(...b.params) as Row[];
+  const { sql, params } = pageQuery(plan, keys, cursor);
+  const rows = prepare(db, sql).all(...params) as Row[];
   const more = rows.length > plan.count;
   const page = rows.slice(0, plan.count);
   if (backwards) page.reverse();
@@ -147,6 +131,34 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
     if (cursor && cursor.d !== 's') result.self = encode({ q: sig, d: 's', k: keyOf(first) });
   }
   return result as SearchResult;
+}
+
+/** The resources in scope matching every condition (see SqlBuilder.scoped). */
+function scopeSql(b: SqlBuilder, plan: SearchPlan): string {
+  return b.scoped('r', plan.resourceTypes, plan.where);
+}
+
+/** The SQL of one page: scope, conditions, keyset after/before the cursor, order, limit. */
+function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cursor: Cursor | undefined) {
+  const types = plan.resourceTypes;
+  const backwards = cursor?.d === 'p';
+  const b = new SqlBuilder();
+  const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
+  const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
+  let where = scopeSql(b, plan);
+  if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
+  const order = keys.map((k, i) => `k${i} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
+  const sql =
+    `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${selectKeys} ` +
+    `FROM resources r WHERE ${where} ORDER BY ${order} LIMIT ${b.p(plan.count + 1)}`;
+  return { sql, params: b.params };
+}
+
+/** EXPLAIN QUERY PLAN of a plan's first page (benches and diagnostics). */
+export function explainSearch(db: Database.Database, plan: SearchPlan): string[] {
+  const { sql, params } = pageQuery(plan, effectiveKeys(plan), undefined);
+  prepare(db, sql); // registers the SQL functions on this connection
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
 }
 
 /**

@@ -27,6 +27,22 @@ export class SqlBuilder {
     return list.length === 1 ? `= ${this.p(list[0])}` : `IN (${list.map((x) => this.p(x)).join(', ')})`;
   }
 
+  /**
+   * `alias` (a `resources` alias) is a live resource of `types` matching every condition. Conditions go most
+   * selective first (SQLite drives the query from the first `rid IN (…)` it can use). When some condition yields
+   * a candidate set, the resource_type index is disabled (`+alias.resource_type`): otherwise SQLite may walk every
+   * resource of the type and probe the sets, the slowest plan for a selective search. With an `_id` condition the
+   * (type, id) unique index is the best access path, so it is kept.
+   */
+  scoped(alias: string, types: string[], conditions: Condition[]): string {
+    const where = [...conditions].sort((x, y) => selectivityRank(x) - selectivityRank(y));
+    const hasId = where.some((c) => c.kind === 'id');
+    const driven = !hasId && where.some((c) => selectivityRank(c) < 9);
+    const typeCol = `${driven ? '+' : ''}${alias}.resource_type`;
+    const typeSql = types.length === 1 ? `= ${this.p(types[0])}` : `IN (${types.map((t) => this.p(t)).join(', ')})`;
+    return `${typeCol} ${typeSql} AND ${alias}.deleted = 0 AND ${this.all(where, alias, types)}`;
+  }
+
   /** Predicates joined with AND, on `alias` (a `resources` alias) whose type is one of `types`. */
   all(conditions: Condition[], alias: string, types: string[]): string {
     return conditions.length ? conditions.map((c) => this.cond(c, alias, types)).join(' AND ') : '1';
@@ -48,24 +64,27 @@ export class SqlBuilder {
         return `${alias}.rid IN (SELECT ${t}.rid FROM idx_text ${t} WHERE ${ors.join(' OR ')})`;
       }
       case 'chain': {
+        // Driven from the targets matching the rest of the chain (CROSS JOIN fixes that loop order), then the
+        // references pointing to them through (pid, target_id).
         const ref = this.alias('c');
         const target = this.alias('r');
+        const scoped = this.scoped(target, c.targetTypes, c.where);
         return (
-          `${alias}.rid IN (SELECT ${ref}.rid FROM idx_ref ${ref} JOIN resources ${target} ` +
-          `ON ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id ` +
-          `WHERE ${ref}.pid ${this.pids(types, c.code)} AND ${target}.deleted = 0 ` +
-          `AND ${this.all(c.where, target, c.targetTypes)})`
+          `${alias}.rid IN (SELECT ${ref}.rid FROM resources ${target} CROSS JOIN idx_ref ${ref} ` +
+          `WHERE ${scoped} AND ${ref}.pid ${this.pids(types, c.code)} ` +
+          `AND ${ref}.target_id = ${target}.id AND ${ref}.target_type = ${target}.resource_type)`
         );
       }
       case 'has': {
+        // Driven from the sources matching the inner condition, their references, then the targets they name.
         const ref = this.alias('h');
-        const target = this.alias('r');
         const source = this.alias('r');
+        const target = this.alias('r');
+        const scoped = this.scoped(source, [c.sourceType], c.where);
         return (
-          `${alias}.rid IN (SELECT ${target}.rid FROM idx_ref ${ref} JOIN resources ${target} ` +
-          `ON ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id ` +
-          `WHERE ${ref}.pid ${this.pids([c.sourceType], c.code)} AND ${ref}.rid IN (SELECT ${source}.rid FROM resources ${source} ` +
-          `WHERE ${source}.resource_type = ${this.p(c.sourceType)} AND ${source}.deleted = 0 AND ${this.all(c.where, source, [c.sourceType])}))`
+          `${alias}.rid IN (SELECT ${target}.rid FROM resources ${source} CROSS JOIN idx_ref ${ref} CROSS JOIN resources ${target} ` +
+          `WHERE ${scoped} AND ${ref}.rid = ${source}.rid AND ${ref}.pid ${this.pids([c.sourceType], c.code)} ` +
+          `AND ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id)`
         );
       }
       case 'same-element': {
@@ -238,6 +257,45 @@ export class SqlBuilder {
         return `coalesce((SELECT ${agg}(${t}.${col}) FROM ${table} ${t} WHERE ${t}.rid = ${alias}.rid AND ${t}.pid ${this.pids(types, k.code)}), ${missing(numeric)})`;
       }
     }
+  }
+}
+
+/** A rough guess of how few rows a condition leaves (lower = fewer); ≥ 9: not usable to drive a query. */
+export function selectivityRank(c: Condition): number {
+  switch (c.kind) {
+    case 'id':
+      return 0;
+    case 'token':
+    case 'reference':
+    case 'reference-identifier':
+    case 'of-type':
+      return 1;
+    case 'uri':
+      return 2;
+    case 'string':
+      return c.mode === 'exact' ? 2 : c.mode === 'starts' ? 3 : 8;
+    case 'same-element':
+      return 3;
+    case 'chain':
+      return 4;
+    case 'has':
+    case 'near':
+      return 5;
+    case 'date':
+    case 'number':
+    case 'quantity':
+      return 6;
+    case 'token-text':
+    case 'text':
+      return 8;
+    case 'missing':
+      return c.missing ? 10 : 8;
+    case 'not':
+      return 10;
+    case 'and':
+      return Math.min(10, ...c.conditions.map(selectivityRank));
+    case 'or':
+      return c.conditions.length ? Math.max(...c.conditions.map(selectivityRank)) : 10;
   }
 }
 
