@@ -15,6 +15,8 @@ export interface Config {
   maxCount: number;
   /** How long graceful shutdown waits for in-flight requests before closing anyway. */
   shutdownGraceMs: number;
+  /** Load the demo region (src/demo) when the store is empty at start. */
+  demoData: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -38,6 +40,14 @@ function bytes(env: Env, name: string, fallback: number): number {
   return Number(m[1]) * unit;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${name} must be 'true' or 'false', got '${raw}'`);
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -57,5 +67,6 @@ export function loadConfig(env: Env = process.env): Config {
     defaultCount: Math.min(integer(env, 'ROR_DEFAULT_COUNT', 20, 1, 100000), maxCount),
     maxCount,
     shutdownGraceMs: integer(env, 'ROR_SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    demoData: boolean(env, 'ROR_DEMO_DATA', true),
   };
 }

@@ -9,12 +9,20 @@ import { loadDefinitions } from './fhir/definitions';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from './store/sqlite/search-index';
+import { loadDemoDataIfEmpty } from './demo/load-demo';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   loadDefinitions();
   const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
+  if (config.demoData) {
+    const limits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
+    // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
+    await loadDemoDataIfEmpty({ store, baseUrl: config.baseUrl, limits }, logger).catch((err) =>
+      logger.error({ err }, 'demo data could not be loaded; starting with an empty store'),
+    );
+  }
   const app = createApp({ store, logger, ...config });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

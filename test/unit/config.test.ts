@@ -12,6 +12,7 @@ describe('configuration from the environment', () => {
       defaultCount: 20,
       maxCount: 1000,
       shutdownGraceMs: 10000,
+      demoData: true,
     });
   });
 
@@ -22,6 +23,12 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ ROR_DEFAULT_COUNT: '500', ROR_MAX_COUNT: '100' }).defaultCount).toBe(100);
   });
 
+  test('ROR_DEMO_DATA turns the demo region on or off', () => {
+    expect(loadConfig({ ROR_DEMO_DATA: 'false' }).demoData).toBe(false);
+    expect(loadConfig({ ROR_DEMO_DATA: 'true' }).demoData).toBe(true);
+    expect(loadConfig({ ROR_DEMO_DATA: '' }).demoData).toBe(true);
+  });
+
   test.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
@@ -29,6 +36,9 @@ describe('configuration from the environment', () => {
     [{ ROR_BASE_URL: 'ror.example.fr' }, /ROR_BASE_URL/],
     [{ ROR_MAX_BODY: 'big' }, /ROR_MAX_BODY/],
     [{ ROR_MAX_COUNT: '0' }, /ROR_MAX_COUNT/],
+    [{ ROR_DEMO_DATA: 'no' }, /ROR_DEMO_DATA must be 'true' or 'false', got 'no'/],
+    [{ ROR_DEMO_DATA: '0' }, /ROR_DEMO_DATA/],
+    [{ ROR_DEMO_DATA: 'FALSE' }, /ROR_DEMO_DATA/],
   ])('invalid %p is refused', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -1,0 +1,54 @@
+/**
+ * Demo data: a small, coherent ROR region loaded on the first start of an empty store, so that a newcomer running
+ * `npm start` has establishments, units, beds and professionals to explore. `ROR_DEMO_DATA=false` turns it off.
+ *
+ * The data is one FHIR transaction Bundle (./data/demo-region.bundle.json, provenance in ./README.md) run through
+ * the same transaction processor as `POST /`: it is validated like any write and commits entirely or not at all.
+ * Its entries are conditional creates on business identifiers, so posting the bundle again by hand never
+ * duplicates anything.
+ */
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import type { Logger } from '../logger';
+import type { FhirContext } from '../fhir/router';
+import { processBundle } from '../fhir/interactions/transaction';
+import demoRegion from './data/demo-region.bundle.json';
+
+export interface DemoLoadResult {
+  /** True when the bundle was run (the store was empty). */
+  loaded: boolean;
+  /** Resources created. */
+  count: number;
+}
+
+/** A fresh copy of the demo transaction Bundle (processing rewrites references in place, so never share one). */
+export function demoBundle(): Bundle {
+  return structuredClone(demoRegion) as unknown as Bundle;
+}
+
+/**
+ * Loads the demo region when the store holds no resource at all (not even a deleted one: any history means the
+ * store is in use). Returns what it did; a failure of the transaction rejects and leaves the store empty.
+ */
+export async function loadDemoDataIfEmpty(ctx: FhirContext, logger: Pick<Logger, 'info'>): Promise<DemoLoadResult> {
+  const existing = await ctx.store.history({ count: 1 });
+  if (existing.entries.length > 0) {
+    logger.info('demo data not loaded: the store already holds resources');
+    return { loaded: false, count: 0 };
+  }
+  const response = await processBundle(ctx, demoBundle(), { returnMinimal: true });
+  const created = (response.entry ?? []).filter(isCreated);
+  const byType: Record<string, number> = {};
+  for (const entry of created) {
+    const type = entry.response?.location?.split('/')[0] ?? 'unknown';
+    byType[type] = (byType[type] ?? 0) + 1;
+  }
+  logger.info(
+    { count: created.length, byType },
+    `demo data loaded into the empty store: ${created.length} resources (set ROR_DEMO_DATA=false to start empty)`,
+  );
+  return { loaded: true, count: created.length };
+}
+
+function isCreated(entry: BundleEntry): boolean {
+  return entry.response?.status?.startsWith('201') ?? false;
+}
