@@ -355,6 +355,27 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
           expect(matchIds(self)).toEqual(matchIds(p2));
         }
       });
+      test('paging a filtered search (token and reference conditions): next, previous, self', async () => {
+        await put(...['p', 'q', 'r', 's', 't'].map((id, i) => org(id, { active: true, partOf: { reference: 'Organization/o0' }, identifier: [{ system: 'urn:x', value: 'v' }, { system: 'urn:y', value: 'v' }], name: `n${i}` })));
+        for (const query of ['active=true', 'partof=Organization/o0', 'identifier=v', 'active=true&name=n']) {
+          const seen: string[] = [];
+          const pages: string[][] = [];
+          let b = await search('Organization', `${query}&_count=2`);
+          for (;;) {
+            pages.push(matchIds(b));
+            seen.push(...matchIds(b));
+            const next = b.link!.find((l) => l.relation === 'next');
+            if (!next) break;
+            b = await search('Organization', new URL(next.url).search.slice(1));
+          }
+          expect(seen.sort()).toEqual(['p', 'q', 'r', 's', 't']);
+          expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+          const back = await search('Organization', new URL(b.link!.find((l) => l.relation === 'previous')!.url).search.slice(1));
+          expect(matchIds(back)).toEqual(pages[1]);
+          const self = await search('Organization', new URL(b.link!.find((l) => l.relation === 'self')!.url).search.slice(1));
+          expect(matchIds(self)).toEqual(pages[2]);
+        }
+      });
       test('a tampered cursor or one from another query is a 400', async () => {
         await expect400('Organization', '_cursor=garbage', '_cursor');
         const b = await search('Organization', '_count=2');

@@ -87,6 +87,20 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'token and reference lookups ordered by rid, so default-order pages seek straight to their cursor',
+    up: (db) => {
+      // (pid, value, rid): the rows of one code come in rid order, which is the default search order; a page
+      // then reads from its keyset cursor on and stops after _count rows, whatever the page number.
+      db.exec(`
+        DROP INDEX idx_token_value;
+        CREATE INDEX idx_token_value ON idx_token (pid, value, rid, system);
+        DROP INDEX idx_ref_target;
+        CREATE INDEX idx_ref_target ON idx_ref (pid, target_id, rid, target_type);
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -16,7 +16,7 @@ import type { SqliteSearchIndex } from './sqlite-store';
 import { extractIndexRows } from '../../fhir/search/extract';
 import { getRegistry, type SearchParamRegistry } from '../../fhir/search/registry';
 import { writeIndexRows } from './search-write';
-import { geoKm, SqlBuilder } from './search-sql';
+import { geoKm, selectivityRank, SqlBuilder } from './search-sql';
 
 interface Row {
   rid: number;
@@ -143,6 +143,21 @@ function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cur
   const types = plan.resourceTypes;
   const backwards = cursor?.d === 'p';
   const b = new SqlBuilder();
+  if (!plan.sort.length) {
+    // Default order (rid): drive from an index read in rid order when the most selective condition allows it.
+    const where = [...plan.where].sort((x, y) => selectivityRank(x) - selectivityRank(y));
+    const drv = where.length ? b.driver(where[0], types, 'd') : undefined;
+    if (drv) {
+      let sql =
+        `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, d.rid AS k0 ` +
+        `FROM ${drv.table} d CROSS JOIN resources r WHERE ${drv.where} AND r.rid = d.rid ` +
+        `AND ${b.scoped('r', types, where.slice(1), true)}`;
+      if (cursor) sql += ` AND d.rid ${cursor.d === 's' ? '>=' : backwards ? '<' : '>'} ${b.p(cursor.k[0])}`;
+      // GROUP BY: one row per resource even when several of its values match.
+      sql += ` GROUP BY d.rid ORDER BY d.rid ${backwards ? 'DESC' : 'ASC'} LIMIT ${b.p(plan.count + 1)}`;
+      return { sql, params: b.params };
+    }
+  }
   const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = scopeSql(b, plan);

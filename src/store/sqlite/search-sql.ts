@@ -34,13 +34,29 @@ export class SqlBuilder {
    * resource of the type and probe the sets, the slowest plan for a selective search. With an `_id` condition the
    * (type, id) unique index is the best access path, so it is kept.
    */
-  scoped(alias: string, types: string[], conditions: Condition[]): string {
+  scoped(alias: string, types: string[], conditions: Condition[], noTypeIndex = false): string {
     const where = [...conditions].sort((x, y) => selectivityRank(x) - selectivityRank(y));
     const hasId = where.some((c) => c.kind === 'id');
-    const driven = !hasId && where.some((c) => selectivityRank(c) < 9);
+    const driven = noTypeIndex || (!hasId && where.some((c) => selectivityRank(c) < 9));
     const typeCol = `${driven ? '+' : ''}${alias}.resource_type`;
     const typeSql = types.length === 1 ? `= ${this.p(types[0])}` : `IN (${types.map((t) => this.p(t)).join(', ')})`;
     return `${typeCol} ${typeSql} AND ${alias}.deleted = 0 AND ${this.all(where, alias, types)}`;
+  }
+
+  /**
+   * When `c` can be read from an index in rid order (one token code or one reference target, one resource type),
+   * the table and row condition to drive a default-order page from: the page then seeks to its cursor and stops
+   * after _count rows. Otherwise undefined.
+   */
+  driver(c: Condition, types: string[], d: string): { table: string; where: string } | undefined {
+    if (types.length !== 1) return undefined;
+    if ((c.kind === 'token' || c.kind === 'reference-identifier') && c.values.length === 1 && c.values[0].code !== undefined) {
+      return { table: 'idx_token', where: this.leafWhere(c, d, types) };
+    }
+    if (c.kind === 'reference' && c.values.length === 1 && c.values[0].id !== undefined && c.values[0].url === undefined) {
+      return { table: 'idx_ref', where: this.leafWhere(c, d, types) };
+    }
+    return undefined;
   }
 
   /** Predicates joined with AND, on `alias` (a `resources` alias) whose type is one of `types`. */
