@@ -66,6 +66,7 @@ export function extractIndexRows(registry: SearchParamRegistry, resource: Resour
   for (const def of registry.paramsOf(resource.resourceType).values()) {
     if (def.type === 'composite' && def.atom && def.components) addComposite(rows, def, input);
   }
+  for (const defs of registry.groupedParams(resource.resourceType).values()) addGroup(rows, defs, input);
   rows.narrative = narrativeText(resource);
   rows.content = contentText(resource);
   return rows;
@@ -87,6 +88,25 @@ function addComposite(rows: IndexRows, def: SearchParamDef, input: TypedValue[])
         /* skip a component that cannot be evaluated */
       }
     });
+  });
+}
+
+/** Grouped parameters: each element of the group's context is one group (ordinal from 1). */
+function addGroup(rows: IndexRows, defs: SearchParamDef[], input: TypedValue[]): void {
+  let elements: TypedValue[];
+  try {
+    elements = evalFhirPathTyped(defs[0].group!.contextAtom, input);
+  } catch {
+    return;
+  }
+  elements.forEach((el, n) => {
+    for (const def of defs) {
+      try {
+        addValues(rows, def.code, def.type, evalFhirPathTyped(def.group!.atom, [el]), n + 1);
+      } catch {
+        /* skip a value that cannot be evaluated */
+      }
+    }
   });
 }
 

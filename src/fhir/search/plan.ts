@@ -123,6 +123,7 @@ export function planSearch(
     const condition = ctx.condition(types, name, value);
     if (condition) out.plan.where.push(condition);
   }
+  out.plan.where = ctx.mergeGroups(types, out.plan.where);
   out.ignored = ctx.ignored;
   if (out.summary === 'count') {
     out.plan.count = 0;
@@ -366,6 +367,34 @@ class Planner {
     }
     if (targetType && !isKnownResourceType(targetType)) throw badRequest(`${base}: unknown type '${targetType}'`, [base]);
     return { sourceType, code, targetType, iterate: !!modifier };
+  }
+
+  /**
+   * Conditions on parameters of one element group (see ElementGroup in registry.ts) must hold on the same
+   * element: they become one `same-element` condition. Chains through the same reference whose conditions are
+   * grouped merge too (`location.capacity-type=…&location.capacity-status=…` means one capacity entry of one
+   * Location), as the ROR intends; other chains stay independent, as the spec says.
+   */
+  mergeGroups(types: string[], conditions: Condition[]): Condition[] {
+    const groupOf = (c: Condition, scope: string[]): string | undefined =>
+      isLeaf(c) && c.kind !== 'missing' && c.kind !== 'near' ? this.def(scope, c.code)?.group?.key : undefined;
+    const out: Condition[] = [];
+    const groups = new Map<string, LeafCondition[]>();
+    const chains = new Map<string, Extract<Condition, { kind: 'chain' }>[]>();
+    for (const c of conditions) {
+      const g = groupOf(c, types);
+      if (g) groups.set(g, [...(groups.get(g) ?? []), c as LeafCondition]);
+      else if (c.kind === 'chain' && c.where.length === 1 && groupOf(c.where[0], c.targetTypes)) {
+        const key = `${c.code}|${c.targetTypes.join(',')}`;
+        chains.set(key, [...(chains.get(key) ?? []), c]);
+      } else out.push(c);
+    }
+    for (const leaves of groups.values()) out.push({ kind: 'same-element', conditions: leaves });
+    for (const list of chains.values()) {
+      const first = list[0];
+      out.push({ ...first, where: this.mergeGroups(first.targetTypes, list.flatMap((c) => c.where)) });
+    }
+    return out;
   }
 
   /** `_sort=a,-b`: https://hl7.org/fhir/R4/search.html#sort */

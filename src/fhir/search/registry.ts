@@ -25,6 +25,22 @@ export interface CompositeComponent {
   atom: FhirPathAtom;
 }
 
+/**
+ * Values of parameters sharing a group come from the same repeated element (e.g. one entry of the ROR
+ * `ror-location-supported-capacity` extension): index rows carry the element's ordinal, and the planner makes
+ * AND-ed conditions of one group match on the same element. Declared on a SearchParameter with the extension
+ * ELEMENT_GROUP_URL: sub-extensions `context` (FHIRPath from the resource to each element) and `path` (FHIRPath
+ * from one element to the values).
+ */
+export interface ElementGroup {
+  /** The context expression, which identifies the group. */
+  key: string;
+  contextAtom: FhirPathAtom;
+  atom: FhirPathAtom;
+}
+
+export const ELEMENT_GROUP_URL = 'https://ror-fhir-server/StructureDefinition/search-element-group';
+
 export interface SearchParamDef {
   code: string;
   type: SearchParamType;
@@ -37,6 +53,7 @@ export interface SearchParamDef {
   components?: CompositeComponent[];
   /** How index rows are kept for this parameter. */
   index?: IndexType;
+  group?: ElementGroup;
 }
 
 /** Codes handled by the search layer itself, never indexed from an expression. */
@@ -75,9 +92,19 @@ export class SearchParamRegistry {
     return this.paramsOf(resourceType).get(code);
   }
 
-  /** Parameters to index on write for a resource type. */
+  /** Parameters indexed on write from their own expression (grouped and composite ones are apart). */
   indexedParams(resourceType: string): SearchParamDef[] {
-    return [...this.paramsOf(resourceType).values()].filter((p) => p.atom && p.index);
+    return [...this.paramsOf(resourceType).values()].filter((p) => p.atom && p.index && !p.group);
+  }
+
+  /** Grouped parameters of a type, by group key. */
+  groupedParams(resourceType: string): Map<string, SearchParamDef[]> {
+    const out = new Map<string, SearchParamDef[]>();
+    for (const p of this.paramsOf(resourceType).values()) {
+      if (!p.group || !p.index) continue;
+      out.set(p.group.key, [...(out.get(p.group.key) ?? []), p]);
+    }
+    return out;
   }
 
   private resolve(resourceType: string, code: string, sp: SearchParameter): SearchParamDef {
@@ -91,6 +118,18 @@ export class SearchParamRegistry {
     };
     if (!NOT_INDEXED.has(code) && sp.expression) {
       def.atom = getParsedExpressionForResourceType(resourceType, sp.expression);
+    }
+    const group = sp.extension?.find((e) => e.url === ELEMENT_GROUP_URL);
+    if (group) {
+      const context = group.extension?.find((e) => e.url === 'context')?.valueString;
+      const rel = group.extension?.find((e) => e.url === 'path')?.valueString;
+      if (context && rel) {
+        def.group = {
+          key: context,
+          contextAtom: getParsedExpressionForResourceType(resourceType, context),
+          atom: parseFhirPath(rel),
+        };
+      }
     }
     if (sp.type === 'composite') {
       def.components = (sp.component ?? []).map((c) => {
