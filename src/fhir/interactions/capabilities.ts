@@ -12,7 +12,9 @@ import type {
 import { allResourceTypes } from '../definitions';
 import { listOperations } from '../operations';
 
-const SOFTWARE_VERSION: string = require('../../../package.json').version;
+import packageJson from '../../../package.json';
+
+const SOFTWARE_VERSION: string = packageJson.version;
 
 const TYPE_INTERACTIONS = [
   'read',
