@@ -6,6 +6,7 @@ import http from 'node:http';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { loadDefinitions } from './fhir/definitions';
+import { validationOutcome } from './fhir/validation';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from './store/sqlite/search-index';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   loadDefinitions();
+  // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
+  validationOutcome({ resourceType: 'Organization', name: 'warm-up' });
   const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
   if (config.demoData) {
     const limits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
