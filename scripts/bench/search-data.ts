@@ -1,7 +1,9 @@
 /**
  * The generated regional directory of the search bench: deterministic (the n-th resource is always the same), so
- * queries can be generated without reading the data back.
+ * queries can be generated without reading the data back. Bump DATA_VERSION when the generator changes: the
+ * default data directory carries it, so a stale directory is never reused.
  */
+export const DATA_VERSION = 2;
 import type { Resource } from '@medplum/fhirtypes';
 
 export const SIZES = {
@@ -20,17 +22,19 @@ const CITIES = [
 const SYLLABLES = ['ba', 'ri', 'mo', 'lé', 'dan', 'ker', 'lu', 'sa', 'vin', 'tor', 'mé', 'gal', 'pi', 'ron', 'chè', 'du'];
 const GIVEN = ['Marie', 'Jean', 'Anne', 'Pierre', 'Sophie', 'Luc', 'Élise', 'Paul', 'Chloé', 'Louis', 'Inès', 'Hugo'];
 
-/** Deterministic pseudo-random in [0, 1) from an integer. */
+/** Deterministic pseudo-random in [0, 1) from an integer and a salt (murmur3's finalizer: well mixed). */
 function rand(n: number, salt = 0): number {
-  let x = (n * 2654435761 + salt * 40503) >>> 0;
+  let x = (n ^ Math.imul(salt + 1, 0x9e3779b9)) >>> 0;
   x ^= x >>> 16;
-  x = Math.imul(x, 0x45d9f3b) >>> 0;
-  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b) >>> 0;
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35) >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
   return x / 4294967296;
 }
 const pick = <T>(list: T[], n: number, salt: number) => list[Math.floor(rand(n, salt) * list.length)];
 
-/** ~65k distinct family names of 4 syllables: a family name matches ~15 of 1M practitioners. */
+/** 65,536 possible family names of 4 syllables: a family name matches ~15 of 1M practitioners. */
 export function familyOf(n: number): string {
   let s = '';
   for (let i = 0; i < 4; i++) s += SYLLABLES[Math.floor(rand(n, 10 + i) * SYLLABLES.length)];

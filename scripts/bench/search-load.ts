@@ -5,7 +5,7 @@
  */
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
-import { GENERATORS, SIZES } from './search-data';
+import { DATA_VERSION, GENERATORS, SIZES } from './search-data';
 
 const BATCH = 5000;
 
@@ -42,7 +42,7 @@ export async function loadSearchBench(dataDir: string, log: (msg: string) => voi
 }
 
 if (require.main === module) {
-  loadSearchBench(process.argv[2] ?? '/tmp/ror-bench-search').catch((e) => {
+  loadSearchBench(process.argv[2] ?? `/tmp/ror-bench-search-v${DATA_VERSION}`).catch((e) => {
     console.error(e);
     process.exit(1);
   });

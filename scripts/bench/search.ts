@@ -5,7 +5,7 @@
  *
  * Data (scripts/bench/search-data.ts, deterministic): 100,000 Organizations, 300,000 Locations and
  * HealthcareServices, 1,000,000 Practitioners and PractitionerRoles, bulk-loaded through the store once into
- * BENCH_SEARCH_DIR (default /tmp/ror-bench-search) and reused by later runs.
+ * BENCH_SEARCH_DIR (default /tmp/ror-bench-search-v<DATA_VERSION>) and reused by later runs.
  *
  * Scenarios: token, string, chained, `_include`, `_has`, `near` (each alone, rotating values), then the mix of
  * all of them; then page 1 vs page 500 of a 100,000-result query (keyset paging). The SQLite query plan of each
@@ -20,7 +20,7 @@ import { describeMachine, machineFacts } from './lib/machine';
 import { fmt, table, writeSection } from './lib/markdown';
 import { parseBenchOptions } from './lib/options';
 import { median } from './lib/stats';
-import { cityOf, familyOf, finessOf, positionOf, rppsOf, SIZES, specialtyOf } from './search-data';
+import { cityOf, DATA_VERSION, familyOf, finessOf, positionOf, rppsOf, SIZES, specialtyOf } from './search-data';
 import { loadSearchBench } from './search-load';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/search-index';
@@ -28,7 +28,7 @@ import { planSearch } from '../../src/fhir/search/plan';
 import { getRegistry } from '../../src/fhir/search/registry';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DATA_DIR = process.env.BENCH_SEARCH_DIR ?? '/tmp/ror-bench-search';
+const DATA_DIR = process.env.BENCH_SEARCH_DIR ?? `/tmp/ror-bench-search-v${DATA_VERSION}`;
 const ACCEPT = { accept: 'application/fhir+json' };
 const TARGET_P95_MS = 20;
 const TARGET_MIX_RPS = 1500;

@@ -36,7 +36,8 @@ export class SqlBuilder {
    */
   scoped(alias: string, types: string[], conditions: Condition[], noTypeIndex = false): string {
     const where = [...conditions].sort((x, y) => selectivityRank(x) - selectivityRank(y));
-    const hasId = where.some((c) => c.kind === 'id');
+    // `_id`, and `_has` when it leads, select by (type, id): the unique (resource_type, id) index must stay usable.
+    const hasId = where.some((c) => c.kind === 'id') || where[0]?.kind === 'has';
     const driven = noTypeIndex || (!hasId && where.some((c) => selectivityRank(c) < 9));
     const typeCol = `${driven ? '+' : ''}${alias}.resource_type`;
     const typeSql = types.length === 1 ? `= ${this.p(types[0])}` : `IN (${types.map((t) => this.p(t)).join(', ')})`;
@@ -92,15 +93,14 @@ export class SqlBuilder {
         );
       }
       case 'has': {
-        // Driven from the sources matching the inner condition, their references, then the targets they name.
+        // Driven from the sources matching the inner condition, then their references; the targets are
+        // matched on (type, id) through the resources' unique index, with no lookup of each target row.
         const ref = this.alias('h');
         const source = this.alias('r');
-        const target = this.alias('r');
         const scoped = this.scoped(source, [c.sourceType], c.where);
         return (
-          `${alias}.rid IN (SELECT ${target}.rid FROM resources ${source} CROSS JOIN idx_ref ${ref} CROSS JOIN resources ${target} ` +
-          `WHERE ${scoped} AND ${ref}.rid = ${source}.rid AND ${ref}.pid ${this.pids([c.sourceType], c.code)} ` +
-          `AND ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id)`
+          `(${alias}.resource_type, ${alias}.id) IN (SELECT ${ref}.target_type, ${ref}.target_id FROM resources ${source} ` +
+          `CROSS JOIN idx_ref ${ref} WHERE ${scoped} AND ${ref}.rid = ${source}.rid AND ${ref}.pid ${this.pids([c.sourceType], c.code)})`
         );
       }
       case 'same-element': {
