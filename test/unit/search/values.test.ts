@@ -1,6 +1,9 @@
 import { dateRange, decimalRange, normalizeString } from '../../../src/fhir/search/index-values';
 import { orValues, parseDate, parseNear, parseQuantity, parseToken, splitUnescaped, unescape } from '../../../src/fhir/search/parse';
 import { FhirError } from '../../../src/fhir/errors';
+import { expandValueSet, loadTerminology } from '../../../src/fhir/search/valuesets';
+import { tempDir } from '../../helpers/tmp';
+import fs from 'node:fs';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -77,5 +80,22 @@ describe('typed values', () => {
     expect(parseNear('near', '45|4|2')).toEqual({ lat: 45, lon: 4, km: 2 });
     expect(() => parseNear('near', '95|4|2|km')).toThrow(/near/);
     expect(() => parseNear('near', '45|4|2|parsec')).toThrow(/unit/);
+  });
+});
+
+describe('local value sets for :in / :not-in', () => {
+  test('compose.include with concepts, whole code systems and nested value sets', () => {
+    const dir = tempDir();
+    fs.writeFileSync(`${dir}/cs.json`, JSON.stringify({ resourceType: 'CodeSystem', url: 'urn:cs', status: 'active', content: 'complete', concept: [{ code: 'a', concept: [{ code: 'a1' }] }, { code: 'b' }] }));
+    fs.writeFileSync(`${dir}/vs.json`, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [
+      { resource: { resourceType: 'ValueSet', url: 'urn:vs1', status: 'active', compose: { include: [{ system: 'urn:other', concept: [{ code: 'x' }] }, { valueSet: ['urn:vs2'] }] } } },
+      { resource: { resourceType: 'ValueSet', url: 'urn:vs2', status: 'active', compose: { include: [{ system: 'urn:cs' }] } } },
+    ] }));
+    loadTerminology(dir);
+    expect(expandValueSet('urn:vs1')).toEqual([
+      { system: 'urn:other', code: 'x' }, { system: 'urn:cs', code: 'a' }, { system: 'urn:cs', code: 'a1' }, { system: 'urn:cs', code: 'b' },
+    ]);
+    expect(expandValueSet('urn:cs|1.0')).toHaveLength(3);
+    expect(expandValueSet('urn:unknown')).toBeUndefined();
   });
 });
