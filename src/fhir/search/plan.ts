@@ -184,6 +184,8 @@ class Planner {
     }
     const def = this.def(types, code);
     if (!def) return this.unknown(name, `unknown for ${types.length > 3 ? 'these types' : types.join(', ')}`);
+    // Parameters with no expression (`_query`, `_filter`…) have no index rows: never pretend to filter on them.
+    if (!def.atom && !def.group) return this.unknown(name, 'not supported by this server');
     return this.leaf(def, name, code, modifier, value);
   }
 

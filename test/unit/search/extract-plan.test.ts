@@ -93,3 +93,11 @@ describe('planSearch', () => {
     expect(near.plan.sort).toEqual([{ kind: 'distance', code: 'near', lat: 45, lon: 4, descending: false }]);
   });
 });
+
+describe('planSearch: parameters without an expression', () => {
+  test('are reported as unsupported rather than matching nothing', () => {
+    const p = planSearch(registry, ['Organization'], [['_query', 'x']], opts);
+    expect(p.plan.where).toEqual([]);
+    expect(p.ignored[0]).toContain('_query');
+  });
+});
