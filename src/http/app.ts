@@ -10,6 +10,7 @@ import { FhirError, informational, outcome } from '../fhir/errors';
 import { route, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../fhir/router';
 import { applySummary } from '../fhir/summary';
 import { etag, httpDate } from '../fhir/versioning';
+import { presentJson, presentResource } from '../fhir/hooks';
 import { decodeBody, parsePrefer, responseContentType } from './negotiation';
 import { requestLogger } from './request-log';
 
@@ -122,10 +123,10 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     return;
   }
   if (v && !p.pretty && !p.summary && !p.elements) {
-    sendJson(res, result.status, p.contentType, v.json);
+    sendJson(res, result.status, p.contentType, presentJson(v));
     return;
   }
-  let resource: Resource | undefined = v ? JSON.parse(v.json) : result.resource;
+  let resource: Resource | undefined = v ? presentResource(JSON.parse(v.json)) : result.resource;
   if (resource && v && (p.summary || p.elements)) resource = applySummary(resource, p.summary, p.elements);
   sendJson(res, result.status, p.contentType, resource === undefined ? '' : JSON.stringify(resource, null, p.pretty ? 2 : undefined));
 }

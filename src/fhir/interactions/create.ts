@@ -19,7 +19,7 @@ export interface CreateOptions {
 
 export async function create(tx: StoreWriter, type: string, body: unknown, options: CreateOptions = {}): Promise<WriteOutcome> {
   assertKnownType(type);
-  const resource = validateBody(body, type);
+  const resource = validateBody(body, type, undefined, undefined);
   if (options.ifNoneExist !== undefined) {
     const matches = await findConditionalMatches(tx, type, stripQuestionMark(options.ifNoneExist), 2);
     if (matches.length > 1) {

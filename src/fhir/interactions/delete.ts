@@ -9,6 +9,7 @@ import { notFound, preconditionFailed } from '../errors';
 import { assertKnownType, assertValidId } from '../ids';
 import { findConditionalMatches } from '../search/conditional';
 import { checkIfMatch } from '../versioning';
+import { afterWrite } from '../hooks';
 import { stripQuestionMark } from './create';
 
 /** Returns the deletion version, or the current one when the resource was already deleted. */
@@ -25,6 +26,7 @@ export async function remove(
   if (!current) throw notFound(`${type}/${id} does not exist`);
   if (current.deleted) return current;
   const [version] = await tx.write([{ kind: 'delete', resourceType: type, id }]);
+  await afterWrite(tx, version, current);
   return version;
 }
 

@@ -9,6 +9,7 @@ import { InvalidCursorError } from '../../store/errors';
 import { badRequest } from '../errors';
 import { assertKnownType, assertValidId } from '../ids';
 import { etag } from '../versioning';
+import { presentResource } from '../hooks';
 
 export interface HistoryInput {
   resourceType?: string;
@@ -81,7 +82,7 @@ function historyEntry(baseUrl: string, v: StoredVersion): BundleEntry {
     entry.request = { method: 'DELETE', url };
     entry.response = { status: '204 No Content', etag: etag(v.versionId), lastModified: v.lastUpdated };
   } else {
-    entry.resource = JSON.parse(v.json);
+    entry.resource = presentResource(JSON.parse(v.json));
     const created = v.versionId === '1';
     entry.request = { method: created ? 'POST' : 'PUT', url: created ? v.resourceType : url };
     entry.response = {

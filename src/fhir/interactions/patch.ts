@@ -33,7 +33,7 @@ export async function patch(
   if (after.resourceType !== type || after.id !== id) {
     throw unprocessable(`a patch may not change the resource type or id of ${type}/${id}`);
   }
-  const resource = validateBody(after, type, id) as Resource & { id: string };
+  const resource = validateBody(after, type, id, current) as Resource & { id: string };
   return storeResource(tx, resource, current);
 }
 

@@ -13,6 +13,7 @@ import { badRequest, FhirError } from '../errors';
 import { newId } from '../ids';
 import { findConditionalMatches } from '../search/conditional';
 import { etag } from '../versioning';
+import { presentResource } from '../hooks';
 import type { FhirContext, FhirMethod, FhirRequest, FhirResponse } from '../router';
 import { route } from '../router';
 
@@ -204,7 +205,7 @@ function toResponseEntry(ctx: FhirContext, res: FhirResponse, options: BundleOpt
     entry.response!.lastModified = v.lastUpdated;
     if (!v.deleted) entry.fullUrl = `${ctx.baseUrl}/${v.resourceType}/${v.id}`;
     if (res.location) entry.response!.location = res.location;
-    if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = JSON.parse(v.json);
+    if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = presentResource(JSON.parse(v.json));
   } else if (res.resource && !options.returnMinimal) {
     entry.resource = res.resource;
   }

@@ -21,9 +21,9 @@ export async function update(
 ): Promise<WriteOutcome> {
   assertKnownType(type);
   assertValidId(id);
-  const resource = validateBody(body, type, id) as Resource & { id: string };
   const current = await tx.read(type, id);
   checkIfMatch(options.ifMatch, current);
+  const resource = validateBody(body, type, id, current) as Resource & { id: string };
   return storeResource(tx, resource, current);
 }
 

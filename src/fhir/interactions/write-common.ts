@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion, StoreWriter } from '../../store/store';
 import { validateResourceForWrite } from '../validation';
+import { afterWrite, prepareForWrite } from '../hooks';
 
 export interface WriteOutcome {
   version: StoredVersion;
@@ -29,10 +30,16 @@ export async function storeResource(
     return { version: current, status: 200 };
   }
   const [version] = await tx.write([{ kind: 'put', resource }]);
+  await afterWrite(tx, version, current);
   return { version, status: current && !current.deleted ? 200 : 201 };
 }
 
-/** Validates a body for a write to `type` (and `id` on update); returns it typed. */
-export function validateBody(body: unknown, type: string, id?: string): Resource {
-  return validateResourceForWrite(body, { expectedType: type, expectedId: id, requireId: id !== undefined });
+/**
+ * Validates a body for a write to `type` (and `id` on update) once the write hooks have prepared it (they see the
+ * current version, if any, and must tolerate any JSON shape: validation comes after them); returns it typed.
+ */
+export function validateBody(body: unknown, type: string, id: string | undefined, current: StoredVersion | undefined): Resource {
+  const isOfType = !!body && typeof body === 'object' && (body as Resource).resourceType === type;
+  const prepared = isOfType ? prepareForWrite(body as Resource, current) : body;
+  return validateResourceForWrite(prepared, { expectedType: type, expectedId: id, requireId: id !== undefined });
 }
