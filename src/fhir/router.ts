@@ -46,7 +46,12 @@ export interface FhirRequest {
     ifModifiedSince?: string;
   };
   /** Parsed body: a resource, a JSON Patch document, or search parameters from a form. */
-  body?: { kind: 'resource'; value: unknown } | { kind: 'json-patch'; value: unknown } | { kind: 'form'; value: [string, string][] };
+  body?:
+    | { kind: 'resource'; value: unknown }
+    | { kind: 'json-patch'; value: unknown }
+    | { kind: 'form'; value: [string, string][] }
+    /** Plain text bodies some operations accept, e.g. a CSV upload (`text/csv`). */
+    | { kind: 'text'; contentType: string; value: string };
   /** Prefer: return=… (https://hl7.org/fhir/R4/http.html#ops). */
   preferReturn?: 'minimal' | 'representation' | 'OperationOutcome';
   /** Prefer: handling=strict. */
@@ -187,6 +192,9 @@ function conditionQuery(req: FhirRequest): string {
 }
 
 function resourceBody(req: FhirRequest): unknown {
+  if (req.body?.kind === 'text') {
+    throw new FhirError(415, `${req.body.contentType} is accepted by some operations only: send application/fhir+json`, 'not-supported');
+  }
   if (req.body?.kind !== 'resource') {
     throw badRequest(`${req.method} needs a FHIR resource body (Content-Type: application/fhir+json)`);
   }

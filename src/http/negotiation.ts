@@ -8,6 +8,9 @@ import type { FhirRequest } from '../fhir/router';
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 export const PLAIN_JSON = 'application/json; charset=utf-8';
 
+/** Text bodies passed to operations as they are (CSV uploads of bed capacity). */
+const TEXT_FORMATS = new Set(['text/csv']);
+
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
 
 /** The response content type for this request, or a 406 when the client accepts no JSON. */
@@ -48,6 +51,7 @@ export function decodeBody(contentType: string | undefined, raw: Buffer): FhirRe
   if (type === 'application/x-www-form-urlencoded') {
     return { kind: 'form', value: [...new URLSearchParams(raw.toString('utf8'))] };
   }
+  if (TEXT_FORMATS.has(type)) return { kind: 'text', contentType: type, value: raw.toString('utf8') };
   const kind = type === 'application/json-patch+json' ? 'json-patch' : JSON_FORMATS.has(type) ? 'resource' : undefined;
   if (!kind) {
     const xml = type.includes('xml');

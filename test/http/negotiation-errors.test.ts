@@ -36,6 +36,8 @@ describe('content negotiation', () => {
     expect(issue(xml.body).diagnostics).toMatch(/XML/);
     const none = await request(s.app).post('/Organization').set('Content-Type', '').send(Buffer.from('{}'));
     expect(none.status).toBe(415);
+    const csv = await request(s.app).post('/Organization').set('Content-Type', 'text/csv').send('a,b\n1,2\n');
+    expect(csv.status).toBe(415);
   });
 });
 
