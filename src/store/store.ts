@@ -65,6 +65,42 @@ export interface StoreWriter extends StoreReader {
    * Returns the stored versions in the order of `changes`.
    */
   write(changes: ResourceChange[]): Promise<StoredVersion[]>;
+  /**
+   * Adds messages to the outbox in this transaction: they commit with the writes (a crash loses none) or roll back
+   * with them. See OutboxMessage.
+   */
+  enqueue(messages: OutboxMessage[]): Promise<void>;
+}
+
+/**
+ * A message to deliver after commit (transactional outbox, e.g. a Subscription notification). The store keeps it
+ * until it is completed; delivery is at least once.
+ */
+export interface OutboxMessage {
+  /** Ordering key: the messages of one queue are handed out one at a time, oldest first (e.g. a subscription id). */
+  queue: string;
+  /** Opaque to the store. */
+  payload: string;
+}
+
+/** A claimed outbox message, leased to the claimer until it completes or reschedules it (or the lease expires). */
+export interface OutboxItem extends OutboxMessage {
+  id: string;
+  /** Claims so far, this one included: a delivery interrupted by a crash counts as an attempt. */
+  attempts: number;
+  /** Enqueue time, ms since epoch. */
+  createdAt: number;
+  /** Error recorded by the last reschedule. */
+  lastError?: string;
+}
+
+export interface OutboxClaim {
+  /** At most this many messages (at most one per queue). */
+  limit: number;
+  /** Current time, ms since epoch: messages due at or before it are claimable. */
+  now: number;
+  /** The claimed messages are not handed out again before now + leaseMs, unless rescheduled. */
+  leaseMs: number;
 }
 
 export interface ResourceStore extends StoreReader {
@@ -73,6 +109,16 @@ export interface ResourceStore extends StoreReader {
    * kept). Transactions are serialized; reads inside see the transaction's own writes.
    */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /**
+   * Leases due outbox messages: for each queue, its oldest message when it is due and not leased (a message waiting
+   * for a retry holds back the later ones of its queue). Increments their attempts. Contract:
+   * test/contract/outbox.contract.ts.
+   */
+  claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
+  /** Removes a delivered (or abandoned) message; unknown ids are ignored. */
+  completeOutbox(id: string): Promise<void>;
+  /** Releases the lease of a message and makes it due again at `nextAttemptAt` (ms since epoch), noting `error`. */
+  rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void>;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -101,6 +101,27 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'outbox: messages written with the change that caused them (subscription notifications), leased to a deliverer',
+    up: (db) => {
+      // Times in ms since epoch. A queue's head is its smallest id; (queue, id) finds it, (next_attempt_at) the due ones.
+      db.exec(`
+        CREATE TABLE outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          queue TEXT NOT NULL,
+          payload TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          next_attempt_at INTEGER NOT NULL,
+          lease_until INTEGER NOT NULL DEFAULT 0,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT
+        );
+        CREATE INDEX outbox_queue ON outbox (queue, id);
+        CREATE INDEX outbox_due ON outbox (next_attempt_at);
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -13,6 +13,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type {
   HistoryPage,
   HistoryQuery,
+  OutboxClaim,
+  OutboxItem,
   ResourceChange,
   ResourceStore,
   StoredVersion,
@@ -23,6 +25,7 @@ import type { SearchPlan, SearchResult } from '../search-plan';
 import { migrate } from './migrations';
 import { AsyncLock } from './async-lock';
 import { decodeCursor, encodeCursor } from './cursor';
+import { SqliteOutbox } from './outbox';
 
 export interface SqliteStoreOptions {
   /** Directory holding the database file; created when missing. */
@@ -80,6 +83,7 @@ export class SqliteStore implements ResourceStore {
   private readonly updateCurrent: Database.Statement;
   private readonly insertHistory: Database.Statement;
   private readonly lock = new AsyncLock();
+  private readonly outbox: SqliteOutbox;
   private lastInstant = 0;
   private closed = false;
 
@@ -107,6 +111,7 @@ export class SqliteStore implements ResourceStore {
       `UPDATE resources SET version = @version, last_updated = @last_updated, deleted = @deleted, json = @json
        WHERE rid = @rid`,
     );
+    this.outbox = new SqliteOutbox(this.writer);
     this.insertHistory = this.writer.prepare(
       `INSERT INTO resource_history (rid, resource_type, id, version, last_updated, deleted, json)
        VALUES (@rid, @resource_type, @id, @version, @last_updated, @deleted, @json)`,
@@ -149,6 +154,10 @@ export class SqliteStore implements ResourceStore {
           if (!active) throw new Error('transaction already finished');
           return changes.map((c) => this.applyChange(c));
         },
+        enqueue: async (messages) => {
+          if (!active) throw new Error('transaction already finished');
+          this.outbox.enqueue(messages, Date.now());
+        },
       };
       try {
         const result = await fn(tx);
@@ -161,6 +170,24 @@ export class SqliteStore implements ResourceStore {
         active = false;
       }
     });
+  }
+
+  // Outbox statements run on the writer connection, so they take the transaction lock (never inside another's).
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    return this.underLock(() => this.outbox.claim(claim));
+  }
+
+  async completeOutbox(id: string): Promise<void> {
+    return this.underLock(() => this.outbox.complete(id));
+  }
+
+  async rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void> {
+    return this.underLock(() => this.outbox.retry(id, nextAttemptAt, error));
+  }
+
+  private underLock<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return this.lock.run(async () => fn());
   }
 
   async ping(): Promise<void> {
