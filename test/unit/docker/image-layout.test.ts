@@ -71,12 +71,14 @@ async function emulateBuildStage(buildDir: string): Promise<void> {
   }
 }
 
-/** Runs the runtime stage's RUN commands that shape the file tree (ln -s); mkdir and chown concern /data only. */
+/** Runs the runtime stage's RUN commands that shape the file tree (rm -rf, ln -s); mkdir and chown concern /data. */
 function emulateRun(command: string, cwd: string): void {
   for (const part of command.split('&&').map((c) => c.trim())) {
     const words = part.split(/\s+/);
     if (words[0] === 'ln' && words[1] === '-s') {
       fs.symlinkSync(words[2], path.resolve(cwd, words[3]));
+    } else if (words[0] === 'rm' && words[1] === '-rf') {
+      for (const target of words.slice(2)) fs.rmSync(path.resolve(cwd, target), { recursive: true, force: true });
     } else if (words[0] !== 'mkdir' && words[0] !== 'chown') {
       throw new Error(`the emulation does not know '${part}': teach it, or the test no longer mirrors the image`);
     }
