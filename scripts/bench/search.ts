@@ -75,11 +75,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'has',
-    label: 'has: `Organization?_has:HealthcareService:organization:specialty=<code>&address-city=<city>`',
-    query: (n) => {
-      const hs = rot(n, SIZES.HealthcareService);
-      return `/Organization?_has:HealthcareService:organization:specialty=${specialtyOf(hs)}&address-city=${encodeURIComponent(cityOf(hs % SIZES.Organization))}`;
-    },
+    label: 'has: `Practitioner?_has:PractitionerRole:practitioner:organization=Organization/<id>` (~10 hits)',
+    query: (n) => `/Practitioner?_has:PractitionerRole:practitioner:organization=Organization/org-${rot(n, SIZES.Organization)}`,
   },
   {
     name: 'near',
@@ -91,11 +88,28 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Broad queries (thousands of matches), measured apart: not "selective", not in the mix. */
+const BROAD: Scenario[] = [
+  {
+    name: 'has-broad',
+    label: 'broad has: `Organization?_has:HealthcareService:organization:specialty=<code>&address-city=<city>` (~1,500 services)',
+    query: (n) => {
+      const hs = rot(n, SIZES.HealthcareService);
+      return `/Organization?_has:HealthcareService:organization:specialty=${specialtyOf(hs)}&address-city=${encodeURIComponent(cityOf(hs % SIZES.Organization))}`;
+    },
+  },
+  {
+    name: 'string-broad',
+    label: 'broad string: `Organization?name=centre hospitalier <city>` (~5,000 matches)',
+    query: (n) => `/Organization?name=${encodeURIComponent(`centre hospitalier ${cityOf(n)}`)}`,
+  },
+];
+
 function explainAll(): Record<string, string[]> {
   const store = new SqliteStore({ dataDir: DATA_DIR }, createSqliteSearchIndex());
   const out: Record<string, string[]> = {};
   try {
-    for (const s of SCENARIOS) {
+    for (const s of [...SCENARIOS, ...BROAD]) {
       const url = new URL(`http://x${s.query(1)}`);
       const type = url.pathname.slice(1);
       const planned = planSearch(getRegistry(), [type], [...url.searchParams.entries()], {
@@ -164,6 +178,14 @@ async function main(): Promise<void> {
     results.push({ s: mix, r: mixResult });
     console.log(`mix: ${fmt.int(mixResult.rps)}/s p95 ${fmt.ms(mixResult.p95)}`);
 
+    const broad: { s: Scenario; r: LoadResult }[] = [];
+    for (const s of BROAD) {
+      let n = 0;
+      const r = await run(() => ({ path: s.query(n++), headers: ACCEPT }));
+      broad.push({ s, r });
+      console.log(`${s.name}: ${fmt.int(r.rps)}/s p50 ${fmt.ms(r.p50)} p95 ${fmt.ms(r.p95)} p99 ${fmt.ms(r.p99)}`);
+    }
+
     // Page 1 vs page 500 of a 100,000-result query (every Organization is active), _count=200.
     const first = '/Organization?active=true&_count=200';
     let url = first;
@@ -200,6 +222,13 @@ async function main(): Promise<void> {
           `${fmt.int(SIZES.PractitionerRole)} PractitionerRoles (generated, scripts/bench/search-data.ts). Values rotate on every request.`,
         '',
         table(['scenario', 'searches/s', 'p50 ms', 'p95 ms', 'p99 ms'], rows),
+        '',
+        'Broad queries (thousands of matches; not in the mix, not held to the selective target):',
+        '',
+        table(
+          ['scenario', 'searches/s', 'p50 ms', 'p95 ms', 'p99 ms'],
+          broad.map(({ s, r }) => [s.label, fmt.int(r.rps), fmt.ms(r.p50), fmt.ms(r.p95), fmt.ms(r.p99)]),
+        ),
         '',
         table(
           ['paging', 'searches/s', 'p50 ms', 'p95 ms', 'p99 ms'],

@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
-import type { SearchPlan, SearchResult, SortKey } from '../search-plan';
+import type { LeafCondition, SearchPlan, SearchResult, SortKey } from '../search-plan';
 import type { StoredVersion } from '../store';
 import { InvalidCursorError } from '../errors';
 import type { SqliteSearchIndex } from './sqlite-store';
@@ -162,6 +162,20 @@ function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cur
       return { sql, params: b.params };
     }
   }
+  const geo = nearDriver(plan);
+  if (geo) {
+    // Nearest first with a `near` condition: read the points from the R*Tree box and sort on their own
+    // coordinates, rather than building the candidate list and looking every point up again for the sort.
+    const exprs = [`geo_km(g.min_lat, g.min_lon, ${b.p(geo.lat)}, ${b.p(geo.lon)})`, ...keys.slice(1).map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)))];
+    const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
+    let where = `${b.leafWhere(geo.condition, 'g', types)} AND r.rid = g.rid AND ${b.scoped('r', types, geo.rest, true)}`;
+    if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
+    const order = keys.map((k, i) => `k${i} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
+    const sql =
+      `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${selectKeys} ` +
+      `FROM idx_geo g CROSS JOIN resources r WHERE ${where} ORDER BY ${order} LIMIT ${b.p(plan.count + 1)}`;
+    return { sql, params: b.params };
+  }
   const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = scopeSql(b, plan);
@@ -171,6 +185,21 @@ function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cur
     `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${selectKeys} ` +
     `FROM resources r WHERE ${where} ORDER BY ${order} LIMIT ${b.p(plan.count + 1)}`;
   return { sql, params: b.params };
+}
+
+/**
+ * When the plan sorts by distance to the point of its single-valued `near` condition (one type), that condition
+ * and the others. Resources have at most one point per parameter (Location.position is 0..1).
+ */
+function nearDriver(plan: SearchPlan) {
+  const k = plan.sort[0];
+  if (k?.kind !== 'distance' || k.descending || plan.resourceTypes.length !== 1) return undefined;
+  const condition = plan.where.find(
+    (c): c is Extract<LeafCondition, { kind: 'near' }> =>
+      c.kind === 'near' && c.code === k.code && c.values.length === 1 && c.values[0].lat === k.lat && c.values[0].lon === k.lon,
+  );
+  if (!condition) return undefined;
+  return { condition, lat: k.lat, lon: k.lon, rest: plan.where.filter((c) => c !== condition) };
 }
 
 /** EXPLAIN QUERY PLAN of a plan's first page (benches and diagnostics). */
