@@ -147,10 +147,6 @@ for (const file of fs.readdirSync(path.join(IG, 'ror-0.7.0')).sort()) {
 
 const profiles = new Map<string, { sd: StructureDefinition; source: string; changes: string[] }>();
 
-function element(sd: StructureDefinition, id: string): ElementDefinition | undefined {
-  return sd.snapshot?.element?.find((e) => e.id === id);
-}
-
 function removeElements(sd: StructureDefinition, idPrefix: string): void {
   const keep = (e: ElementDefinition) => e.id !== idPrefix && !e.id?.startsWith(`${idPrefix}.`);
   if (sd.snapshot?.element) sd.snapshot.element = sd.snapshot.element.filter(keep);

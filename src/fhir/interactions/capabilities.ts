@@ -1,7 +1,8 @@
 /**
  * capabilities: https://hl7.org/fhir/R4/http.html#capabilities — generated from what the server really supports
- * (resource types from the definitions, search parameters from the registry, operations from their registry), so
- * it cannot drift from the code. Computed once per base URL.
+ * (resource types from the definitions, search parameters from the registry - R4 base and the project's own
+ * SearchParameters -, profiles from those loaded in the validator, operations from their registry), so it cannot
+ * drift from the code. Computed once per base URL.
  */
 import { getSearchParameters } from '@medplum/core';
 import type {
@@ -11,6 +12,8 @@ import type {
 } from '@medplum/fhirtypes';
 import { allResourceTypes } from '../definitions';
 import { listOperations } from '../operations';
+import { getRegistry } from '../search/registry';
+import { registeredResourceProfiles } from '../validation';
 
 import packageJson from '../../../package.json';
 
@@ -39,12 +42,26 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
   return cs;
 }
 
-/** Forgets generated statements (after search parameters or operations are registered). */
+/** Forgets generated statements (after search parameters, profiles or operations are registered). */
 export function resetCapabilityStatement(): void {
   cache.clear();
 }
 
+/** Conformance claims the statement makes (e.g. the ROR server CapabilityStatement it instantiates). */
+export interface CapabilityClaims {
+  instantiates?: string[];
+}
+
+const claims: Required<CapabilityClaims> = { instantiates: [] };
+
+/** Adds claims (deduplicated) and forgets generated statements. */
+export function registerCapabilityClaims(add: CapabilityClaims): void {
+  for (const url of add.instantiates ?? []) if (!claims.instantiates.includes(url)) claims.instantiates.push(url);
+  resetCapabilityStatement();
+}
+
 function searchParams(type: string): CapabilityStatementRestResourceSearchParam[] {
+  getRegistry(); // loads the project's SearchParameters into the index read below
   const params = getSearchParameters(type) ?? {};
   return Object.entries(params)
     .map(([code, sp]) => ({
@@ -56,7 +73,7 @@ function searchParams(type: string): CapabilityStatementRestResourceSearchParam[
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function resourceEntry(type: string): CapabilityStatementRestResource {
+function resourceEntry(type: string, profiles: Map<string, string[]>): CapabilityStatementRestResource {
   const ops = listOperations().filter(
     (op) => op.levels.some((l) => l !== 'system') && (!op.resourceTypes || op.resourceTypes.includes(type)),
   );
@@ -72,12 +89,16 @@ function resourceEntry(type: string): CapabilityStatementRestResource {
     conditionalDelete: 'single',
     searchParam: searchParams(type),
   };
+  const supported = profiles.get(type);
+  if (supported?.length) entry.supportedProfile = [...supported].sort();
   if (ops.length) entry.operation = ops.map((op) => ({ name: op.name, definition: op.definition }));
   return entry;
 }
 
 function build(baseUrl: string): CapabilityStatement {
   const systemOps = listOperations().filter((op) => op.levels.includes('system'));
+  const profiles = new Map<string, string[]>();
+  for (const { type, url } of registeredResourceProfiles()) profiles.set(type, [...(profiles.get(type) ?? []), url]);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -86,6 +107,7 @@ function build(baseUrl: string): CapabilityStatement {
     kind: 'instance',
     software: { name: 'ror-fhir-server', version: SOFTWARE_VERSION },
     implementation: { description: 'ROR FHIR server', url: baseUrl },
+    instantiates: claims.instantiates.length ? [...claims.instantiates] : undefined,
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     patchFormat: ['application/json-patch+json', 'application/fhir+json'],
@@ -98,7 +120,7 @@ function build(baseUrl: string): CapabilityStatement {
           { code: 'search-system' },
           { code: 'history-system' },
         ],
-        resource: [...allResourceTypes()].sort().map(resourceEntry),
+        resource: [...allResourceTypes()].sort().map((type) => resourceEntry(type, profiles)),
         operation: systemOps.length ? systemOps.map((op) => ({ name: op.name, definition: op.definition })) : undefined,
       },
     ],

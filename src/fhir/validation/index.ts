@@ -6,7 +6,13 @@
  *   or mismatched resourceType, bad or mismatched id, and anything the base R4 definitions reject (unknown elements,
  *   JSON types, cardinality, primitive formats, required bindings, invariants);
  * - 422 Unprocessable Entity: "the proposed resource violated applicable FHIR profiles or server business rules" -
- *   a base-valid resource that fails one of the profiles asked for.
+ *   a base-valid resource that fails one of the profiles asked for, or one of the loaded profiles it claims in
+ *   `meta.profile` (claimed profiles the server does not hold are ignored, with an information issue in $validate).
+ *   A resource without `meta.profile` is held to the base definitions only.
+ *
+ * Profiles registered with registerProfile (the ROR ones, src/ror/profiles.ts) are checked by
+ * snapshot-validator.ts (nested elements, extensions against their definitions, slices, required bindings to the
+ * registered terminology, terminology.ts); see there for why medplum's profile pass is not enough.
  *
  * How: @medplum/core's `validateResource` checks the base StructureDefinitions (element names, JSON types,
  * cardinality, primitive regular expressions, element-level invariants). A second, cheaper pass (walk.ts) covers
@@ -32,24 +38,26 @@
  * ~10 µs. With profiles, the profile pass replaces the base pass when the resource conforms (same cost).
  * The first call loads the definitions and expands the required value sets (~0.7-1.5 s).
  */
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { FhirError, informational } from '../errors';
 import type { EnvelopeOptions } from './envelope';
 import { checkEnvelope } from './envelope';
 import type { Issue } from './issues';
-import { dedupe, hasErrors } from './issues';
+import { dedupe, error, hasErrors } from './issues';
 import { baseIssues } from './medplum';
-import { profileIssues } from './profiles';
+import { isProfileAvailable, profileIssues, registeredDefinition } from './profiles';
+import { snapshotIssues } from './snapshot-validator';
 import { ensureDefinitions } from './ready';
 import { walkResource } from './walk';
 
-export { isProfileAvailable, registerProfile } from './profiles';
+export { isProfileAvailable, registerProfile, registeredDefinition, registeredResourceProfiles } from './profiles';
+export { registerTerminology, valueSetCodes } from './terminology';
 
 export interface ValidationOptions extends EnvelopeOptions {
   /**
    * Canonical URLs of profiles (snapshot form, loaded with registerProfile, loadDataType or
-   * indexStructureDefinitionBundle) the resource must also conform to; failures are 422. The server chooses them:
-   * an unknown one is a server error (check client-declared `meta.profile` with isProfileAvailable first).
+   * indexStructureDefinitionBundle) the resource must also conform to, besides the loaded ones it claims in
+   * `meta.profile` (always checked); failures are 422. The server chooses them: an unknown one is a server error.
    */
   profiles?: string[];
 }
@@ -90,29 +98,73 @@ function judge(resource: unknown, opts: ValidationOptions): Verdict {
   const res = checkEnvelope(resource, opts) as unknown as Resource;
   const walk = walkResource(res as unknown as Record<string, unknown>);
   if (walk.fatal) return verdict(walk.issues, 400);
-  const profiles = opts.profiles ?? [];
+  const claimed = claimedProfiles(res);
+  const profiles = [...new Set([...(opts.profiles ?? []), ...claimed.known])];
+  const notes = [...walk.issues, ...claimed.notes];
   if (profiles.length === 0 || hasErrors(walk.issues)) {
-    return verdictBase([...walk.issues, ...baseIssues(res)]);
+    return verdictBase([...notes, ...baseIssues(res)]);
   }
-  return judgeWithProfiles(res, profiles, walk.issues);
+  return judgeWithProfiles(res, profiles, notes);
 }
 
 /**
- * A profile's snapshot contains every base element and constraint, so a resource valid against a profile is valid
- * against the base definition: on success that saves medplum's base pass (the costly part). Only when a profile
- * fails does the base pass run, to tell a base failure (400) from a profile failure (422).
+ * Profiles the resource claims in `meta.profile` (https://hl7.org/fhir/R4/resource.html#Meta): each one loaded in
+ * this server is checked. An unknown one is ignored with an information issue (seen in $validate): FHIR lets a
+ * server reject it, but clients legitimately claim profiles the server does not hold (FR Core, another IG or
+ * version), and a claim is not a request to be checked against something the server cannot read.
+ */
+function claimedProfiles(res: Resource): { known: string[]; notes: Issue[] } {
+  const claimed = res.meta?.profile;
+  const known: string[] = [];
+  const notes: Issue[] = [];
+  if (!Array.isArray(claimed)) return { known, notes };
+  claimed.forEach((url, i) => {
+    if (typeof url !== 'string') return;
+    if (isProfileAvailable(url)) known.push(url);
+    else {
+      notes.push({
+        severity: 'information',
+        code: 'not-supported',
+        diagnostics: `Profile ${url} (meta.profile) is not known to this server: the resource was not checked against it`,
+        expression: [`${res.resourceType}.meta.profile[${i}]`],
+      });
+    }
+  });
+  return { known, notes };
+}
+
+/**
+ * Profiles registered with registerProfile are checked by our snapshot validator, which covers only what a profile
+ * adds: medplum's base pass always runs too, to tell a base failure (400) from a profile failure (422). Profiles
+ * known only to medplum (loadDataType, indexStructureDefinitionBundle) use medplum's profile pass; its snapshot
+ * contains every base element and constraint, so when such profiles pass, the base pass is saved.
  */
 function judgeWithProfiles(res: Resource, profiles: string[], walkIssues: Issue[]): Verdict {
   const found: Issue[] = [];
+  let coversBase = true;
   for (const url of profiles) {
+    const sd = registeredDefinition(url);
+    if (sd) {
+      coversBase = false;
+      found.push(...ownProfileIssues(res, sd));
+      continue;
+    }
     const issues = profileIssues(res, url);
     if (!issues) throw new FhirError(500, `Profile ${url} is not loaded: cannot validate against it`, 'exception');
     found.push(...issues);
   }
-  if (!hasErrors(found)) return verdict([...walkIssues, ...found]);
+  if (!hasErrors(found) && coversBase) return verdict([...walkIssues, ...found]);
   const base = baseIssues(res);
   if (hasErrors(base)) return verdict([...walkIssues, ...base], 400);
-  return verdict([...walkIssues, ...found], 422);
+  return verdict([...walkIssues, ...base, ...found], hasErrors(found) ? 422 : undefined);
+}
+
+function ownProfileIssues(res: Resource, sd: StructureDefinition): Issue[] {
+  if (sd.type !== res.resourceType) {
+    const message = `Profile ${sd.url} applies to ${sd.type} resources, not to ${res.resourceType}`;
+    return [error('processing', message, res.resourceType)];
+  }
+  return snapshotIssues(res as unknown as Record<string, unknown>, sd, { definition: registeredDefinition });
 }
 
 function verdictBase(issues: Issue[]): Verdict {

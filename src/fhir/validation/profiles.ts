@@ -21,7 +21,14 @@ import { error } from './issues';
 import { typedValueIssues } from './medplum';
 import { ensureDefinitions } from './ready';
 
-/** Loads a profile (snapshot form) into medplum's registries, replacing an earlier version with the same URL. */
+/** StructureDefinitions registered here, by URL: validated with snapshot-validator.ts (see index.ts). */
+const registered = new Map<string, StructureDefinition>();
+
+/**
+ * Loads a profile or an extension definition (snapshot form), replacing an earlier version with the same URL.
+ * Profiles registered here are checked with our snapshot validator (nested elements, extensions against their
+ * definitions, required bindings); extension definitions registered here are used for the extensions it meets.
+ */
 export function registerProfile(sd: StructureDefinition): void {
   if (sd.resourceType !== 'StructureDefinition' || !sd.url || !sd.name || !sd.type) {
     throw new Error('A profile must be a StructureDefinition with url, name and type');
@@ -31,12 +38,25 @@ export function registerProfile(sd: StructureDefinition): void {
   }
   ensureDefinitions();
   loadDataType(sd);
+  registered.set(unversioned(sd.url), sd);
 }
 
 /** Whether a profile canonical (with or without `|version`) can be validated against. */
 export function isProfileAvailable(canonical: string): boolean {
   ensureDefinitions();
-  return tryGetProfile(unversioned(canonical)) !== undefined;
+  return registered.has(unversioned(canonical)) || tryGetProfile(unversioned(canonical)) !== undefined;
+}
+
+/** A StructureDefinition registered with registerProfile, by canonical (with or without `|version`). */
+export function registeredDefinition(canonical: string): StructureDefinition | undefined {
+  return registered.get(unversioned(canonical));
+}
+
+/** Registered profiles of resources (not extensions or data types), for the CapabilityStatement. */
+export function registeredResourceProfiles(): { type: string; url: string }[] {
+  return [...registered.values()]
+    .filter((sd) => sd.kind === 'resource' && sd.derivation === 'constraint')
+    .map((sd) => ({ type: sd.type as string, url: sd.url as string }));
 }
 
 /** Issues of a resource against one loaded profile, or undefined when the profile is not loaded. */

@@ -46,7 +46,7 @@ export function withSnapshot(sd: StructureDefinition, base: StructureDefinition)
     for (const [key, value] of Object.entries(diff)) {
       if (NOT_MERGED.has(key)) continue;
       if (key.startsWith('fixed') || key.startsWith('pattern')) deleteValueConstraints(el);
-      (el as Record<string, unknown>)[key] = clone(value);
+      (el as unknown as Record<string, unknown>)[key] = clone(value);
     }
   }
   return { ...clone(sd), snapshot: { element: elements } };
