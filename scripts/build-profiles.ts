@@ -169,6 +169,48 @@ function fixIdentifierTypes(sd: StructureDefinition, system: string, changes: st
   }
 }
 
+function snapshotElement(sd: StructureDefinition, id: string): ElementDefinition {
+  const el = sd.snapshot?.element?.find((e) => e.id === id);
+  if (!el) throw new Error(`${sd.id}: no element ${id}`);
+  return el;
+}
+
+/** Identifier systems of the 0.7.0 model (spec/ror-ig/NOTES.md) for the ROROrganization identifier slices. */
+const ORGANIZATION_IDENTIFIER_SYSTEMS: Record<string, string> = {
+  idNatStruct: 'urn:oid:1.2.250.1.71.4.2.2',
+  numFINESS: 'https://finess.esante.gouv.fr',
+  numRPPS: 'https://rppsrang.esante.gouv.fr',
+  numADELI: 'https://adelirang.esante.gouv.fr',
+  identifierOI: 'https://oi.esante.gouv.fr',
+};
+
+/**
+ * ROROrganization (0.1.x) against the 0.7.0 model of NOTES.md: identifier slices are told apart by their system
+ * (0.7.0 data types them with FR Core or TRE_G07 codes, not the JDV_J236 ones the 0.1.x slices fix); SIREN and SIRET
+ * share https://sirene.fr and the EG internal id has no known system, so those slices go; an entity juridique has
+ * no category of establishment and only internal organisations (OI) have an OI type, so the 0.1.x `type` minimum
+ * of 3 and its required slices are relaxed.
+ */
+function alignOrganization(sd: StructureDefinition, changes: string[]): void {
+  snapshotElement(sd, 'Organization.identifier').slicing = {
+    discriminator: [{ type: 'value', path: 'system' }],
+    rules: 'open',
+  };
+  for (const slice of ['numSIREN', 'numSIRET', 'identifierEG']) removeElements(sd, `Organization.identifier:${slice}`);
+  for (const [slice, system] of Object.entries(ORGANIZATION_IDENTIFIER_SYSTEMS)) {
+    const type = snapshotElement(sd, `Organization.identifier:${slice}.type`);
+    delete type.fixedCodeableConcept;
+    delete type.binding;
+    snapshotElement(sd, `Organization.identifier:${slice}.system`).fixedUri = system;
+  }
+  changes.push('identifier slices discriminated by system (NOTES.md systems); numSIREN, numSIRET, identifierEG removed; JDV_J236 type values dropped');
+  snapshotElement(sd, 'Organization.type').min = 1;
+  for (const slice of ['statutJuridiqueINSEE', 'categorieEtablissement', 'OIType']) {
+    snapshotElement(sd, `Organization.type:${slice}`).min = 0;
+  }
+  changes.push('type 3..* → 1..*; type slices statutJuridiqueINSEE, categorieEtablissement, OIType 1..1 → 0..1');
+}
+
 for (const file of fs.readdirSync(path.join(IG, 'ror-0.1.x-ci')).sort()) {
   if (!file.startsWith('StructureDefinition-')) continue;
   const raw = readJsonFile<StructureDefinition>(path.join(IG, 'ror-0.1.x-ci', file));
@@ -181,6 +223,7 @@ for (const file of fs.readdirSync(path.join(IG, 'ror-0.1.x-ci')).sort()) {
     removeElements(sd, 'Location.extension:ror-location-equipment-limit');
     changes.push('Location.extension:ror-location-equipment-limit removed (nested in ror-location-equipment in 0.7.0)');
   }
+  if (sd.type === 'Organization') alignOrganization(sd, changes);
   profiles.set(sd.id as string, { sd, source: `ror-0.1.x-ci/${file}`, changes });
 }
 
