@@ -1,0 +1,85 @@
+/**
+ * RecordSources over FINESS etalab files: establishments (cs1100502, or cs1100507 with geolocation) and legal
+ * entities (cs1100501). The geolocation lines of cs1100507 come after all the structureet lines, so a first read
+ * collects them (a small map: ~100,000 × 4 fields) before establishments are mapped.
+ */
+import type { ParsedRecord, RecordSource, SyncKind } from '../types';
+import { TextFile } from '../io/text-lines';
+import type { GeoRow } from './etalab';
+import { readEtalab } from './etalab';
+import { mapEj, mapEt } from './map';
+
+export class FinessEtSource implements RecordSource {
+  readonly name = 'finess';
+  readonly kinds: SyncKind[] = ['finess-et', 'finess-et-location'];
+  private geo: Map<string, GeoRow & { lineNo: number }> | undefined;
+  private readonly file: TextFile;
+  /** Non-fatal problems (unconvertible coordinates…), reported with the rejections but not counted as such. */
+  readonly warnings: { line: number; reason: string }[] = [];
+
+  constructor(path: string, file?: TextFile) {
+    this.file = file ?? new TextFile(path);
+  }
+
+  get encoding(): string {
+    return this.file.encoding;
+  }
+
+  progress() {
+    return { done: this.file.bytesRead, total: this.file.size };
+  }
+
+  private async loadGeo(): Promise<Map<string, GeoRow & { lineNo: number }>> {
+    const geo = new Map<string, GeoRow & { lineNo: number }>();
+    for await (const l of readEtalab(this.file.lines())) {
+      if (l.kind === 'geo') geo.set(l.row.nofinesset, { ...l.row, lineNo: l.lineNo });
+    }
+    return geo;
+  }
+
+  async *read(): AsyncGenerator<ParsedRecord> {
+    const first = !this.geo;
+    this.geo ??= await this.loadGeo();
+    const seenEt = new Set<string>();
+    for await (const l of readEtalab(this.file.lines())) {
+      if (l.kind === 'rejected') yield { rejected: { line: l.lineNo, reason: l.reason } };
+      else if (l.kind === 'ej') yield { rejected: { line: l.lineNo, reason: 'structureej line in an establishment file (give it with --finess-ej)' } };
+      else if (l.kind === 'et') {
+        seenEt.add(l.row.nofinesset);
+        const mapped = mapEt(l.row, l.lineNo, this.geo.get(l.row.nofinesset));
+        if (first) for (const w of mapped.warnings) this.warnings.push({ line: l.lineNo, reason: w });
+        yield { items: mapped.items };
+      } else if (l.kind === 'geo' && first && !seenEt.has(l.row.nofinesset)) {
+        this.warnings.push({ line: l.lineNo, reason: `geolocalisation of ${l.row.nofinesset}, an establishment absent from the file` });
+      }
+    }
+  }
+}
+
+export class FinessEjSource implements RecordSource {
+  readonly name = 'finess-ej';
+  readonly kinds: SyncKind[] = ['finess-ej'];
+  private readonly file: TextFile;
+
+  constructor(path: string, file?: TextFile) {
+    this.file = file ?? new TextFile(path);
+  }
+
+  get encoding(): string {
+    return this.file.encoding;
+  }
+
+  progress() {
+    return { done: this.file.bytesRead, total: this.file.size };
+  }
+
+  async *read(): AsyncGenerator<ParsedRecord> {
+    for await (const l of readEtalab(this.file.lines())) {
+      if (l.kind === 'rejected') yield { rejected: { line: l.lineNo, reason: l.reason } };
+      else if (l.kind === 'ej') yield { items: [mapEj(l.row, l.lineNo)] };
+      else if (l.kind === 'et' || l.kind === 'geo') {
+        yield { rejected: { line: l.lineNo, reason: `${l.kind === 'et' ? 'structureet' : 'geolocalisation'} line in a legal-entity file (give it with --finess)` } };
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Line decoding with encoding detection: FINESS files are Windows-1252 until 2025 and UTF-8 since 2026
+ * (../shared/referentiels/NOTES.md), with no marker saying which. Rule: strict UTF-8 first; the first line that is
+ * not valid UTF-8 switches the file to Windows-1252, unless multi-byte UTF-8 was already seen, in which case the file
+ * is UTF-8 and that line is undecodable (reported, never fatal). In Windows-1252 the five unassigned bytes
+ * (0x81 0x8D 0x8F 0x90 0x9D) make a line undecodable.
+ */
+export type Encoding = 'utf-8' | 'windows-1252';
+
+export class UndecodableLineError extends Error {}
+
+const CP1252_UNASSIGNED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+export class LineDecoder {
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  private readonly cp1252 = new TextDecoder('windows-1252');
+  private sawMultiByteUtf8 = false;
+  private first = true;
+
+  constructor(private mode: Encoding | 'auto' = 'auto') {}
+
+  /** The encoding decided so far: 'ascii' while every line was plain ASCII (valid in both). */
+  get encoding(): Encoding | 'ascii' {
+    if (this.mode !== 'auto') return this.mode;
+    return this.sawMultiByteUtf8 ? 'utf-8' : 'ascii';
+  }
+
+  /** The text of one line; throws UndecodableLineError when its bytes are not valid in the file's encoding. */
+  decode(bytes: Buffer): string {
+    let b = bytes;
+    if (this.first) {
+      this.first = false;
+      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
+        this.mode = 'utf-8';
+        b = b.subarray(3);
+      }
+    }
+    if (isAscii(b)) return b.toString('latin1');
+    if (this.mode === 'windows-1252') return this.decodeCp1252(b);
+    try {
+      const text = this.utf8.decode(b);
+      this.sawMultiByteUtf8 = true;
+      return text;
+    } catch {
+      if (this.mode === 'utf-8' || this.sawMultiByteUtf8) {
+        this.mode = 'utf-8';
+        throw new UndecodableLineError('bytes that are not valid UTF-8 in a UTF-8 file');
+      }
+      this.mode = 'windows-1252';
+      return this.decodeCp1252(b);
+    }
+  }
+
+  private decodeCp1252(b: Buffer): string {
+    for (const byte of b) {
+      if (CP1252_UNASSIGNED.has(byte)) {
+        throw new UndecodableLineError(`byte 0x${byte.toString(16)} is unassigned in Windows-1252`);
+      }
+    }
+    return this.cp1252.decode(b);
+  }
+}
+
+function isAscii(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
+  return true;
+}

@@ -1,0 +1,416 @@
+/**
+ * Reconciliation of one source with the store, in two passes over the file:
+ *
+ * 1. scan: map every record, fingerprint it, compare with the state (./state.ts): unchanged records are done;
+ *    the others are counted (and kept in memory when few). Records of the source's kinds that were not seen are
+ *    the ones that disappeared: if they exceed `maxDeactivationShare` of a kind, the run is refused before anything
+ *    is written (a truncated or wrong file), unless `force`.
+ * 2. apply: changed records in batches, one store transaction each (resources + state together): match existing
+ *    resources by business identifier, merge the sync's fields into them (./ownership.ts), write only when the
+ *    content differs, validate first (validateResourceForWrite). Then deactivate what disappeared, in batches too.
+ *
+ * A crash leaves whole batches committed; the next run finds them unchanged and completes the rest. The same file
+ * twice writes nothing the second time.
+ */
+import type { Reference, Resource } from '@medplum/fhirtypes';
+import type { ResourceStore, StoredVersion, StoreWriter } from '../../store/store';
+import { findConditionalMatches } from '../../fhir/search/conditional';
+import { validateResourceForWrite } from '../../fhir/validation';
+import { FhirError } from '../../fhir/errors';
+import type { KindCounts, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
+import { EXT } from '../fhir-systems';
+import type { KindState, StateRow, SyncStateStore } from './state';
+import { fingerprint, idFor } from './state';
+import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
+
+export interface EngineOptions {
+  store: ResourceStore;
+  state: SyncStateStore;
+  /** Resources per transaction. */
+  batchSize?: number;
+  /** Largest share of a kind's active records a run may deactivate (default 0.05). */
+  maxDeactivationShare?: number;
+  force?: boolean;
+  /** Re-examine every record, not only those whose source changed (restores sync-owned fields edited locally). */
+  full?: boolean;
+  /** Changed records kept in memory between the passes; beyond that the file is read a second time. */
+  maxBuffered?: number;
+  /** Rejections kept in the report (all are counted). */
+  maxRejections?: number;
+  onProgress?: (p: Progress) => void;
+  now?: () => Date;
+}
+
+export interface Progress {
+  source: string;
+  phase: 'scan' | 'apply' | 'deactivate';
+  records: number;
+  done?: number;
+  total?: number;
+}
+
+export class SyncRefusedError extends Error {}
+
+const RESOURCE_TYPE: Record<SyncKind, string> = {
+  'finess-ej': 'Organization',
+  'finess-et': 'Organization',
+  'finess-et-location': 'Location',
+  'rpps-practitioner': 'Practitioner',
+  'rpps-role': 'PractitionerRole',
+};
+
+/**
+ * State values during a run: >= 0 stored fingerprint of a record not seen yet (0 = deactivated);
+ * -1 seen and new; <= -2 seen, stored fingerprint = -v - 2.
+ */
+const NEW_SEEN = -1;
+const seenValue = (stored: number) => -stored - 2;
+const storedOf = (v: number) => (v >= 0 ? v : v === NEW_SEEN ? undefined : -v - 2);
+
+interface Planned {
+  item: SyncItem;
+  fp: number;
+}
+
+export async function reconcileSource(source: RecordSource, opts: EngineOptions): Promise<SourceReport> {
+  const started = Date.now();
+  const run = new Run(source, opts);
+  try {
+    await run.scan();
+    run.guard();
+    await run.apply();
+    await run.deactivate();
+  } catch (err) {
+    run.finish();
+    run.report.error = (err as Error).message;
+    run.report.durationMs = Date.now() - started;
+    if (err instanceof SyncRefusedError) throw Object.assign(err, { report: run.report });
+    throw Object.assign(err as Error, { report: run.report });
+  }
+  run.finish();
+  run.report.durationMs = Date.now() - started;
+  return run.report;
+}
+
+class Run {
+  readonly report: SourceReport;
+  private readonly states = new Map<SyncKind, KindState>();
+  private readonly batchSize: number;
+  private buffer: SyncItem[][] | undefined = [];
+  private bufferedItems = 0;
+  private readonly duplicateLines = new Set<number>();
+  private readonly activeBefore = new Map<SyncKind, number>();
+
+  constructor(
+    private readonly source: RecordSource,
+    private readonly opts: EngineOptions,
+  ) {
+    this.batchSize = opts.batchSize ?? 500;
+    this.report = {
+      source: source.name,
+      file: '',
+      records: 0,
+      counts: {},
+      created: 0,
+      updated: 0,
+      deactivated: 0,
+      unchanged: 0,
+      rejected: 0,
+      rejections: [],
+      warnings: [],
+      durationMs: 0,
+    };
+  }
+
+  private async kindState(kind: SyncKind): Promise<KindState> {
+    let s = this.states.get(kind);
+    if (!s) {
+      s = await this.opts.state.load(kind);
+      this.states.set(kind, s);
+      let active = 0;
+      for (const v of s.hashes.values()) if (v > 0) active++;
+      this.activeBefore.set(kind, active);
+    }
+    return s;
+  }
+
+  private count(kind: SyncKind, what: keyof KindCounts, n = 1): void {
+    const c = (this.report.counts[kind] ??= { created: 0, updated: 0, deactivated: 0, unchanged: 0 });
+    c[what] += n;
+    this.report[what] += n;
+  }
+
+  private reject(r: Rejection): void {
+    this.report.rejected++;
+    if (this.report.rejections.length < (this.opts.maxRejections ?? 10_000)) this.report.rejections.push(r);
+  }
+
+  private progress(phase: Progress['phase'], done?: number, total?: number): void {
+    this.opts.onProgress?.({ source: this.source.name, phase, records: this.report.records, done, total });
+  }
+
+  // ---- pass 1 -------------------------------------------------------------------------------------------------
+
+  async scan(): Promise<void> {
+    for (const kind of this.source.kinds) await this.kindState(kind);
+    const maxBuffered = this.opts.maxBuffered ?? 20_000;
+    let n = 0;
+    for await (const rec of this.source.read()) {
+      if (++n % 5000 === 0) this.progress('scan', this.source.progress?.().done, this.source.progress?.().total);
+      if ('rejected' in rec) {
+        this.reject(rec.rejected);
+        continue;
+      }
+      this.report.records++;
+      const changed: SyncItem[] = [];
+      let duplicate = false;
+      for (const item of rec.items) {
+        const st = await this.kindState(item.kind);
+        const v = st.hashes.get(item.key);
+        if (v !== undefined && v < 0) {
+          duplicate = true;
+          break;
+        }
+      }
+      if (duplicate) {
+        this.duplicateLines.add(rec.items[0].line);
+        this.reject({ line: rec.items[0].line, reason: `duplicate record ${rec.items[0].key}: already read earlier in the file` });
+        continue;
+      }
+      for (const item of rec.items) {
+        const st = this.states.get(item.kind)!;
+        const stored = st.hashes.get(item.key);
+        st.hashes.set(item.key, stored === undefined ? NEW_SEEN : seenValue(stored));
+        const fp = await this.fingerprintOf(item);
+        if (stored === fp && !this.opts.full) this.count(item.kind, 'unchanged');
+        else changed.push(item);
+      }
+      if (changed.length && this.buffer) {
+        this.buffer.push(changed);
+        this.bufferedItems += changed.length;
+        if (this.bufferedItems > maxBuffered) this.buffer = undefined;
+      }
+    }
+    this.progress('scan');
+  }
+
+  /** Fails the run when too many of a kind's records disappeared from the file. */
+  guard(): void {
+    const share = this.opts.maxDeactivationShare ?? 0.05;
+    const problems: string[] = [];
+    for (const kind of this.source.kinds) {
+      const active = this.activeBefore.get(kind) ?? 0;
+      let gone = 0;
+      for (const v of this.states.get(kind)!.hashes.values()) if (v > 0) gone++;
+      if (active > 0 && gone / active > share) {
+        problems.push(`${gone} of ${active} ${kind} records (${((100 * gone) / active).toFixed(1)}%) are missing from the file`);
+      }
+    }
+    if (problems.length && !this.opts.force) {
+      throw new SyncRefusedError(
+        `refused: ${problems.join('; ')}, more than the allowed ${(share * 100).toFixed(1)}% ` +
+          '(a truncated or wrong file?). Nothing was written. Re-run with --force if this is expected.',
+      );
+    }
+  }
+
+  // ---- pass 2 -------------------------------------------------------------------------------------------------
+
+  async apply(): Promise<void> {
+    let batch: Planned[] = [];
+    let done = 0;
+    const flush = async () => {
+      if (!batch.length) return;
+      await this.applyBatch(batch);
+      done += batch.length;
+      batch = [];
+      this.progress('apply', done);
+    };
+    const take = async (items: SyncItem[]) => {
+      for (const item of items) batch.push({ item, fp: 0 });
+      if (batch.length >= this.batchSize) await flush();
+    };
+    if (this.buffer) {
+      for (const items of this.buffer) await take(items);
+    } else {
+      for await (const rec of this.source.read()) {
+        if ('rejected' in rec || this.duplicateLines.has(rec.items[0].line)) continue;
+        const changed: SyncItem[] = [];
+        for (const item of rec.items) {
+          const stored = storedOf(this.states.get(item.kind)!.hashes.get(item.key)!);
+          if (this.opts.full || stored !== (await this.fingerprintOf(item))) changed.push(item);
+        }
+        if (changed.length) await take(changed);
+      }
+    }
+    this.buffer = undefined;
+    await flush();
+  }
+
+  private async fingerprintOf(item: SyncItem): Promise<number> {
+    await this.resolveLinks(item);
+    return fingerprint(JSON.stringify(item.resource));
+  }
+
+  /** Points each link at the current id of its target, or at its identifier when the target is unknown. */
+  private async resolveLinks(item: SyncItem): Promise<void> {
+    for (const link of item.links ?? []) {
+      const st = await this.kindState(link.kind);
+      const v = st.hashes.get(link.key);
+      const ref: Reference = { identifier: link.identifier };
+      if (v !== undefined) ref.reference = `${RESOURCE_TYPE[link.kind]}/${st.ids.get(link.key) ?? idFor(link.kind, link.key)}`;
+      const previous = (item.resource as any)[link.element] as Reference | undefined;
+      (item.resource as any)[link.element] = { ...ref, ...(previous?.display ? { display: previous.display } : {}) };
+    }
+  }
+
+  private async applyBatch(batch: Planned[]): Promise<void> {
+    await this.opts.store.transaction(async (tx) => {
+      const existing = await this.findExisting(tx, batch.map((p) => p.item));
+      const puts: (Resource & { id: string })[] = [];
+      const rows: StateRow[] = [];
+      const outcomes: { kind: SyncKind; what: keyof KindCounts }[] = [];
+      // Ids first (an adopted resource keeps its id), so that links between records of this batch resolve to them.
+      const ids = new Map<SyncItem, string>();
+      for (const { item } of batch) {
+        const st = this.states.get(item.kind)!;
+        const id = existing.get(item)?.id ?? st.ids.get(item.key) ?? idFor(item.kind, item.key);
+        if (id !== idFor(item.kind, item.key)) st.ids.set(item.key, id);
+        ids.set(item, id);
+      }
+      for (const p of batch) {
+        const { item } = p;
+        await this.resolveLinks(item);
+        p.fp = fingerprint(JSON.stringify(item.resource));
+        const found = existing.get(item);
+        const id = ids.get(item)!;
+        const current = found && !found.deleted ? (JSON.parse(found.json) as Resource) : undefined;
+        const merged = mergeOwned(current, item.resource, item.kind) as Resource & { id: string };
+        merged.id = id;
+        if (!current) addCreationDate(merged, this.now());
+        const row: StateRow = { kind: item.kind, key: item.key, hash: p.fp, resourceId: id === idFor(item.kind, item.key) ? undefined : id };
+        if (current && sameContent(current, merged)) {
+          rows.push(row);
+          outcomes.push({ kind: item.kind, what: 'unchanged' });
+          continue;
+        }
+        try {
+          validateResourceForWrite(merged, { expectedType: merged.resourceType });
+        } catch (err) {
+          this.reject({ line: item.line, reason: `${item.kind} ${item.key}: ${describe(err)}` });
+          continue;
+        }
+        puts.push(merged);
+        rows.push(row);
+        outcomes.push({ kind: item.kind, what: current ? 'updated' : 'created' });
+      }
+      if (puts.length) await tx.write(puts.map((resource) => ({ kind: 'put', resource })));
+      this.opts.state.save(rows);
+      for (const o of outcomes) this.count(o.kind, o.what);
+    });
+  }
+
+  /** Current resources of the batch: by the state's id, else by business identifier (one search per type). */
+  private async findExisting(tx: StoreWriter, items: SyncItem[]): Promise<Map<SyncItem, StoredVersion>> {
+    const found = new Map<SyncItem, StoredVersion>();
+    const toSearch = new Map<string, SyncItem[]>();
+    for (const item of items) {
+      const st = this.states.get(item.kind)!;
+      const known = storedOf(st.hashes.get(item.key) ?? NEW_SEEN) !== undefined;
+      const type = RESOURCE_TYPE[item.kind];
+      if (known) {
+        const v = await tx.read(type, st.ids.get(item.key) ?? idFor(item.kind, item.key));
+        if (v) {
+          found.set(item, v);
+          continue;
+        }
+      }
+      const group = `${type}\u0000${item.match.system}`;
+      toSearch.set(group, [...(toSearch.get(group) ?? []), item]);
+    }
+    for (const [group, list] of toSearch) {
+      const [type, system] = group.split('\u0000');
+      // A deterministic id may already exist (a crashed run's batch, or state lost): read it first.
+      const pending: SyncItem[] = [];
+      for (const item of list) {
+        const v = await tx.read(type, idFor(item.kind, item.key));
+        if (v && !v.deleted) found.set(item, v);
+        else pending.push(item);
+      }
+      if (!pending.length) continue;
+      const values = [...new Set(pending.map((i) => `${system}|${escapeToken(i.match.value)}`))];
+      const matches = await findConditionalMatches(tx, type, `identifier=${encodeURIComponent(values.join(','))}`, values.length * 2 + 10);
+      const byValue = new Map<string, StoredVersion>();
+      for (const m of matches) {
+        const res = JSON.parse(m.json) as { identifier?: { system?: string; value?: string }[] };
+        for (const idf of res.identifier ?? []) {
+          if (idf.system === system && idf.value && !byValue.has(idf.value)) byValue.set(idf.value, m);
+        }
+      }
+      for (const item of pending) {
+        const m = byValue.get(item.match.value);
+        if (m) found.set(item, m);
+      }
+    }
+    return found;
+  }
+
+  // ---- deactivation -------------------------------------------------------------------------------------------
+
+  async deactivate(): Promise<void> {
+    for (const kind of this.source.kinds) {
+      const st = this.states.get(kind)!;
+      const gone = [...st.hashes.entries()].filter(([, v]) => v > 0).map(([k]) => k);
+      for (let i = 0; i < gone.length; i += this.batchSize) {
+        const keys = gone.slice(i, i + this.batchSize);
+        await this.opts.store.transaction(async (tx) => {
+          const puts: (Resource & { id: string })[] = [];
+          const rows: StateRow[] = [];
+          for (const key of keys) {
+            const id = st.ids.get(key) ?? idFor(kind, key);
+            const current = await tx.read(RESOURCE_TYPE[kind], id);
+            rows.push({ kind, key, hash: 0, resourceId: st.ids.get(key) });
+            if (!current || current.deleted) continue;
+            const res = JSON.parse(current.json);
+            const next = structuredClone(res);
+            OWNERSHIP[res.resourceType].deactivate(next);
+            if (!sameContent(res, next)) puts.push(next);
+          }
+          if (puts.length) await tx.write(puts.map((resource) => ({ kind: 'put', resource })));
+          this.opts.state.save(rows);
+        });
+        this.count(kind, 'deactivated', keys.length);
+        this.progress('deactivate', i + keys.length, gone.length);
+      }
+    }
+  }
+
+  finish(): void {
+    this.report.encoding = this.source.encoding;
+    this.report.warnings = (this.source.warnings ?? []).slice(0, this.opts.maxRejections ?? 10_000);
+  }
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+}
+
+function addCreationDate(r: any, now: Date): void {
+  const ext = (r.extension ?? []) as { url: string }[];
+  if (ext.some((e) => e.url === EXT.creationDate)) return;
+  r.extension = [...ext, { url: EXT.creationDate, valueDateTime: now.toISOString() }];
+}
+
+function escapeToken(v: string): string {
+  return v.replace(/([\\,|$])/g, '\\$1');
+}
+
+function describe(err: unknown): string {
+  if (err instanceof FhirError) {
+    return (err.outcome.issue ?? [])
+      .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+      .map((i) => `${i.diagnostics ?? i.details?.text ?? i.code}${i.expression?.length ? ` (${i.expression.join(', ')})` : ''}`)
+      .join('; ');
+  }
+  return (err as Error).message;
+}

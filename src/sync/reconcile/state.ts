@@ -1,0 +1,93 @@
+/**
+ * Reconciliation state: for every synchronised record, a fingerprint of what the sync last wrote (and the resource
+ * id when it is not the deterministic one, i.e. an existing resource the sync adopted). It lets a nightly run skip
+ * the records whose source did not change without reading them (the whole national store is ~2.5 million
+ * resources), and find what disappeared from a file without scanning the store.
+ *
+ * It is a cache of the store, written in the same transaction as the resources (see SqliteSyncState.save), so a
+ * crash leaves both consistent. Hash 0 marks a record the sync deactivated.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import type { SyncKind } from '../types';
+import { migrateSyncSchema } from '../sqlite-schema';
+
+export interface KindState {
+  /** key → fingerprint (0: deactivated). */
+  hashes: Map<string, number>;
+  /** key → resource id, only where it differs from idFor(kind, key). */
+  ids: Map<string, string>;
+}
+
+export interface StateRow {
+  kind: SyncKind;
+  key: string;
+  hash: number;
+  /** Omitted when the resource has the deterministic id. */
+  resourceId?: string;
+}
+
+/** The port. Other stores (MongoDB) bring their own implementation, saving in their own transaction. */
+export interface SyncStateStore {
+  load(kind: SyncKind): Promise<KindState>;
+  /** Must be called inside the store transaction that writes the matching resources. */
+  save(rows: StateRow[]): void;
+}
+
+export class SqliteSyncState implements SyncStateStore {
+  private readonly readDb: Database.Database;
+  private readonly upsert: Database.Statement;
+
+  /** `writer` is the store's writer connection (SqliteStore.database), so saves join the store's transaction. */
+  constructor(private readonly writer: Database.Database) {
+    this.readDb = new Database(writer.name);
+    this.readDb.pragma('busy_timeout = 10000');
+    migrateSyncSchema(this.readDb);
+    this.upsert = writer.prepare(
+      `INSERT INTO sync_state (kind, key, hash, resource_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (kind, key) DO UPDATE SET hash = excluded.hash, resource_id = excluded.resource_id`,
+    );
+  }
+
+  async load(kind: SyncKind): Promise<KindState> {
+    const hashes = new Map<string, number>();
+    const ids = new Map<string, string>();
+    const rows = this.readDb.prepare('SELECT key, hash, resource_id FROM sync_state WHERE kind = ?').raw().iterate(kind);
+    for (const [key, hash, id] of rows as Iterable<[string, number, string | null]>) {
+      hashes.set(key, hash);
+      if (id) ids.set(key, id);
+    }
+    return { hashes, ids };
+  }
+
+  save(rows: StateRow[]): void {
+    if (!this.writer.inTransaction) throw new Error('sync state must be saved inside the store transaction');
+    for (const r of rows) this.upsert.run(r.kind, r.key, r.hash, r.resourceId ?? null);
+  }
+
+  close(): void {
+    this.readDb.close();
+  }
+}
+
+const ID_PREFIX: Record<SyncKind, string> = {
+  'finess-ej': 'finess-ej-',
+  'finess-et': 'finess-et-',
+  'finess-et-location': 'finess-loc-',
+  'rpps-practitioner': 'rpps-',
+  'rpps-role': 'rpps-role-',
+};
+
+/** The id the sync gives a resource it creates: readable, stable across runs and stores. */
+export function idFor(kind: SyncKind, key: string): string {
+  const clean = key.replace(/[^A-Za-z0-9.-]/g, '-');
+  const id = ID_PREFIX[kind] + clean;
+  if (id.length <= 64 && clean === key) return id;
+  return ID_PREFIX[kind] + createHash('sha1').update(key).digest('hex').slice(0, 40);
+}
+
+/** A 48-bit fingerprint, never 0 (0 marks deactivated records). */
+export function fingerprint(text: string): number {
+  const h = createHash('md5').update(text).digest();
+  return h.readUIntBE(0, 6) || 1;
+}

@@ -1,0 +1,109 @@
+/**
+ * One sync run over the configured sources, in dependency order: legal entities, establishments (their partOf
+ * points to legal entities), then professionals (their roles point to establishments). Each source is reconciled
+ * on its own (../reconcile/engine.ts); a refused or failed source does not stop the others, but fails the run.
+ * The run is recorded as an AuditEvent carrying the JSON report, also written to `reportDir` when given.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { ResourceStore } from '../store/store';
+import type { RecordSource, SourceReport } from './types';
+import type { EngineOptions, Progress } from './reconcile/engine';
+import { reconcileSource, SyncRefusedError } from './reconcile/engine';
+import type { SyncStateStore } from './reconcile/state';
+import type { RunReport } from './report';
+import { auditEvent, totals } from './report';
+import { FinessEjSource, FinessEtSource } from './finess/source';
+import { RppsSource } from './rpps/source';
+import { FinessPlusSource } from './finessplus/source';
+import { resolveSource } from './io/source';
+import { validateResourceForWrite } from '../fhir/validation';
+
+export interface SourceSpecs {
+  /** cs1100502 or cs1100507 (establishments). */
+  finess?: string;
+  /** cs1100501 (legal entities). */
+  finessEj?: string;
+  /** FINESS+ JSON (gz). */
+  finessPlus?: string;
+  /** RPPS PS_LibreAcces zip or Personne_activite txt. */
+  rpps?: string;
+}
+
+export interface RunOptions extends Omit<EngineOptions, 'store' | 'state' | 'onProgress'> {
+  store: ResourceStore;
+  state: SyncStateStore;
+  sources: SourceSpecs;
+  trigger?: RunReport['trigger'];
+  /** Directory for the JSON reports (one file per run). */
+  reportDir?: string;
+  onProgress?: (p: Progress) => void;
+  /** Downloads go there (default: the OS temporary directory). */
+  tmpDir?: string;
+  log?: (msg: string) => void;
+}
+
+export async function runSync(opts: RunOptions): Promise<RunReport> {
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+  const reports: SourceReport[] = [];
+  let status: RunReport['status'] = 'success';
+  const errors: string[] = [];
+  const order: [keyof SourceSpecs, (p: string) => RecordSource][] = [
+    ['finessEj', (p) => new FinessEjSource(p)],
+    ['finessPlus', (p) => new FinessPlusSource(p)],
+    ['finess', (p) => new FinessEtSource(p)],
+    ['rpps', (p) => new RppsSource(p)],
+  ];
+  for (const [key, make] of order) {
+    const spec = opts.sources[key];
+    if (!spec) continue;
+    opts.log?.(`${key}: ${spec}`);
+    let resolved: Awaited<ReturnType<typeof resolveSource>> | undefined;
+    try {
+      resolved = await resolveSource(spec, { tmpDir: opts.tmpDir, log: opts.log });
+      const source = make(resolved.path);
+      const report = await reconcileSource(source, { ...opts, store: opts.store, state: opts.state });
+      report.file = spec;
+      reports.push(report);
+    } catch (err) {
+      const report = (err as { report?: SourceReport }).report;
+      if (report) {
+        report.file = spec;
+        reports.push(report);
+      }
+      if (err instanceof SyncRefusedError) {
+        if (status === 'success') status = 'refused';
+      } else status = 'failed';
+      errors.push(`${key}: ${(err as Error).message}`);
+      opts.log?.(`${key}: ${(err as Error).message}`);
+    } finally {
+      await resolved?.cleanup();
+    }
+  }
+  const finishedAt = new Date();
+  const report: RunReport = {
+    runId,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    status,
+    trigger: opts.trigger ?? 'cli',
+    sources: reports,
+    totals: totals(reports),
+    ...(errors.length ? { error: errors.join('; ') } : {}),
+  };
+  await recordRun(opts.store, report);
+  if (opts.reportDir) {
+    fs.mkdirSync(opts.reportDir, { recursive: true });
+    fs.writeFileSync(path.join(opts.reportDir, `sync-${runId}.json`), JSON.stringify(report, null, 2));
+  }
+  return report;
+}
+
+async function recordRun(store: ResourceStore, report: RunReport): Promise<void> {
+  const event = auditEvent(report);
+  validateResourceForWrite(event, { expectedType: 'AuditEvent' });
+  await store.transaction((tx) => tx.write([{ kind: 'put', resource: event }]));
+}

@@ -1,0 +1,81 @@
+/**
+ * The shapes that flow through the pipeline: parse → map (SyncItem) → reconcile → report.
+ */
+import type { Identifier, Resource } from '@medplum/fhirtypes';
+
+/**
+ * A kind of synchronised record; each has its own state namespace, id prefix and truncation guard.
+ * finess-ej / finess-et: Organization; finess-et-location: the ET's Location; rpps-practitioner / rpps-role.
+ */
+export type SyncKind = 'finess-ej' | 'finess-et' | 'finess-et-location' | 'rpps-practitioner' | 'rpps-role';
+
+/** A reference the engine resolves to the current id of another synchronised record (or to its identifier). */
+export interface SyncLink {
+  /** Top-level element of the resource that holds the reference (partOf, managingOrganization…). */
+  element: string;
+  kind: SyncKind;
+  key: string;
+  /** Logical reference used when the target is not (yet) in the store. */
+  identifier: Identifier;
+}
+
+export interface SyncItem {
+  kind: SyncKind;
+  /** Business key inside its kind: FINESS, idNatPs, idNatPs + site… */
+  key: string;
+  /** The mapped resource: only the elements the sync owns (see ./reconcile/ownership.ts), no id, no meta. */
+  resource: Resource;
+  /** The business identifier an existing resource is matched by. */
+  match: { system: string; value: string };
+  links?: SyncLink[];
+  /** Line (first line for merged records) in the source file, for reports. */
+  line: number;
+}
+
+export interface Rejection {
+  line: number;
+  reason: string;
+}
+
+/** What a parser yields: the items of one source record, or a rejected line. */
+export type ParsedRecord = { items: SyncItem[] } | { rejected: Rejection };
+
+/** A source file turned into records; `read()` may be called twice (two-pass reconciliation). */
+export interface RecordSource {
+  /** Name in reports: 'finess', 'finess-ej', 'finess-plus', 'rpps'. */
+  name: string;
+  /** The kinds this source is authoritative for: records of these kinds absent from the file are deactivated. */
+  kinds: SyncKind[];
+  read(): AsyncIterable<ParsedRecord>;
+  /** Bytes read so far and total, for progress. */
+  progress?(): { done: number; total: number };
+  /** Problems that do not reject a record (coordinates that cannot be converted…), filled while reading. */
+  warnings?: Rejection[];
+  /** Encoding detected, once read. */
+  readonly encoding?: string;
+}
+
+export interface KindCounts {
+  created: number;
+  updated: number;
+  deactivated: number;
+  unchanged: number;
+}
+
+export interface SourceReport {
+  source: string;
+  file: string;
+  encoding?: string;
+  records: number;
+  counts: Partial<Record<SyncKind, KindCounts>>;
+  created: number;
+  updated: number;
+  deactivated: number;
+  unchanged: number;
+  rejected: number;
+  rejections: Rejection[];
+  warnings: Rejection[];
+  /** Set when the run was refused (truncation guard) or failed. */
+  error?: string;
+  durationMs: number;
+}
