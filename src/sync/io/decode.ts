@@ -10,10 +10,11 @@ export type Encoding = 'utf-8' | 'windows-1252';
 export class UndecodableLineError extends Error {}
 
 const CP1252_UNASSIGNED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+/** Windows-1252 characters of bytes 0x80-0x9F (the rest of the code page is Latin-1). */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
 
 export class LineDecoder {
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  private readonly cp1252 = new TextDecoder('windows-1252');
   private sawMultiByteUtf8 = false;
   private first = true;
 
@@ -57,7 +58,8 @@ export class LineDecoder {
         throw new UndecodableLineError(`byte 0x${byte.toString(16)} is unassigned in Windows-1252`);
       }
     }
-    return this.cp1252.decode(b);
+    // Node's TextDecoder('windows-1252') decodes 0x80-0x9F as Latin-1 control characters: map them here.
+    return b.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
   }
 }
 
