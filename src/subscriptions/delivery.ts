@@ -258,11 +258,12 @@ class Deliverer {
 }
 
 function describe(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-    return err.message;
+  // Duck-typed: errors from fetch (undici) may come from another realm (DOMException, jest's vm contexts).
+  if (err && typeof err === 'object') {
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+    if (e.cause?.code) return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`;
+    if (e.message) return `${e.name ?? 'Error'}: ${e.message}`;
   }
   return String(err);
 }
