@@ -4,6 +4,7 @@
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { SearchResult } from '../../store/search-plan';
 import type { StoredVersion } from '../../store/store';
+import { presentResource } from '../hooks';
 import { CURSOR_PARAM } from './plan';
 
 export interface SearchsetInput {
@@ -33,7 +34,7 @@ export function searchsetBundle(input: SearchsetInput): Bundle {
 
   const entry = (v: StoredVersion, mode: 'match' | 'include'): BundleEntry => ({
     fullUrl: `${base}/${v.resourceType}/${v.id}`,
-    resource: input.render(JSON.parse(v.json) as Resource),
+    resource: input.render(presentResource(JSON.parse(v.json) as Resource)),
     search: { mode },
   });
   const entries: BundleEntry[] = [
