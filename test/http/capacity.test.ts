@@ -81,7 +81,7 @@ const setCapacity = (parameter: unknown[], ifMatch?: string, path = PATH) => {
 const importCsv = (csv: string | Buffer, path = '/$capacity-import') => request(s.app).post(path).set('Content-Type', 'text/csv').send(csv);
 const read = async () => (await request(s.app).get(PATH)).body as Location;
 const etag = async () => (await request(s.app).get(PATH)).headers.etag;
-const femaleFree = (nb: number, extra: unknown[] = []) => [
+const femaleFree = (nb: number, extra: unknown[] = []): any[] => [
   { name: 'capacityType', valueCoding: { system: CODE_LISTS.capacityType.system, code: '01' } },
   { name: 'capacityStatus', valueCode: '02' },
   { name: 'temporalityCapacity', valueCode: '01' },
@@ -235,13 +235,13 @@ describe('$set-capacity', () => {
   });
 
   test.each([
-    ['a missing nbCapacity', femaleFree(1).filter((p) => p.name !== 'nbCapacity'), /nbCapacity is required/],
+    ['a missing nbCapacity', femaleFree(1).filter((p: any) => p.name !== 'nbCapacity'), /nbCapacity is required/],
     ['a negative nbCapacity', femaleFree(-1), /nbCapacity must be 0 or more, got -1/],
-    ['a decimal nbCapacity', [...femaleFree(1).filter((p) => p.name !== 'nbCapacity'), { name: 'nbCapacity', valueDecimal: 2.5 }], /nbCapacity must be a whole number/],
-    ['an unknown code', [...femaleFree(1).filter((p) => p.name !== 'capacityStatus'), { name: 'capacityStatus', valueCode: '09' }], /capacityStatus: "09" is not a code of TRE_R330/],
+    ['a decimal nbCapacity', [...femaleFree(1).filter((p: any) => p.name !== 'nbCapacity'), { name: 'nbCapacity', valueDecimal: 2.5 }], /nbCapacity must be a whole number/],
+    ['an unknown code', [...femaleFree(1).filter((p: any) => p.name !== 'capacityStatus'), { name: 'capacityStatus', valueCode: '09' }], /capacityStatus: "09" is not a code of TRE_R330/],
     [
       'a JDV URL as system',
-      [...femaleFree(1).filter((p) => p.name !== 'capacityType'), { name: 'capacityType', valueCoding: { system: CODE_LISTS.capacityType.valueSet, code: '01' } }],
+      [...femaleFree(1).filter((p: any) => p.name !== 'capacityType'), { name: 'capacityType', valueCoding: { system: CODE_LISTS.capacityType.valueSet, code: '01' } }],
       /capacityType: .* is a value set \(JDV\), not a code system/,
     ],
     ['an unknown parameter', femaleFree(1, [{ name: 'nbBeds', valueInteger: 1 }]), /unknown parameter "nbBeds"/],

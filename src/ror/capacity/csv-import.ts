@@ -71,13 +71,15 @@ export function detectDelimiter(text: string): string {
 
 /** Reads the file into rows (each with its own errors); a 400 when the file itself is unusable. */
 export function parseCapacityCsv(raw: string): CsvRow[] {
-  const text = raw.replace(/^\uFEFF/, '');
+  // One line ending (csv-parse counts CRLF lines inconsistently when it also sees bare LFs inside quotes).
+  const text = raw.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   if (!text.trim()) throw badRequest('the CSV file is empty: it needs a header row and one row per capacity entry');
   const delimiter = detectDelimiter(text);
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: { record: string[]; raw: string; info: { lines: number } }[];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, bom: true }) as unknown as {
+    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, raw: true, bom: true }) as unknown as {
       record: string[];
+      raw: string;
       info: { lines: number };
     }[];
   } catch (err) {
@@ -109,7 +111,9 @@ export function parseCapacityCsv(raw: string): CsvRow[] {
 
   return body
     .filter(({ record }) => record.some((c) => c !== ''))
-    .map(({ record, info }) => readRow(record, columns as Column[], info.lines));
+    // info.lines is the line where the record ends; a quoted value may span lines: number the row where it starts
+    // (raw holds the record with the line ends around it).
+    .map(({ record, raw, info }) => readRow(record, columns as Column[], info.lines - (raw.replace(/^\n+|\n+$/g, '').match(/\n/g)?.length ?? 0)));
 }
 
 function readRow(cells: string[], columns: Column[], row: number): CsvRow {

@@ -43,7 +43,8 @@ function contentOf(ext: Extension): string {
 }
 
 function withDate(ext: Extension, date: string): Extension {
-  const subs = Array.isArray(ext.extension) ? ext.extension : [];
+  if (!Array.isArray(ext.extension)) return ext; // malformed: reported by the checks, not repaired
+  const subs = ext.extension;
   const i = subs.findIndex((s) => s && typeof s === 'object' && s.url === 'capacityUpdateDate');
   const sub: Extension = { url: 'capacityUpdateDate', valueDateTime: date };
   if (i < 0) {
