@@ -180,7 +180,7 @@ class Deliverer {
     if (outcome.ok) {
       log.debug({ attempts: item.attempts }, 'notification delivered');
       await this.store.completeOutbox(item.id);
-      if (sub.status === 'error') await this.setStatus(n.subscription, 'active', undefined, 'error');
+      if (sub.status !== 'active' || sub.error !== undefined) await this.setStatus(n.subscription, 'active', undefined);
       return;
     }
     const what = `${n.resourceType}/${n.id}/_history/${n.versionId}`;
@@ -238,15 +238,14 @@ class Deliverer {
   }
 
   /**
-   * Writes status/error on the Subscription when they change; `onlyFrom` restricts the change to a current status
-   * (e.g. back to active only from error, never over a client's `off`).
+   * Writes status/error on the Subscription when they change, and only while it is served (active or error): never
+   * over a client's `off`, nor on a deleted one.
    */
-  private async setStatus(id: string, status: 'active' | 'error' | 'off', error: string | undefined, onlyFrom?: string): Promise<void> {
+  private async setStatus(id: string, status: 'active' | 'error' | 'off', error: string | undefined): Promise<void> {
     const changed = await this.store.transaction(async (tx) => {
       const current = await tx.read('Subscription', id);
       if (!current || current.deleted) return false;
       const sub = JSON.parse(current.json) as Subscription & { id: string };
-      if (onlyFrom !== undefined && sub.status !== onlyFrom) return false;
       if (!SERVED_STATUSES.includes(sub.status)) return false;
       if (sub.status === status && sub.error === error) return false;
       const { error: _old, ...rest } = sub;

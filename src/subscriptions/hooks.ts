@@ -1,7 +1,8 @@
 /**
  * Write hooks of R4 Subscriptions (https://hl7.org/fhir/R4/subscription.html):
- * - on a Subscription write: `requested` becomes `active` (the server accepts what it can serve), criteria and
- *   channel are checked (a 422 rolls the write back), and the active-subscription cache is invalidated;
+ * - on a Subscription write: `requested` becomes `active` (the server accepts what it can serve; a client writing
+ *   `requested` or `active` also clears the server's `error`), criteria and channel are checked (a 422 rolls the
+ *   write back), and the active-subscription cache is invalidated;
  * - on any other write: for each served subscription on that type whose criteria the new version matches, a
  *   notification is put in the outbox, in the same transaction as the change (a crash loses none).
  * Deletions notify nobody (a deleted resource matches no search). Subscription writes notify nobody, and criteria on
@@ -43,7 +44,8 @@ export function registerSubscriptionHooks(options: SubscriptionHookOptions = {})
     types: ['Subscription'],
     prepare: (resource: Resource) => {
       const sub = resource as Subscription;
-      if (sub.status !== 'requested') return resource;
+      // `error` is the server's: a client asking for (re)activation starts from a clean slate.
+      if (sub.status !== 'requested' && sub.status !== 'active') return resource;
       const { error: _error, ...rest } = sub;
       return { ...rest, status: 'active' } as Subscription;
     },

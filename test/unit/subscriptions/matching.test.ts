@@ -143,3 +143,14 @@ test('an ended subscription is not served', async () => {
   await post(s.app, '/Location', location('Lyon'));
   expect(await drain()).toEqual([]);
 });
+
+test('a client (re)activating a subscription clears the server-set error; other statuses keep it', async () => {
+  const created = (await post(s.app, '/Subscription', { ...sub('Location', 'requested'), error: 'stale' })).body;
+  expect(created.status).toBe('active');
+  expect(created.error).toBeUndefined();
+  const inError = (await put(s.app, `/Subscription/${created.id}`, { ...sub('Location', 'error'), id: created.id, error: 'HTTP 500' })).body;
+  expect(inError.error).toBe('HTTP 500');
+  const active = (await put(s.app, `/Subscription/${created.id}`, { ...sub('Location', 'active'), id: created.id, error: 'HTTP 500' })).body;
+  expect(active.status).toBe('active');
+  expect(active.error).toBeUndefined();
+});
