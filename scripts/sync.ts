@@ -1,0 +1,118 @@
+/**
+ * `npm run sync` — imports the national referentials into the store selected by the environment (ROR_DATA_DIR):
+ *
+ *   npm run sync -- --finess <path|url> [--finess-ej <path|url>] [--finess-plus <path|url>] [--rpps <path|url>]
+ *                   [--force] [--full] [--max-deactivation 0.05] [--batch 500] [--report <file.json>]
+ *
+ * --force     apply even when more than --max-deactivation of a source's records would be deactivated
+ * --full      re-examine every record, not only those whose source line changed (restores sync-owned fields that
+ *             were edited locally, recreates deleted resources)
+ * A URL may carry its expected size and SHA-256 in the fragment: https://…/file.csv#sha256=…&size=…
+ * Exit status: 0 done, 2 refused by the truncation guard, 3 another run holds the lock, 1 any other failure.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { loadConfig } from '../src/config';
+import { loadDefinitions } from '../src/fhir/definitions';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store';
+import { createSqliteSearchIndex } from '../src/store/sqlite/search-index';
+import { SqliteSyncState } from '../src/sync/reconcile/state';
+import { LockBusyError, SqliteSyncLock, withLock } from '../src/sync/lock';
+import { loadSyncConfig } from '../src/sync/config';
+import type { SourceSpecs } from '../src/sync/run';
+import { runSync } from '../src/sync/run';
+import { summary } from '../src/sync/report';
+import { progressPrinter } from '../src/sync/progress';
+
+interface Args {
+  sources: SourceSpecs;
+  force: boolean;
+  full: boolean;
+  maxDeactivation?: number;
+  batch?: number;
+  report?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sources: {}, force: false, full: false };
+  const value = (i: number, name: string) => {
+    const v = argv[i + 1];
+    if (!v || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case '--finess': args.sources.finess = value(i++, a); break;
+      case '--finess-ej': args.sources.finessEj = value(i++, a); break;
+      case '--finess-plus': args.sources.finessPlus = value(i++, a); break;
+      case '--rpps': args.sources.rpps = value(i++, a); break;
+      case '--force': args.force = true; break;
+      case '--full': args.full = true; break;
+      case '--max-deactivation': args.maxDeactivation = Number(value(i++, a)); break;
+      case '--batch': args.batch = Number(value(i++, a)); break;
+      case '--report': args.report = value(i++, a); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  }
+  if (!Object.values(args.sources).some(Boolean)) throw new Error('give at least one source: --finess, --finess-ej, --finess-plus or --rpps');
+  if (args.maxDeactivation !== undefined && !(args.maxDeactivation >= 0 && args.maxDeactivation <= 1)) throw new Error('--max-deactivation must be between 0 and 1');
+  return args;
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\nusage: npm run sync -- --finess <path|url> [--finess-ej …] [--finess-plus …] [--rpps …] [--force] [--full]`);
+    return 1;
+  }
+  const config = loadConfig();
+  const syncConfig = loadSyncConfig();
+  loadDefinitions();
+  const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
+  const state = new SqliteSyncState(store.database);
+  const lock = new SqliteSyncLock(store.database.name);
+  const progress = progressPrinter();
+  try {
+    const report = await withLock(lock, `cli:${os.hostname()}:${process.pid}`, syncConfig.lockTtlMs, () =>
+      runSync({
+        store,
+        state,
+        sources: args.sources,
+        trigger: 'cli',
+        force: args.force,
+        full: args.full,
+        maxDeactivationShare: args.maxDeactivation ?? syncConfig.maxDeactivationShare,
+        batchSize: args.batch ?? syncConfig.batchSize,
+        reportDir: syncConfig.reportDir,
+        onProgress: (p) => progress.update(p),
+        log: (msg) => {
+          progress.done();
+          console.error(msg);
+        },
+      }),
+    );
+    progress.done();
+    if (args.report) fs.writeFileSync(args.report, JSON.stringify(report, null, 2));
+    for (const s of report.sources) {
+      console.log(`${s.source} (${s.file}, ${s.encoding ?? '?'}): ${s.records} records; ${s.created} created, ${s.updated} updated, ${s.deactivated} deactivated, ${s.unchanged} unchanged, ${s.rejected} rejected, ${s.warnings.length} warnings${s.error ? ` — ${s.error}` : ''}`);
+      for (const r of s.rejections.slice(0, 20)) console.log(`  line ${r.line}: ${r.reason}`);
+      if (s.rejections.length > 20) console.log(`  … ${s.rejected - 20} more in the report`);
+    }
+    console.log(summary(report));
+    console.log(`report: ${args.report ?? `${syncConfig.reportDir}/sync-${report.runId}.json`}`);
+    return report.status === 'success' ? 0 : report.status === 'refused' ? 2 : 1;
+  } catch (err) {
+    progress.done();
+    console.error(err instanceof LockBusyError ? err.message : err);
+    return err instanceof LockBusyError ? 3 : 1;
+  } finally {
+    lock.close();
+    state.close();
+    await store.close();
+  }
+}
+
+main().then((code) => process.exit(code));

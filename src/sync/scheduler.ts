@@ -1,0 +1,90 @@
+/**
+ * The nightly sync inside the server: node-cron fires on ROR_SYNC_CRON; a run starts only when this process is not
+ * already running one (noOverlap) and the shared lock is free (another instance may be running it).
+ */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import cron from 'node-cron';
+import type { Logger } from 'pino';
+import type { ResourceStore } from '../store/store';
+import type { SyncConfig } from './config';
+import { hasSources, loadSyncConfig } from './config';
+import type { SyncLock } from './lock';
+import { LockBusyError, SqliteSyncLock, withLock } from './lock';
+import type { SyncStateStore } from './reconcile/state';
+import { SqliteSyncState } from './reconcile/state';
+import { runSync } from './run';
+import { summary } from './report';
+
+export interface SchedulerDeps {
+  store: ResourceStore;
+  logger: Logger;
+  config?: SyncConfig;
+  /** Defaults to the SQLite state and lock in the store's database file (the store must then be a SqliteStore). */
+  state?: SyncStateStore;
+  lock?: SyncLock;
+}
+
+export interface SyncScheduler {
+  /** Runs the configured sources now (same lock); resolves when done. */
+  runNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
+  const config = deps.config ?? loadSyncConfig();
+  const log = deps.logger.child({ component: 'sync' });
+  if (!hasSources(config.sources)) {
+    log.info('no referential source configured (ROR_SYNC_FINESS, ROR_SYNC_RPPS…): nightly sync disabled');
+    return { runNow: async () => undefined, stop: async () => undefined };
+  }
+  const db = (deps.store as { database?: { name: string } }).database;
+  if ((!deps.state || !deps.lock) && !db) throw new Error('the sync scheduler needs a state and a lock for this store');
+  const owned: { close(): void }[] = [];
+  const state = deps.state ?? track(new SqliteSyncState((deps.store as any).database));
+  const lock = deps.lock ?? track(new SqliteSyncLock(db!.name));
+  function track<T extends { close(): void }>(x: T): T {
+    owned.push(x);
+    return x;
+  }
+  const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  let running: Promise<void> | undefined;
+
+  const runOnce = async () => {
+    if (running) return running;
+    running = (async () => {
+      try {
+        const report = await withLock(lock, owner, config.lockTtlMs, () =>
+          runSync({
+            store: deps.store,
+            state,
+            sources: config.sources,
+            trigger: 'schedule',
+            reportDir: config.reportDir,
+            batchSize: config.batchSize,
+            maxDeactivationShare: config.maxDeactivationShare,
+            log: (msg) => log.info(msg),
+          }),
+        );
+        (report.status === 'success' ? log.info.bind(log) : log.error.bind(log))({ runId: report.runId, totals: report.totals }, summary(report));
+      } catch (err) {
+        if (err instanceof LockBusyError) log.info(err.message);
+        else log.error({ err }, 'sync run failed');
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+
+  const task = cron.schedule(config.cron, runOnce, { noOverlap: true, name: 'referential-sync' });
+  log.info({ cron: config.cron, sources: config.sources }, 'nightly referential sync scheduled');
+  return {
+    runNow: runOnce,
+    async stop() {
+      await task.stop();
+      if (running) await running;
+      for (const o of owned) o.close();
+    },
+  };
+}
