@@ -5,7 +5,8 @@
 import request from 'supertest';
 import type { Extension, Location } from '@medplum/fhirtypes';
 import { registerCapacityFeatures } from '../../src/ror/capacity';
-import { CODE_LISTS, SUPPORTED_CAPACITY_URL } from '../../src/ror/capacity/codes';
+import { CODE_LISTS, ROR_LOCATION_PROFILE, SUPPORTED_CAPACITY_URL } from '../../src/ror/capacity/codes';
+import { loadRorConformance } from '../../src/ror/profiles';
 import { DATA_QUALITY_SYSTEM, STALE_CAPACITY_CODE } from '../../src/ror/capacity/hooks';
 import { FHIR_JSON, put, testServer, type TestServer } from '../helpers/app';
 import fixture from '../fixtures/ror-capacity/location-ssr.json';
@@ -164,9 +165,18 @@ describe('PATCH with the corrected IG snippets', () => {
     expect(await etag()).toBe('W/"1"');
   });
 
-  test('on a Location claiming RORLocation, a new entry lacking required sub-extensions is refused', async () => {
-    const profiled = { ...fixture, id: 'ssr-profiled', meta: { ...fixture.meta, profile: ['https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-location'] } };
-    expect((await put(s.app, '/Location/ssr-profiled', profiled)).status).toBe(201);
+  test('on a Location claiming RORLocation, every write goes through the profile validator', async () => {
+    loadRorConformance(); // what the server does at start; only Locations claiming the profile are affected
+    const profiled = { ...fixture, id: 'ssr-profiled', meta: { ...fixture.meta, profile: [ROR_LOCATION_PROFILE] } };
+    const path = '/Location/ssr-profiled';
+    expect((await put(s.app, path, profiled)).status).toBe(201);
+    // What the server writes conforms: the corrected snippet, $set-capacity and the CSV import (defaults filled).
+    const patched = await request(s.app).patch(path).set('Content-Type', FHIR_JSON).set('If-Match', 'W/"1"').send(JSON.stringify(scenario2));
+    expect(patched.status).toBe(200);
+    expect((await setCapacity(femaleFree(4), 'W/"2"', path)).status).toBe(200);
+    const csv = `location,capacityType,capacityStatus,temporalityCapacity,nbCapacity\nssr-profiled,01,05,01,2\n`;
+    expect((await importCsv(csv)).status).toBe(200);
+    // An entry lacking required sub-extensions breaks the profile: 422, nothing written.
     const incomplete = {
       url: SUPPORTED_CAPACITY_URL,
       extension: [
@@ -177,14 +187,15 @@ describe('PATCH with the corrected IG snippets', () => {
       ],
     };
     const res = await request(s.app)
-      .patch('/Location/ssr-profiled')
+      .patch(path)
       .set('Content-Type', 'application/json-patch+json')
       .send(JSON.stringify([{ op: 'add', path: '/extension/-', value: incomplete }]));
     expect(res.status).toBe(422);
     const messages = res.body.issue.map((i: any) => i.diagnostics).join('\n');
     expect(messages).toMatch(/capacitySourceType is required/);
     expect(messages).toMatch(/temporaryAssignement is required/);
-    expect(messages).not.toMatch(/capacityUpdateDate is required/); // the server fills it
+    expect(messages).not.toMatch(/capacityUpdateDate/); // the server filled it
+    expect((await request(s.app).get(path)).headers.etag).toBe('W/"4"');
   });
 });
 

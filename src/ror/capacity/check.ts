@@ -1,13 +1,11 @@
 /**
  * Entry-level checks of `ror-location-supported-capacity` extensions, run by the Location write hook on the entries
- * a write adds or changes (entries left as they were are not re-judged, so old data never blocks an update):
- * - always: codes must come from the field's TRE code system and be in its list (a JDV value-set URL used as a
- *   system — a mistake of the IG's draft snippets — is named as such); nbCapacity is a non-negative valueInteger;
- *   capacityUpdateDate is a valueDateTime; no sub-extension twice;
- * - when the Location claims the RORLocation profile, also what the profile requires of the entry: every 1..1
- *   sub-extension present, coded values as valueCodeableConcept with a TRE coding.
- * Whole-resource profile validation stays with the validator (src/fhir/validation); these checks give a message
- * that names the entry and says how to fix it.
+ * a write adds or changes (entries left as they were are not re-judged, so old data never blocks an update), for
+ * Locations that do NOT claim the RORLocation profile: codes must come from the field's TRE code system and be in
+ * its list (a JDV value-set URL used as a system — a mistake of the IG's draft snippets — is named as such);
+ * nbCapacity is a non-negative valueInteger; capacityUpdateDate is a valueDateTime; no sub-extension twice.
+ * A Location claiming RORLocation is checked in full by the profile validator (src/fhir/validation: cardinalities,
+ * value types, required bindings of the extension), so these checks are not repeated for it.
  */
 import type { Extension } from '@medplum/fhirtypes';
 import {
@@ -17,7 +15,6 @@ import {
   describeCodes,
   displayOf,
   fieldOfSystem,
-  REQUIRED_SUB_EXTENSIONS,
   SUB_EXTENSIONS,
 } from './codes';
 import { codingsOf, describeRecord, readRecord } from './model';
@@ -31,7 +28,7 @@ export interface EntryIssue {
 const VALUE_KEYS = (sub: Extension) => Object.keys(sub).filter((k) => k.startsWith('value'));
 
 /** Issues of one capacity extension found at `path` (e.g. `Location.extension[2]`). */
-export function checkCapacityEntry(entry: Extension, path: string, options: { complete: boolean }): EntryIssue[] {
+export function checkCapacityEntry(entry: Extension, path: string): EntryIssue[] {
   const issues: EntryIssue[] = [];
   const what = `capacity entry ${path}${entry.extension ? ` (${describeRecord(readRecord(entry)) || 'no codes'})` : ''}`;
   const add = (expression: string, message: string) => issues.push({ expression, message: `${what}: ${message}` });
@@ -41,47 +38,25 @@ export function checkCapacityEntry(entry: Extension, path: string, options: { co
   }
   const seen = new Map<string, number>();
   const known = new Set<string>(SUB_EXTENSIONS);
-  const unknown: string[] = [];
   entry.extension.forEach((sub, i) => {
     const subPath = `${path}.extension[${i}]`;
     if (!sub || typeof sub !== 'object' || typeof sub.url !== 'string') return; // the base validator reports it
     seen.set(sub.url, (seen.get(sub.url) ?? 0) + 1);
     if (seen.get(sub.url) === 2) add(subPath, `${sub.url} is given more than once; an entry has at most one`);
-    if (!known.has(sub.url)) {
-      unknown.push(sub.url);
-      return;
-    }
-    if ((CODED_FIELDS as readonly string[]).includes(sub.url)) checkCoded(sub, sub.url as CodedField, subPath, options, add);
+    if (!known.has(sub.url)) return;
+    if ((CODED_FIELDS as readonly string[]).includes(sub.url)) checkCoded(sub, sub.url as CodedField, subPath, add);
     else if (sub.url === 'nbCapacity') checkNb(sub, subPath, add);
     else if (sub.url === 'capacityUpdateDate') {
       const keys = VALUE_KEYS(sub);
       if (keys.length && !keys.includes('valueDateTime')) add(subPath, `capacityUpdateDate takes a valueDateTime, not ${keys.join(', ')}`);
     }
   });
-  if (options.complete) {
-    for (const url of REQUIRED_SUB_EXTENSIONS) {
-      if (seen.has(url)) continue;
-      const hint = unknown.length ? ` (the entry has sub-extensions the ROR does not define: ${unknown.join(', ')}; check the spelling)` : '';
-      add(path, `${url} is required (1..1 in ror-location-supported-capacity)${hint}`);
-    }
-  }
   return issues;
 }
 
-function checkCoded(
-  sub: Extension,
-  field: CodedField,
-  path: string,
-  options: { complete: boolean },
-  add: (expression: string, message: string) => void,
-): void {
+function checkCoded(sub: Extension, field: CodedField, path: string, add: (expression: string, message: string) => void): void {
   const list = CODE_LISTS[field];
-  const keys = VALUE_KEYS(sub);
-  if (options.complete && keys.length && !keys.includes('valueCodeableConcept')) {
-    add(path, `${field} takes a valueCodeableConcept (IG 0.7.0), not ${keys.join(', ')}`);
-  }
   const codings = codingsOf(sub);
-  let inSystem = false;
   for (const coding of codings) {
     const system = typeof coding.system === 'string' ? coding.system : undefined;
     const owner = system ? fieldOfSystem(system) : undefined;
@@ -94,13 +69,9 @@ function checkCoded(
       continue;
     }
     if (system && system !== list.system) continue; // another code system, e.g. a local translation
-    if (system) inSystem = true;
     if (typeof coding.code !== 'string' || displayOf(field, coding.code) === undefined) {
       add(path, `code ${JSON.stringify(coding.code ?? null)} is not in ${list.label} (${describeCodes(field)})`);
     }
-  }
-  if (options.complete && keys.includes('valueCodeableConcept') && !inSystem) {
-    add(path, `${field} needs a coding with system "${list.system}"`);
   }
 }
 

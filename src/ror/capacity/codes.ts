@@ -46,17 +46,6 @@ export const SUB_EXTENSIONS = [
 ] as const;
 export type SubExtension = (typeof SUB_EXTENSIONS)[number];
 
-/** Sub-extensions with min 1 in the StructureDefinition. */
-export const REQUIRED_SUB_EXTENSIONS: readonly SubExtension[] = [
-  'capacityType',
-  'capacityStatus',
-  'temporalityCapacity',
-  'nbCapacity',
-  'capacitySourceType',
-  'capacityUpdateDate',
-  'temporaryAssignement',
-];
-
 export interface CodeList {
   /** TRE code system URL (what `coding.system` must be). */
   system: string;

@@ -6,7 +6,8 @@
  *   the server's time when it has no date or still carries the previous version's date (the client did not say
  *   when it updated); a date the client changed is kept. An unchanged entry that lost its date (a PUT of the
  *   whole resource without dates) gets its previous date back: re-sending data does not make it fresher;
- * - new and changed entries are checked (./check.ts): 422 naming the entry;
+ * - new and changed entries of a Location that does not claim RORLocation are checked (./check.ts): 422 naming the
+ *   entry (a Location claiming the profile is checked in full by the profile validator, after this hook);
  * - the computed `stale-capacity` tag is removed: it is never stored.
  *
  * present (on the way out): the `stale-capacity` tag when the most recent capacityUpdateDate of the Location is
@@ -80,7 +81,7 @@ export function prepareLocation(resource: Resource, current: StoredVersion | und
     }
   }
   const now = config.now().toISOString();
-  const complete = claimsRorLocation(out);
+  const checked = !claimsRorLocation(out);
   const issues: OperationOutcomeIssue[] = [];
   let changed = false;
   const extension = location.extension.map((ext, index) => {
@@ -96,7 +97,8 @@ export function prepareLocation(resource: Resource, current: StoredVersion | und
       if (record.capacityUpdateDate === undefined && prev.date !== undefined) next = withDate(ext, prev.date);
     } else {
       if (record.capacityUpdateDate === undefined || record.capacityUpdateDate === prev?.date) next = withDate(ext, now);
-      for (const issue of checkCapacityEntry(next, `Location.extension[${index}]`, { complete })) {
+      const found = checked ? checkCapacityEntry(next, `Location.extension[${index}]`) : [];
+      for (const issue of found) {
         issues.push({ severity: 'error', code: 'business-rule', diagnostics: issue.message, expression: [issue.expression] });
       }
     }
