@@ -7,6 +7,7 @@ import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { loadDefinitions } from './fhir/definitions';
 import { validationOutcome } from './fhir/validation';
+import { loadRorConformance } from './ror/profiles';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from './store/sqlite/search-index';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   loadDefinitions();
   // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
   validationOutcome({ resourceType: 'Organization', name: 'warm-up' });
+  loadRorConformance();
   const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
   if (config.demoData) {
     const limits = { defaultCount: config.defaultCount, maxCount: config.maxCount };

@@ -5,6 +5,7 @@ import { createApp } from '../../src/http/app';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
 import { tempDir } from './tmp';
+import { loadRorConformance } from '../../src/ror/profiles';
 
 export const BASE = 'http://fhir.test';
 
@@ -16,6 +17,7 @@ export interface TestServer {
 
 /** The real app on a fresh SQLite store in a temporary directory; logs are silent. */
 export function testServer(options: { maxBodyBytes?: number } = {}): TestServer {
+  loadRorConformance();
   const store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
   const app = createApp({
     store,
