@@ -57,15 +57,13 @@ export function extractIndexRows(registry: SearchParamRegistry, resource: Resour
   for (const def of registry.indexedParams(resource.resourceType)) {
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(def.atom!, input);
+      values = def.fast ? def.fast(resource) : evalFhirPathTyped(def.atom!, input);
     } catch {
       continue; // an expression that fails on odd data indexes nothing rather than refusing the write
     }
     if (values.length) addValues(rows, def.code, def.type, values, 0);
   }
-  for (const def of registry.paramsOf(resource.resourceType).values()) {
-    if (def.type === 'composite' && def.atom && def.components) addComposite(rows, def, input);
-  }
+  for (const def of registry.compositeParams(resource.resourceType)) addComposite(rows, def, input);
   for (const defs of registry.groupedParams(resource.resourceType).values()) addGroup(rows, defs, input);
   rows.narrative = narrativeText(resource);
   rows.content = contentText(resource);

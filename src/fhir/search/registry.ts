@@ -14,6 +14,7 @@ import {
 } from '@medplum/core';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
 import { allResourceTypes, loadDefinitions } from '../definitions';
+import { compileSimplePath, type PathEvaluator } from './fast-path';
 import type { IndexType } from '../../store/search-plan';
 
 export type SearchParamType = SearchParameter['type'];
@@ -48,6 +49,8 @@ export interface SearchParamDef {
   url?: string;
   /** The expression restricted to this resource type; undefined for `_text`, `_content` and the like. */
   atom?: FhirPathAtom;
+  /** The same, as a direct JSON walk, when the expression is a plain path (see fast-path.ts). */
+  fast?: PathEvaluator;
   /** Reference targets (empty = any). */
   targets: string[];
   components?: CompositeComponent[];
@@ -65,7 +68,11 @@ export class SearchParamRegistry {
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
   private readonly byUrl = new Map<string, SearchParameter>();
 
-  constructor(extra: SearchParameter[] = []) {
+  /** `fastPaths: false` evaluates every expression with the FHIRPath engine (tests compare both). */
+  constructor(
+    extra: SearchParameter[] = [],
+    private readonly fastPaths = true,
+  ) {
     loadDefinitions();
     for (const sp of extra) indexSearchParameter(sp);
     // @medplum/core's global index now holds base + extra; remember definitions by url for composites.
@@ -94,17 +101,38 @@ export class SearchParamRegistry {
 
   /** Parameters indexed on write from their own expression (grouped and composite ones are apart). */
   indexedParams(resourceType: string): SearchParamDef[] {
-    return [...this.paramsOf(resourceType).values()].filter((p) => p.atom && p.index && !p.group);
+    return this.writePlan(resourceType).direct;
+  }
+
+  /** Composite parameters of a type. */
+  compositeParams(resourceType: string): SearchParamDef[] {
+    return this.writePlan(resourceType).composites;
   }
 
   /** Grouped parameters of a type, by group key. */
   groupedParams(resourceType: string): Map<string, SearchParamDef[]> {
-    const out = new Map<string, SearchParamDef[]>();
-    for (const p of this.paramsOf(resourceType).values()) {
-      if (!p.group || !p.index) continue;
-      out.set(p.group.key, [...(out.get(p.group.key) ?? []), p]);
+    return this.writePlan(resourceType).groups;
+  }
+
+  private readonly writePlans = new Map<string, { direct: SearchParamDef[]; composites: SearchParamDef[]; groups: Map<string, SearchParamDef[]> }>();
+
+  /** What indexing a resource of this type evaluates, computed once per type (it runs on every write). */
+  private writePlan(resourceType: string) {
+    let plan = this.writePlans.get(resourceType);
+    if (!plan) {
+      const all = [...this.paramsOf(resourceType).values()];
+      const groups = new Map<string, SearchParamDef[]>();
+      for (const p of all) {
+        if (p.group && p.index) groups.set(p.group.key, [...(groups.get(p.group.key) ?? []), p]);
+      }
+      plan = {
+        direct: all.filter((p) => p.atom && p.index && !p.group),
+        composites: all.filter((p) => p.type === 'composite' && p.atom && p.components),
+        groups,
+      };
+      this.writePlans.set(resourceType, plan);
     }
-    return out;
+    return plan;
   }
 
   private resolve(resourceType: string, code: string, sp: SearchParameter): SearchParamDef {
@@ -118,6 +146,7 @@ export class SearchParamRegistry {
     };
     if (!NOT_INDEXED.has(code) && sp.expression) {
       def.atom = getParsedExpressionForResourceType(resourceType, sp.expression);
+      if (this.fastPaths) def.fast = compileSimplePath(resourceType, sp.expression);
     }
     const group = sp.extension?.find((e) => e.url === ELEMENT_GROUP_URL);
     if (group) {
