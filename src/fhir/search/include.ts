@@ -76,7 +76,8 @@ async function includeTargets(
       (d) => d.type === 'reference' && d.atom && (spec.code === '*' || d.code === spec.code),
     );
     for (const def of defs) {
-      for (const tv of evalFhirPathTyped(def.atom!, [toTypedValue(r)])) {
+      const values = def.fast ? def.fast(r) : evalFhirPathTyped(def.atom!, [toTypedValue(r)]);
+      for (const tv of values) {
         const ref = (tv.value as { reference?: string })?.reference;
         if (typeof ref !== 'string') continue;
         const { type, id } = parseReferenceString(ref);
