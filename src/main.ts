@@ -8,6 +8,8 @@ import { createLogger } from './logger';
 import { loadDefinitions } from './fhir/definitions';
 import { validationOutcome } from './fhir/validation';
 import { loadRorConformance } from './ror/profiles';
+import { registerCapacityFeatures } from './ror/capacity';
+import { loadSubscriptionConfig, registerSubscriptionHooks, startSubscriptionDelivery } from './subscriptions';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from './store/sqlite/search-index';
@@ -20,7 +22,11 @@ async function main(): Promise<void> {
   // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
   validationOutcome({ resourceType: 'Organization', name: 'warm-up' });
   loadRorConformance();
+  registerCapacityFeatures();
+  const subscriptionConfig = loadSubscriptionConfig();
+  registerSubscriptionHooks({ config: subscriptionConfig, logger });
   const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
+  const delivery = startSubscriptionDelivery({ store, logger, config: subscriptionConfig });
   if (config.demoData) {
     const limits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
     // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     force.unref();
     server.close(async () => {
+      await delivery.stop();
       await store.close();
       logger.info('store closed, bye');
       process.exit(0);

@@ -6,6 +6,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
 import { tempDir } from './tmp';
 import { loadRorConformance } from '../../src/ror/profiles';
+import { registerSubscriptionHooks } from '../../src/subscriptions';
 
 export const BASE = 'http://fhir.test';
 
@@ -18,6 +19,7 @@ export interface TestServer {
 /** The real app on a fresh SQLite store in a temporary directory; logs are silent. */
 export function testServer(options: { maxBodyBytes?: number } = {}): TestServer {
   loadRorConformance();
+  registerSubscriptionHooks();
   const store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
   const app = createApp({
     store,
