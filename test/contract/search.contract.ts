@@ -294,6 +294,21 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
       });
     });
 
+    describe('_lastUpdated', () => {
+      test('prefixes at millisecond precision; default order is oldest change first', async () => {
+        const [a] = await put(org('a', { name: 'A' }));
+        const [b] = await put(org('b', { name: 'B' }));
+        await put(org('a', { name: 'A2' })); // a changes after b
+        const aNow = (await store.read('Organization', 'a'))!.lastUpdated;
+        expect(matchIds(await search('Organization', `_lastUpdated=gt${b.lastUpdated}`))).toEqual(['a']);
+        expect(matchIds(await search('Organization', `_lastUpdated=le${b.lastUpdated}`))).toEqual(['b']);
+        expect(matchIds(await search('Organization', `_lastUpdated=eq${aNow}`))).toEqual(['a']);
+        expect(matchIds(await search('Organization', `_lastUpdated=ge${a.lastUpdated}`))).toEqual(['b', 'a']);
+        expect(matchIds(await search('Organization', `_lastUpdated=lt${a.lastUpdated}`))).toEqual([]);
+        expect(matchIds(await search('Organization', `_lastUpdated=ge2000&_sort=-_lastUpdated`))).toEqual(['a', 'b']);
+      });
+    });
+
     describe('current versions only', () => {
       test('updated values replace old ones; deleted resources never match', async () => {
         await put(org('a', { name: 'Old name' }));

@@ -61,7 +61,9 @@ export function parseDate(name: string, value: string): RangeValue {
   if (!range) throw badRequest(`search parameter '${name}': '${value}' is not a valid date`, [name]);
   let [lo, hi] = range;
   if (prefix === 'ap') {
-    const gap = Math.abs(Date.now() - lo) * 0.1;
+    // "now" to the day, so the plan (and the paging cursors bound to it) stays the same from page to page
+    const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const gap = Math.abs(today - lo) * 0.1;
     lo -= gap;
     hi += gap;
   }

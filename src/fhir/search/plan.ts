@@ -418,10 +418,15 @@ class Planner {
       });
   }
 
-  /** With `near` and no `_sort`, nearest first. */
+  /**
+   * Without `_sort`: nearest first with `near`; oldest change first with `_lastUpdated` (what a client syncing
+   * changes wants, and the order of the store's lastUpdated index); else the adapter's own stable order.
+   */
   defaultSort(where: Condition[]): SortKey[] {
     const near = where.find((c): c is Extract<Condition, { kind: 'near' }> => c.kind === 'near');
-    if (!near || near.values.length !== 1) return [];
+    if (!near || near.values.length !== 1) {
+      return where.some((c) => c.kind === 'date' && c.code === '_lastUpdated') ? [{ kind: 'lastUpdated', descending: false }] : [];
+    }
     const { lat, lon } = near.values[0];
     return [{ kind: 'distance', code: near.code, lat, lon, descending: false }];
   }

@@ -38,7 +38,7 @@ export class SqlBuilder {
     const where = [...conditions].sort((x, y) => selectivityRank(x) - selectivityRank(y));
     // `_id`, and `_has` when it leads, select by (type, id): the unique (resource_type, id) index must stay usable.
     const hasId = where.some((c) => c.kind === 'id') || where[0]?.kind === 'has';
-    const driven = noTypeIndex || (!hasId && where.some((c) => selectivityRank(c) < 9));
+    const driven = noTypeIndex || (!hasId && where.some((c) => selectivityRank(c) < 9 && !isLastUpdated(c)));
     const typeCol = `${driven ? '+' : ''}${alias}.resource_type`;
     const typeSql = types.length === 1 ? `= ${this.p(types[0])}` : `IN (${types.map((t) => this.p(t)).join(', ')})`;
     return `${typeCol} ${typeSql} AND ${alias}.deleted = 0 AND ${this.all(where, alias, types)}`;
@@ -121,6 +121,16 @@ export class SqlBuilder {
         const table = TABLES[c.index];
         return `${alias}.rid ${c.missing ? 'NOT IN' : 'IN'} (SELECT ${t}.rid FROM ${table} ${t} WHERE ${t}.pid ${this.pids(types, c.code)})`;
       }
+      case 'date':
+        if (c.code === LAST_UPDATED) return this.lastUpdated(c.values, alias);
+        return this.leafIn(c, alias, types);
+      default:
+        return this.leafIn(c, alias, types);
+    }
+  }
+
+  private leafIn(c: LeafCondition, alias: string, types: string[]): string {
+    switch (c.kind) {
       default: {
         const t = this.alias('t');
         return `${alias}.rid IN (SELECT ${t}.rid FROM ${tableOf(c)} ${t} WHERE ${this.leafWhere(c, t, types)})`;
@@ -208,6 +218,32 @@ export class SqlBuilder {
     }
   }
 
+  /**
+   * `_lastUpdated` on the resources' own column (an instant: a point), so a sync-style query
+   * (`_lastUpdated=gt…&_sort=_lastUpdated`) walks the (resource_type, last_updated) index in order.
+   */
+  private lastUpdated(values: RangeValue[], alias: string): string {
+    const col = `${alias}.last_updated`;
+    const iso = (ms: number) => this.p(new Date(Math.max(-8.64e15, Math.min(8.64e15, ms))).toISOString());
+    const parts = values.map((v) => {
+      switch (v.prefix) {
+        case 'gt':
+        case 'sa':
+          return `${col} > ${iso(v.hi)}`;
+        case 'lt':
+        case 'eb':
+          return `${col} < ${iso(v.lo)}`;
+        case 'ge':
+          return `${col} >= ${iso(v.lo)}`;
+        case 'le':
+          return `${col} <= ${iso(v.hi)}`;
+        default:
+          return `(${col} >= ${iso(v.lo)} AND ${col} <= ${iso(v.hi)})`;
+      }
+    });
+    return parts.length ? `(${parts.join(' OR ')})` : '0';
+  }
+
   /** https://hl7.org/fhir/R4/search.html#prefix — ranges compared as the spec words it. */
   private dateCompare(v: RangeValue, t: string): string {
     const lo = `${t}.lo`;
@@ -274,6 +310,12 @@ export class SqlBuilder {
       }
     }
   }
+}
+
+const LAST_UPDATED = '_lastUpdated';
+
+function isLastUpdated(c: Condition): boolean {
+  return c.kind === 'date' && c.code === LAST_UPDATED;
 }
 
 /** A rough guess of how few rows a condition leaves (lower = fewer); ≥ 9: not usable to drive a query. */
