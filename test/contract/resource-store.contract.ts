@@ -102,6 +102,49 @@ export function resourceStoreContract(adapter: string, factory: StoreFactory): v
       expect((await store.read('Organization', 'c'))!.versionId).toBe('21');
     });
 
+    test('concurrent transactions settle independently: a failing one loses only its own writes', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          store.transaction(async (tx) => {
+            await tx.write([{ kind: 'put', resource: org(`g${i}`, `n${i}`) }]);
+            if (i % 7 === 3) throw new Error(`fail ${i}`);
+            return i;
+          }),
+        ),
+      );
+      results.forEach((r, i) => {
+        if (i % 7 === 3) expect(r).toMatchObject({ status: 'rejected', reason: new Error(`fail ${i}`) });
+        else expect(r).toEqual({ status: 'fulfilled', value: i });
+      });
+      for (let i = 0; i < 30; i++) {
+        const stored = await store.read('Organization', `g${i}`);
+        if (i % 7 === 3) expect(stored).toBeUndefined();
+        else expect(stored?.versionId).toBe('1');
+      }
+    });
+
+    test('a resolved transaction is committed: visible to reads outside it at once', async () => {
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          await store.transaction((tx) => tx.write([{ kind: 'put', resource: org(`v${i}`, 'x') }]));
+          expect(await store.read('Organization', `v${i}`)).toBeDefined();
+        }),
+      );
+    });
+
+    test('close waits for queued transactions', async () => {
+      const writes = Array.from({ length: 5 }, (_, i) =>
+        store.transaction((tx) => tx.write([{ kind: 'put', resource: org(`c${i}`, 'x') }])),
+      );
+      if (factory.reopen) {
+        store = await factory.reopen(store);
+        await Promise.all(writes);
+        expect(await store.read('Organization', 'c4')).toBeDefined();
+      } else {
+        await Promise.all(writes);
+      }
+    });
+
     test('reads outside a transaction do not see its uncommitted writes', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
