@@ -18,7 +18,7 @@ import { findConditionalMatches } from '../../fhir/search/conditional';
 import { validateResourceForWrite } from '../../fhir/validation';
 import { FhirError } from '../../fhir/errors';
 import type { KindCounts, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
-import { EXT } from '../fhir-systems';
+import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow, SyncStateStore } from './state';
 import { fingerprint, idFor } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
@@ -50,6 +50,8 @@ export interface Progress {
 }
 
 export class SyncRefusedError extends Error {}
+
+const SEARCH_CHUNK = 100;
 
 const RESOURCE_TYPE: Record<SyncKind, string> = {
   'finess-ej': 'Organization',
@@ -100,6 +102,7 @@ class Run {
   private bufferedItems = 0;
   private readonly duplicateLines = new Set<number>();
   private readonly activeBefore = new Map<SyncKind, number>();
+  private readonly systemUse = new Map<string, boolean>();
 
   constructor(
     private readonly source: RecordSource,
@@ -337,9 +340,14 @@ class Run {
         if (v && !v.deleted) found.set(item, v);
         else pending.push(item);
       }
-      if (!pending.length) continue;
+      if (!pending.length || !(await this.systemInUse(tx, type, system))) continue;
       const values = [...new Set(pending.map((i) => `${system}|${escapeToken(i.match.value)}`))];
-      const matches = await findConditionalMatches(tx, type, `identifier=${encodeURIComponent(values.join(','))}`, values.length * 2 + 10);
+      const matches: StoredVersion[] = [];
+      // SQLite limits the depth of an expression: OR at most SEARCH_CHUNK values per search.
+      for (let i = 0; i < values.length; i += SEARCH_CHUNK) {
+        const chunk = values.slice(i, i + SEARCH_CHUNK);
+        matches.push(...(await findConditionalMatches(tx, type, `identifier=${encodeURIComponent(chunk.join(','))}`, chunk.length * 2 + 10)));
+      }
       const byValue = new Map<string, StoredVersion>();
       for (const m of matches) {
         const res = JSON.parse(m.json) as { identifier?: { system?: string; value?: string }[] };
@@ -353,6 +361,21 @@ class Run {
       }
     }
     return found;
+  }
+
+  /**
+   * Whether any resource of `type` carries an identifier of `system` that the sync did not create: when none
+   * did at the start of the run (a first import), there is nothing to adopt and the per-batch searches are skipped.
+   */
+  private async systemInUse(tx: StoreWriter, type: string, system: string): Promise<boolean> {
+    const k = `${type}|${system}`;
+    let v = this.systemUse.get(k);
+    if (v === undefined) {
+      const sample = await findConditionalMatches(tx, type, `identifier=${encodeURIComponent(`${system}|`)}&_tag:not=${encodeURIComponent(`${SYNC_TAG_SYSTEM}|`)}`, 1).catch(() => undefined);
+      v = sample === undefined || sample.length > 0;
+      this.systemUse.set(k, v);
+    }
+    return v;
   }
 
   // ---- deactivation -------------------------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:sync [-- --scale 0.05]` — the referential sync on synthetic national-shaped extracts
+ * (scripts/generate-extracts.ts): a full import into an empty store, then a nightly re-run with 1% of the records
+ * changed. Each phase runs in its own process so its peak memory (maxRSS) is its own. Prints a Markdown table and,
+ * with --write, replaces the `## Sync` section of BENCHMARKS.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { loadDefinitions } from '../../src/fhir/definitions';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { SqliteSyncState } from '../../src/sync/reconcile/state';
+import { runSync } from '../../src/sync/run';
+
+const FILES = (dir: string) => ({
+  finessEj: path.join(dir, 'etalab-cs1100501-stock-20260512-0339.csv'),
+  finess: path.join(dir, 'etalab-cs1100507-stock-20260512-0339.csv'),
+  rpps: path.join(dir, 'PS_LibreAcces_Personne_activite_202610080000.txt'),
+});
+
+async function phase(dataDir: string, extracts: string): Promise<void> {
+  loadDefinitions();
+  const store = new SqliteStore({ dataDir }, createSqliteSearchIndex());
+  const state = new SqliteSyncState(store.database);
+  const started = Date.now();
+  const report = await runSync({ store, state, sources: FILES(extracts), trigger: 'cli' });
+  const ms = Date.now() - started;
+  state.close();
+  await store.close();
+  const perSource = report.sources.map((s) => ({ source: s.source, records: s.records, ms: s.durationMs }));
+  console.log(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, status: report.status, totals: report.totals, perSource }));
+}
+
+function run(args: string[]): any {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--phase') return phase(argv[1], argv[2]);
+  const scale = Number(argv[argv.indexOf('--scale') + 1] || 0.05) || 0.05;
+  const write = argv.includes('--write');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ror-bench-sync-'));
+  try {
+    const gen = (out: string, change: number) =>
+      execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'generate-extracts.ts'), '--out', out, '--scale', String(scale), '--change', String(change)], { stdio: 'inherit' });
+    gen(path.join(work, 'base'), 0);
+    gen(path.join(work, 'nightly'), 0.01);
+    const sizes = Object.values(FILES(path.join(work, 'base'))).map((f) => fs.statSync(f).size);
+    const lines = Object.values(FILES(path.join(work, 'base'))).map((f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]));
+    const data = path.join(work, 'data');
+    const full = run(['--phase', data, path.join(work, 'base')]);
+    const nightly = run(['--phase', data, path.join(work, 'nightly')]);
+    const same = run(['--phase', data, path.join(work, 'nightly')]);
+    const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const resources = full.totals.created;
+    const table = [
+      `Scale ${scale} of national (${lines[0] - 1} EJ, ${lines[1] - 1} ET + geolocation lines, ${lines[2] - 1} RPPS lines; ${(sizes.reduce((a, b) => a + b) / 1e6).toFixed(0)} MB), ${os.cpus().length} cores, Node ${process.version}, \`npm run bench:sync -- --scale ${scale}\`.`,
+      '',
+      '| phase | wall time | resources | peak RSS |',
+      '|---|---|---|---|',
+      `| full import (empty store) | ${s(full.ms)} | ${resources} created (${Math.round(resources / (full.ms / 1000))}/s) | ${mb(full.maxRssKb)} |`,
+      `| nightly, 1% of records changed | ${s(nightly.ms)} | ${nightly.totals.updated} updated, ${nightly.totals.unchanged} unchanged | ${mb(nightly.maxRssKb)} |`,
+      `| same file again | ${s(same.ms)} | ${same.totals.updated} updated, ${same.totals.unchanged} unchanged | ${mb(same.maxRssKb)} |`,
+    ].join('\n');
+    console.log(table);
+    console.log(JSON.stringify({ full, nightly, same }));
+    if (write) writeSection(table);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function writeSection(table: string): void {
+  const file = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const section = `## Sync\n\n${table}\n`;
+  const re = /## Sync\n[\s\S]*?(?=\n## |$)/;
+  fs.writeFileSync(file, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
