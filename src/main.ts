@@ -9,6 +9,7 @@ import { loadDefinitions } from './fhir/definitions';
 import { validationOutcome } from './fhir/validation';
 import { loadRorConformance } from './ror/profiles';
 import { registerCapacityFeatures } from './ror/capacity';
+import { startSyncScheduler } from './sync';
 import { loadSubscriptionConfig, registerSubscriptionHooks, startSubscriptionDelivery } from './subscriptions';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   registerSubscriptionHooks({ config: subscriptionConfig, logger });
   const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
   const delivery = startSubscriptionDelivery({ store, logger, config: subscriptionConfig });
+  // Also registers GET /$sync-runs; runs nothing until ROR_SYNC_* names a source.
+  const sync = startSyncScheduler({ store, logger });
   if (config.demoData) {
     const limits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
     // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
@@ -48,10 +51,11 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     force.unref();
     server.close(async () => {
+      await sync.stop();
       await delivery.stop();
       await store.close();
       logger.info('store closed, bye');
-      process.exit(0);
+      logger.flush(() => process.exit(0));
     });
     server.closeIdleConnections();
   };
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // Configuration errors happen before the logger exists: plain stderr, read by a person.
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

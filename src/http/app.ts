@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-  app.use(requestLogger(deps.logger));
+  app.use(requestLogger(deps.logger, app));
 
   app.get('/healthz', (_req, res) => sendJson(res, 200, 'application/json', '{"status":"ok"}'));
   app.get('/readyz', async (req, res) => {

@@ -3,7 +3,7 @@
  * one line per completed request with its status and duration. The per-request child logger is created only when
  * something logs through it, so the common path pays for one line, not for a logger.
  */
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 
 declare module 'express-serve-static-core' {
@@ -15,15 +15,20 @@ declare module 'express-serve-static-core' {
 
 const SAFE_ID = /^[A-Za-z0-9\-_.:]{1,64}$/;
 
-export function requestLogger(logger: Logger) {
+export function requestLogger(logger: Logger, app: Express) {
+  // `req.log` is a getter on this app's request prototype, so a request that logs nothing creates no logger.
+  Object.defineProperty(app.request, 'log', {
+    get(this: Request & { childLog?: Logger }) {
+      return (this.childLog ??= logger.child({ reqId: this.id }));
+    },
+    configurable: true,
+  });
   const prefix = `${process.pid.toString(36)}-${Date.now().toString(36)}-`;
   let counter = 0;
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = req.headers['x-request-id'];
     const reqId = typeof given === 'string' && SAFE_ID.test(given) ? given : prefix + (++counter).toString(36);
     req.id = reqId;
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ reqId })), configurable: true });
     res.setHeader('X-Request-Id', reqId);
     const start = process.hrtime.bigint();
     res.on('finish', () => {

@@ -21,6 +21,11 @@ export function finessOf(n: number): string {
   return `${dep2}0${String(n).padStart(6, '0')}`.slice(0, 9);
 }
 
+/** A 5-character INSEE commune code in département `dep`. */
+function inseeOf(dep: string, n: number): string {
+  return dep.length === 3 ? `${dep}${String(n % 24).padStart(2, '0')}` : `${dep}${String(1 + (n % 400)).padStart(3, '0')}`;
+}
+
 export function benchOrgId(n: number): string {
   return `bench-org-${String(n).padStart(5, '0')}`;
 }
@@ -67,7 +72,35 @@ export function rorOrganization(n: number, options: { id?: string; phoneSuffix?:
       },
     ],
     name: `CENTRE HOSPITALIER ${city} ${n}`,
-    telecom: [{ system: 'phone', value: phone, use: 'work' }],
+    extension: [
+      {
+        url: 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-commune-cog',
+        valueCodeableConcept: {
+          coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM', code: inseeOf(dep, n) }],
+        },
+      },
+    ],
+    telecom: [
+      {
+        extension: [
+          {
+            url: 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-telecom-communication-channel',
+            valueCodeableConcept: {
+              coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R200-CanalCommunication/FHIR/TRE-R200-CanalCommunication', code: '2' }],
+            },
+          },
+          {
+            url: 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-telecom-confidentiality-level',
+            valueCodeableConcept: {
+              coding: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R283-NiveauConfidentialite/FHIR/TRE-R283-NiveauConfidentialite', code: '1' }],
+            },
+          },
+        ],
+        system: 'phone',
+        value: phone,
+        use: 'work',
+      },
+    ],
     address: [
       {
         use: 'work',
