@@ -377,6 +377,31 @@ const FIXES: Record<string, { expression?: string; code?: string; type?: SearchP
   },
 };
 
+/**
+ * Repeated elements whose search values must be matched entry by entry: every AND-ed condition on parameters of
+ * one group has to hold on the same element (one capacity record, one equipment limit, one price…), not on any
+ * mix of entries. Declared on each SearchParameter with the server's element-group extension
+ * (src/fhir/search/registry.ts, ELEMENT_GROUP_URL); longest context first.
+ */
+const RESIDENTIAL = `Location.extension.where(url='${SD}/ror-location-residential-capacity')`;
+const PATIENT_TYPE = `HealthcareService.extension.where(url='${SD}/ror-healthcareservice-patient-type')`;
+const ELEMENT_GROUPS = [CAPACITY, EQUIPMENT_LIMIT, EQUIPMENT, RESIDENTIAL, PRICE, PATIENT_TYPE];
+const ELEMENT_GROUP_URL = 'https://ror-fhir-server/StructureDefinition/search-element-group';
+
+function elementGroup(expression: string | undefined): SearchParameter['extension'] {
+  const context = ELEMENT_GROUPS.find((c) => expression?.startsWith(`${c}.`));
+  if (!context || !expression) return undefined;
+  return [
+    {
+      url: ELEMENT_GROUP_URL,
+      extension: [
+        { url: 'context', valueString: context },
+        { url: 'path', valueString: expression.slice(context.length + 1) },
+      ],
+    },
+  ];
+}
+
 /** SearchParameters of 0.7.0 that are not served, with the reason. */
 const DROPPED: Record<string, string> = {
   'ror-sp-healthcareservice-equipment-type':
@@ -405,6 +430,8 @@ function searchParameters(): { bundle: Bundle; notes: string[] } {
       notes.push(`${id}: as() → ofType()`);
     }
     sp.expression = sp.expression?.replace(/url\s*=\s*'/g, "url='");
+    const group = elementGroup(sp.expression);
+    if (group) sp.extension = [...(sp.extension ?? []).filter((x) => x.url !== ELEMENT_GROUP_URL), ...group];
     sp.name ??= id.replace(/^ror-sp-/, '').replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
     sp.status = 'active';
     if (fix) sp.description = `${sp.description ?? ''} [Server correction of the 0.7.0 definition: ${fix.why}.]`.trim();
