@@ -5,9 +5,8 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoreWriter } from '../../store/store';
-import { preconditionFailed } from '../errors';
 import { assertKnownType, newId } from '../ids';
-import { findConditionalMatches } from '../search/conditional';
+import { findSingleMatch } from './conditional';
 import { storeResource, validateBody, type WriteOutcome } from './write-common';
 
 export interface CreateOptions {
@@ -21,16 +20,9 @@ export async function create(tx: StoreWriter, type: string, body: unknown, optio
   assertKnownType(type);
   const resource = validateBody(body, type, undefined, undefined);
   if (options.ifNoneExist !== undefined) {
-    const matches = await findConditionalMatches(tx, type, stripQuestionMark(options.ifNoneExist), 2);
-    if (matches.length > 1) {
-      throw preconditionFailed(`If-None-Exist '${options.ifNoneExist}' matches several ${type} resources: make the criteria selective`);
-    }
-    if (matches.length === 1) return { version: matches[0], status: 200 };
+    const existing = await findSingleMatch(tx, type, options.ifNoneExist, 'If-None-Exist');
+    if (existing) return { version: existing, status: 200 };
   }
   const id = options.assignedId ?? newId();
   return storeResource(tx, { ...(resource as Resource), id }, undefined);
-}
-
-export function stripQuestionMark(query: string): string {
-  return query.startsWith('?') ? query.slice(1) : query;
 }

@@ -5,12 +5,11 @@
  * several are a 412 (this server deletes a single match only).
  */
 import type { StoredVersion, StoreWriter } from '../../store/store';
-import { notFound, preconditionFailed } from '../errors';
+import { notFound } from '../errors';
 import { assertKnownType, assertValidId } from '../ids';
-import { findConditionalMatches } from '../search/conditional';
 import { checkIfMatch } from '../versioning';
 import { afterWrite } from '../hooks';
-import { stripQuestionMark } from './create';
+import { findSingleMatch } from './conditional';
 
 /** Returns the deletion version, or the current one when the resource was already deleted. */
 export async function remove(
@@ -38,10 +37,6 @@ export async function conditionalRemove(
   options: { ifMatch?: string } = {},
 ): Promise<StoredVersion | undefined> {
   assertKnownType(type);
-  const matches = await findConditionalMatches(tx, type, stripQuestionMark(query), 2);
-  if (matches.length > 1) {
-    throw preconditionFailed(`conditional delete '${query}' matches several ${type} resources: make the criteria selective`);
-  }
-  if (matches.length === 0) return undefined;
-  return remove(tx, type, matches[0].id, options);
+  const target = await findSingleMatch(tx, type, query, 'conditional delete');
+  return target ? remove(tx, type, target.id, options) : undefined;
 }

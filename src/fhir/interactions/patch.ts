@@ -5,12 +5,11 @@
  */
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import type { StoreWriter } from '../../store/store';
-import { badRequest, gone, notFound, preconditionFailed, unprocessable } from '../errors';
+import { badRequest, gone, notFound, unprocessable } from '../errors';
 import { assertKnownType, assertValidId } from '../ids';
 import { applyFhirPathPatch, applyJsonPatch } from '../patch';
-import { findConditionalMatches } from '../search/conditional';
 import { checkIfMatch } from '../versioning';
-import { stripQuestionMark } from './create';
+import { findSingleMatch } from './conditional';
 import { storeResource, validateBody, type WriteOutcome } from './write-common';
 
 export type PatchBody = { format: 'json-patch'; operations: unknown } | { format: 'fhirpath-patch'; parameters: unknown };
@@ -45,12 +44,9 @@ export async function conditionalPatch(
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   assertKnownType(type);
-  const matches = await findConditionalMatches(tx, type, stripQuestionMark(query), 2);
-  if (matches.length === 0) throw notFound(`conditional patch '${query}' matches no ${type}`);
-  if (matches.length > 1) {
-    throw preconditionFailed(`conditional patch '${query}' matches several ${type} resources: make the criteria selective`);
-  }
-  return patch(tx, type, matches[0].id, body, options);
+  const target = await findSingleMatch(tx, type, query, 'conditional patch');
+  if (!target) throw notFound(`conditional patch '${query}' matches no ${type}`);
+  return patch(tx, type, target.id, body, options);
 }
 
 function applyPatchBody(resource: Resource, body: PatchBody): Resource {

@@ -12,6 +12,7 @@ import type { StoreWriter } from '../../store/store';
 import { badRequest, FhirError } from '../errors';
 import { newId } from '../ids';
 import { findConditionalMatches } from '../search/conditional';
+import { stripQuestionMark } from './conditional';
 import { etag } from '../versioning';
 import { presentResource } from '../hooks';
 import type { FhirContext, FhirMethod, FhirRequest, FhirResponse } from '../router';
@@ -135,7 +136,7 @@ async function resolveFullUrls(tx: StoreWriter, entries: ParsedEntry[]): Promise
     let id: string | undefined;
     if (method === 'POST' && path.length === 1) {
       if (headers.ifNoneExist) {
-        const matches = await findConditionalMatches(tx, type, headers.ifNoneExist.replace(/^\?/, ''), 2);
+        const matches = await findConditionalMatches(tx, type, stripQuestionMark(headers.ifNoneExist), 2);
         if (matches.length === 1) id = matches[0].id;
       }
       id ??= newId();

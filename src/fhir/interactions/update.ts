@@ -5,11 +5,10 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoreWriter } from '../../store/store';
-import { badRequest, preconditionFailed } from '../errors';
+import { badRequest } from '../errors';
 import { assertKnownType, assertValidId, newId } from '../ids';
-import { findConditionalMatches } from '../search/conditional';
 import { checkIfMatch } from '../versioning';
-import { stripQuestionMark } from './create';
+import { findSingleMatch } from './conditional';
 import { storeResource, validateBody, type WriteOutcome } from './write-common';
 
 export async function update(
@@ -35,13 +34,9 @@ export async function conditionalUpdate(
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   assertKnownType(type);
-  const matches = await findConditionalMatches(tx, type, stripQuestionMark(query), 2);
-  if (matches.length > 1) {
-    throw preconditionFailed(`conditional update '${query}' matches several ${type} resources: make the criteria selective`);
-  }
+  const target = await findSingleMatch(tx, type, query, 'conditional update');
   const bodyId = (body as { id?: unknown } | null)?.id;
-  if (matches.length === 1) {
-    const target = matches[0];
+  if (target) {
     if (bodyId !== undefined && bodyId !== target.id) {
       throw badRequest(`the body id '${String(bodyId)}' differs from ${type}/${target.id}, the resource matching '${query}'`);
     }
