@@ -104,8 +104,8 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
   const keys = effectiveKeys(plan);
   const cursor = plan.cursor ? decode(plan.cursor, sig, keys.length) : undefined;
 
-
   const result: Partial<SearchResult> = {};
+  // `estimate` is answered with the exact count (one covering-index pass); `_count=0` always wants the total.
   const wantTotal = plan.total !== 'none' || plan.count === 0;
   if (wantTotal) {
     const b = new SqlBuilder();
