@@ -145,6 +145,31 @@ export function resourceStoreContract(adapter: string, factory: StoreFactory): v
       }
     });
 
+    test('a read between a write and its commit never leaves a stale version behind', async () => {
+      await store.transaction((tx) => tx.write([{ kind: 'put', resource: org('r', 'v1') }]));
+      expect(JSON.parse((await store.read('Organization', 'r'))!.json).name).toBe('v1');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const writing = store.transaction(async (tx) => {
+        await tx.write([{ kind: 'put', resource: org('r', 'v2') }]);
+        await gate;
+      });
+      await new Promise((r) => setTimeout(r, 5));
+      // Read (and possibly remember) the committed version while v2 is written but not committed.
+      expect(JSON.parse((await store.read('Organization', 'r'))!.json).name).toBe('v1');
+      release();
+      await writing;
+      expect(JSON.parse((await store.read('Organization', 'r'))!.json).name).toBe('v2');
+      const failing = store.transaction(async (tx) => {
+        await tx.write([{ kind: 'put', resource: org('r', 'v3') }]);
+        throw new Error('no');
+      });
+      await expect(failing).rejects.toThrow('no');
+      expect(JSON.parse((await store.read('Organization', 'r'))!.json).name).toBe('v2');
+      await store.transaction((tx) => tx.write([{ kind: 'delete', resourceType: 'Organization', id: 'r' }]));
+      expect((await store.read('Organization', 'r'))!.deleted).toBe(true);
+    });
+
     test('reads outside a transaction do not see its uncommitted writes', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));

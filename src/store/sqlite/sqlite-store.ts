@@ -24,6 +24,7 @@ import type {
 import type { SearchPlan, SearchResult } from '../search-plan';
 import { migrate } from './migrations';
 import { AsyncLock } from './async-lock';
+import { CurrentVersionCache } from './current-cache';
 import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
 
@@ -32,6 +33,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** File name inside dataDir. */
   fileName?: string;
+  /** Current versions kept in memory for reads (0 turns the cache off); default 10,000 (a few tens of MB). */
+  readCacheSize?: number;
 }
 
 /** Search execution on a connection; supplied by the search index module (see ./search-index.ts). */
@@ -92,6 +95,7 @@ export class SqliteStore implements ResourceStore {
   private readonly updateCurrent: Database.Statement;
   private readonly insertHistory: Database.Statement;
   private readonly lock = new AsyncLock();
+  private readonly cache: CurrentVersionCache;
   private readonly pending: PendingTransaction[] = [];
   /** Settles when the queue of transactions is empty. */
   private draining: Promise<void> | undefined;
@@ -104,6 +108,7 @@ export class SqliteStore implements ResourceStore {
     private readonly searchIndex?: SqliteSearchIndex,
   ) {
     fs.mkdirSync(options.dataDir, { recursive: true });
+    this.cache = new CurrentVersionCache(options.readCacheSize ?? 10_000);
     const file = path.join(options.dataDir, options.fileName ?? 'ror.sqlite');
     this.writer = new Database(file);
     this.writer.pragma('journal_mode = WAL');
@@ -136,7 +141,12 @@ export class SqliteStore implements ResourceStore {
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    return readCurrent(this.readStmts, resourceType, id);
+    const key = CurrentVersionCache.key(resourceType, id);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const version = readCurrent(this.readStmts, resourceType, id);
+    if (version) this.cache.set(key, version);
+    return version;
   }
 
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
@@ -218,6 +228,8 @@ export class SqliteStore implements ResourceStore {
       if (db.inTransaction) db.exec('ROLLBACK');
       group.forEach((t, i) => t.reject(settled[i]?.ok === false ? settled[i].value : err));
       return;
+    } finally {
+      this.cache.settled();
     }
     group.forEach((t, i) => (settled[i].ok ? t.resolve(settled[i].value) : t.reject(settled[i].value)));
   }
@@ -324,6 +336,7 @@ export class SqliteStore implements ResourceStore {
     }
     this.insertHistory.run({ ...row, rid });
     this.searchIndex?.indexResource(this.writer, rid, stamped);
+    this.cache.written(CurrentVersionCache.key(resourceType, id));
     return toStored({ ...row, rid });
   }
 }
