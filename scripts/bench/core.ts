@@ -33,7 +33,7 @@ const FHIR_JSON = 'application/fhir+json';
 const TARGET_READ_VS_EXPRESS = 0.7;
 const TARGET_CREATES = 2000;
 
-type ScenarioName = 'read' | 'express-floor' | 'node-floor' | 'create' | 'update';
+type ScenarioName = 'read' | 'express-floor' | 'node-floor' | 'create' | 'create-ror' | 'update';
 
 interface Scenario {
   name: ScenarioName;
@@ -58,7 +58,19 @@ function scenarios(): Scenario[] {
     { name: 'node-floor', label: 'node:http floor (same bytes, same headers)', server: 'node-floor', expectStatus: 200, next: readNext },
     {
       name: 'create',
-      label: 'FHIR create `POST /Organization`',
+      label: 'FHIR create `POST /Organization` (base R4 validation)',
+      server: 'fhir',
+      expectStatus: 201,
+      next: () => ({
+        method: 'POST',
+        path: '/Organization',
+        headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
+        body: JSON.stringify(rorOrganization(createCounter++, { claimProfile: false })),
+      }),
+    },
+    {
+      name: 'create-ror',
+      label: 'FHIR create `POST /Organization` claiming ROROrganization (base + profile validation)',
       server: 'fhir',
       expectStatus: 201,
       next: () => ({
@@ -216,6 +228,7 @@ function report(opts: BenchOptions, machine: MachineFacts, payloadBytes: number,
   const express = get('express-floor');
   const node = get('node-floor');
   const create = get('create');
+  const createRor = get('create-ror');
   const update = get('update');
   // Each read run was measured right next to one run of each floor, so the run-by-run ratios cancel the background
   // load that drifts between runs; their median is the headline ratio, the ratio of the medians is shown beside it.
@@ -224,7 +237,7 @@ function report(opts: BenchOptions, machine: MachineFacts, payloadBytes: number,
   const readVsExpress = median(ratios(read, express));
   const readVsNode = median(ratios(read, node));
   const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**');
-  const rows = [read, express, node, create, update].map((s) => [
+  const rows = [read, express, node, create, createRor, update].map((s) => [
     s.scenario.label,
     fmt.int(s.rps),
     fmt.ms(s.p50),
@@ -253,6 +266,7 @@ function report(opts: BenchOptions, machine: MachineFacts, payloadBytes: number,
         ['read / node:http floor (median of run-by-run ratios)', fmt.pct(readVsNode * 100), '—', ''],
         ['Express floor / node:http floor', fmt.pct((express.rps / node.rps) * 100), '—', ''],
         ['creates/s', fmt.int(create.rps), '≥ 2,000', verdict(create.rps >= TARGET_CREATES)],
+        ['creates/s claiming ROROrganization', fmt.int(createRor.rps), '—', ''],
         ['updates/s', fmt.int(update.rps), '—', ''],
       ],
     ),
@@ -277,9 +291,12 @@ function report(opts: BenchOptions, machine: MachineFacts, payloadBytes: number,
       `those Organizations (${payloadBytes} bytes) and the same Content-Type, ETag and Last-Modified headers: the ` +
       'Express floor is a bare Express 5 app (the project\'s own express, one route), the node:http floor a bare ' +
       '`http.createServer`.',
-    '- **create** POSTs a new ~1 KB Organization (a new FINESS number each time); **update** PUTs the preloaded ' +
-      'Organizations in turn with a new telephone number, so each request stores a new version. Writes are ' +
-      'durable: SQLite WAL with `synchronous = FULL` (an fsync per commit) on the machine\'s disk.',
+    '- **create** POSTs a new ~1 KB Organization (a new FINESS number each time) that claims no profile, so it is ' +
+      'checked against the R4 base definitions; **create claiming ROROrganization** POSTs the same content with ' +
+      '`meta.profile` naming the ROR profile, which adds the profile validation; **update** PUTs the preloaded ' +
+      '(ROR-claiming) Organizations in turn with a new telephone number, so each request stores a new version. ' +
+      'Writes are durable: SQLite WAL with `synchronous = FULL`; concurrent writes share a commit (group commit), ' +
+      'each answered only once its commit is on disk.',
     '- Read runs are interleaved (fhir, Express, node:http, fhir, ...) so background load drifts over all three alike.',
     '- The node:http floor is bound by the load generator rather than by the server: in the profiles taken when this ' +
       'bench was written, its main thread was busy about a third of the time, against over 90 % for the Express ' +
@@ -305,7 +322,7 @@ async function fullRun(opts: BenchOptions, tmp: string, machine: MachineFacts): 
       for (const name of ['read', 'express-floor', 'node-floor'] as const) results.get(name)?.push(await run(opts, by(name), servers));
     }
     for (let i = 0; i < opts.runs; i++) {
-      for (const name of ['create', 'update'] as const) results.get(name)?.push(await run(opts, by(name), servers));
+      for (const name of ['create', 'create-ror', 'update'] as const) results.get(name)?.push(await run(opts, by(name), servers));
     }
   } finally {
     await Promise.all(Object.values(servers).map((s: ServerHandle) => s.stop()));

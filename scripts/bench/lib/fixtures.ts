@@ -31,7 +31,10 @@ export function benchOrgId(n: number): string {
 }
 
 /** The n-th Organization; `id` is set when given (PUT), left out otherwise (POST). */
-export function rorOrganization(n: number, options: { id?: string; phoneSuffix?: number } = {}): Organization {
+export function rorOrganization(
+  n: number,
+  options: { id?: string; phoneSuffix?: number; claimProfile?: boolean } = {},
+): Organization {
   const finess = finessOf(n);
   const finessEj = finessOf(n + 500_000);
   const [catCode, catLabel] = CATEGORIES[n % CATEGORIES.length];
@@ -42,7 +45,7 @@ export function rorOrganization(n: number, options: { id?: string; phoneSuffix?:
     resourceType: 'Organization',
     ...(options.id ? { id: options.id } : {}),
     meta: {
-      profile: ['https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-organization'],
+      ...(options.claimProfile === false ? {} : { profile: ['https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-organization'] }),
       tag: [{ system: 'https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM', code: '11' }],
     },
     identifier: [
