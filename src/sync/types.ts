@@ -75,6 +75,8 @@ export interface SourceReport {
   rejected: number;
   rejections: Rejection[];
   warnings: Rejection[];
+  /** Resources validated in full / by their cached shape (../reconcile/validate.ts), distinct shapes. */
+  validation?: { full: number; cached: number; shapes: number };
   /** Set when the run was refused (truncation guard) or failed. */
   error?: string;
   durationMs: number;

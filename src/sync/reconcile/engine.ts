@@ -15,13 +15,13 @@
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore, StoredVersion, StoreWriter } from '../../store/store';
 import { findConditionalMatches } from '../../fhir/search/conditional';
-import { validateResourceForWrite } from '../../fhir/validation';
 import { FhirError } from '../../fhir/errors';
 import type { KindCounts, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow, SyncStateStore } from './state';
 import { fingerprint, idFor } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
+import { ShapeCachedValidator } from './validate';
 
 export interface EngineOptions {
   store: ResourceStore;
@@ -39,6 +39,11 @@ export interface EngineOptions {
   maxRejections?: number;
   onProgress?: (p: Progress) => void;
   now?: () => Date;
+  /**
+   * 'shape' (default): the first resource of each JSON shape is validated in full, the next ones by the cheap
+   * checks (./validate.ts); 'full': every resource through validateResourceForWrite.
+   */
+  validation?: 'shape' | 'full';
 }
 
 export interface Progress {
@@ -103,12 +108,14 @@ class Run {
   private readonly duplicateLines = new Set<number>();
   private readonly activeBefore = new Map<SyncKind, number>();
   private readonly systemUse = new Map<string, boolean>();
+  private readonly validator: ShapeCachedValidator;
 
   constructor(
     private readonly source: RecordSource,
     private readonly opts: EngineOptions,
   ) {
     this.batchSize = opts.batchSize ?? 500;
+    this.validator = new ShapeCachedValidator(opts.validation ?? 'shape');
     this.report = {
       source: source.name,
       file: '',
@@ -298,7 +305,7 @@ class Run {
           continue;
         }
         try {
-          validateResourceForWrite(merged, { expectedType: merged.resourceType });
+          this.validator.validate(merged);
         } catch (err) {
           this.reject({ line: item.line, reason: `${item.kind} ${item.key}: ${describe(err)}` });
           continue;
@@ -409,6 +416,7 @@ class Run {
   }
 
   finish(): void {
+    this.report.validation = { ...this.validator.stats };
     this.report.encoding = this.source.encoding;
     this.report.warnings = (this.source.warnings ?? []).slice(0, this.opts.maxRejections ?? 10_000);
   }
