@@ -24,13 +24,15 @@ async function phase(dataDir: string, extracts: string): Promise<void> {
   loadDefinitions();
   const store = new SqliteStore({ dataDir }, createSqliteSearchIndex());
   const state = new SqliteSyncState(store.database);
+  if (process.env.SYNC_PRAGMAS) for (const p of process.env.SYNC_PRAGMAS.split(';')) store.database.pragma(p);
   const started = Date.now();
-  const report = await runSync({ store, state, sources: FILES(extracts), trigger: 'cli' });
+  const report = await runSync({ store, state, sources: FILES(extracts), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500) });
   const ms = Date.now() - started;
   state.close();
   await store.close();
-  const perSource = report.sources.map((s) => ({ source: s.source, records: s.records, ms: s.durationMs }));
-  console.log(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, status: report.status, totals: report.totals, perSource }));
+  const perSource = report.sources.map((s) => ({ source: s.source, records: s.records, ms: s.durationMs, validation: s.validation }));
+  const cpu = process.cpuUsage();
+  console.log(JSON.stringify({ ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssKb: process.resourceUsage().maxRSS, status: report.status, totals: report.totals, perSource }));
 }
 
 function run(args: string[]): any {

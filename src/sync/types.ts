@@ -37,8 +37,33 @@ export interface Rejection {
   reason: string;
 }
 
-/** What a parser yields: the items of one source record, or a rejected line. */
-export type ParsedRecord = { items: SyncItem[] } | { rejected: Rejection };
+/** An item a record will map to, known without mapping: its kind, key and link targets. */
+export interface ItemKey {
+  kind: SyncKind;
+  key: string;
+  /** Targets of the item's links (SyncItem.links), in the same order. */
+  links?: { kind: SyncKind; key: string }[];
+}
+
+/**
+ * A source record not mapped yet: the engine fingerprints `text` (with the link targets' ids) and calls `map()`
+ * only when the fingerprint differs from the state's, so a nightly run maps only the records that changed.
+ */
+export interface RawRecord {
+  /**
+   * Everything the mapping reads, normalized (the source line's fields; the person's lines): the same text with
+   * the same link targets maps to the same items (see MAPPING_VERSION in ./reconcile/state.ts).
+   */
+  text: string;
+  /** The items map() returns, in order. */
+  keys: ItemKey[];
+  /** First line of the record in the source file, for reports. */
+  line: number;
+  map(): SyncItem[];
+}
+
+/** What a parser yields: the items of one source record (mapped now, or on demand), or a rejected line. */
+export type ParsedRecord = { items: SyncItem[] } | { raw: RawRecord } | { rejected: Rejection };
 
 /** A source file turned into records; `read()` may be called twice (two-pass reconciliation). */
 export interface RecordSource {

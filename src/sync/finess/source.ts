@@ -5,8 +5,8 @@
  */
 import type { ParsedRecord, RecordSource, SyncKind } from '../types';
 import { TextFile } from '../io/text-lines';
-import type { GeoRow } from './etalab';
-import { readEtalab } from './etalab';
+import type { EjRow, EtRow, GeoRow } from './etalab';
+import { EJ_FIELDS, ET_FIELDS, GEO_FIELDS, readEtalab } from './etalab';
 import { mapEj, mapEt } from './map';
 
 export class FinessEtSource implements RecordSource {
@@ -40,15 +40,31 @@ export class FinessEtSource implements RecordSource {
   async *read(): AsyncGenerator<ParsedRecord> {
     const first = !this.geo;
     this.geo ??= await this.loadGeo();
+    const geoMap = this.geo;
     const seenEt = new Set<string>();
     for await (const l of readEtalab(this.file.lines())) {
       if (l.kind === 'rejected') yield { rejected: { line: l.lineNo, reason: l.reason } };
       else if (l.kind === 'ej') yield { rejected: { line: l.lineNo, reason: 'structureej line in an establishment file (give it with --finess-ej)' } };
       else if (l.kind === 'et') {
-        seenEt.add(l.row.nofinesset);
-        const mapped = mapEt(l.row, l.lineNo, this.geo.get(l.row.nofinesset));
-        if (first) for (const w of mapped.warnings) this.warnings.push({ line: l.lineNo, reason: w });
-        yield { items: mapped.items };
+        const { row, lineNo } = l;
+        seenEt.add(row.nofinesset);
+        const geo = geoMap.get(row.nofinesset);
+        yield {
+          raw: {
+            text: `${fieldsText(ET_FIELDS, row)}\n${geo ? fieldsText(GEO_FIELDS, geo) : ''}`,
+            keys: [
+              { kind: 'finess-et', key: row.nofinesset, links: [{ kind: 'finess-ej', key: row.nofinessej }] },
+              { kind: 'finess-et-location', key: row.nofinesset, links: [{ kind: 'finess-et', key: row.nofinesset }] },
+            ],
+            line: lineNo,
+            // Warnings (unconvertible coordinates) are reported for the records mapped, i.e. new or changed ones.
+            map: () => {
+              const mapped = mapEt(row, lineNo, geo);
+              for (const w of mapped.warnings) this.warnings.push({ line: lineNo, reason: w });
+              return mapped.items;
+            },
+          },
+        };
       } else if (l.kind === 'geo' && first && !seenEt.has(l.row.nofinesset)) {
         this.warnings.push({ line: l.lineNo, reason: `geolocalisation of ${l.row.nofinesset}, an establishment absent from the file` });
       }
@@ -76,10 +92,21 @@ export class FinessEjSource implements RecordSource {
   async *read(): AsyncGenerator<ParsedRecord> {
     for await (const l of readEtalab(this.file.lines())) {
       if (l.kind === 'rejected') yield { rejected: { line: l.lineNo, reason: l.reason } };
-      else if (l.kind === 'ej') yield { items: [mapEj(l.row, l.lineNo)] };
+      else if (l.kind === 'ej') {
+        const { row, lineNo } = l;
+        yield { raw: { text: fieldsText(EJ_FIELDS, row), keys: [{ kind: 'finess-ej', key: row.nofiness }], line: lineNo, map: () => [mapEj(row, lineNo)] } };
+      }
       else if (l.kind === 'et' || l.kind === 'geo') {
         yield { rejected: { line: l.lineNo, reason: `${l.kind === 'et' ? 'structureet' : 'geolocalisation'} line in a legal-entity file (give it with --finess)` } };
       }
     }
   }
+}
+
+/** The normalized text of a row (its named, trimmed fields): what the mapping reads. */
+function fieldsText(names: readonly string[], row: EtRow | EjRow | GeoRow): string {
+  const r = row as Record<string, string>;
+  let out = '';
+  for (const n of names) out += `${r[n]}\u0001`;
+  return out;
 }

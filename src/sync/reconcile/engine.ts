@@ -16,10 +16,10 @@ import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore, StoredVersion, StoreWriter } from '../../store/store';
 import { findConditionalMatches } from '../../fhir/search/conditional';
 import { FhirError } from '../../fhir/errors';
-import type { KindCounts, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
+import type { ItemKey, KindCounts, RawRecord, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow, SyncStateStore } from './state';
-import { fingerprint, idFor } from './state';
+import { fingerprint, idFor, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
 import { ShapeCachedValidator } from './validate';
 
@@ -77,6 +77,28 @@ const storedOf = (v: number) => (v >= 0 ? v : v === NEW_SEEN ? undefined : -v - 
 interface Planned {
   item: SyncItem;
   fp: number;
+  /** For an item of a raw record: the record's text digest and the item's key (with its links). */
+  digest?: string;
+  key?: ItemKey;
+}
+
+/** A record with changed items (their indexes), kept between the passes. */
+interface Changed {
+  rec: { items: SyncItem[] } | { raw: RawRecord };
+  digest: string | undefined;
+  changed: number[];
+}
+
+/** map() must return the items announced by the record's keys: a mismatch is a bug in the source. */
+function checkKeys(raw: RawRecord, items: SyncItem[]): void {
+  const same =
+    items.length === raw.keys.length &&
+    items.every((it, i) => {
+      const k = raw.keys[i];
+      const links = (it.links ?? []).map((l) => `${l.kind}/${l.key}`).join(',');
+      return it.kind === k.kind && it.key === k.key && links === (k.links ?? []).map((l) => `${l.kind}/${l.key}`).join(',');
+    });
+  if (!same) throw new Error(`source ${raw.line}: mapped items differ from the record's keys (a bug in the source's keys)`);
 }
 
 export async function reconcileSource(source: RecordSource, opts: EngineOptions): Promise<SourceReport> {
@@ -103,7 +125,7 @@ class Run {
   readonly report: SourceReport;
   private readonly states = new Map<SyncKind, KindState>();
   private readonly batchSize: number;
-  private buffer: SyncItem[][] | undefined = [];
+  private buffer: Changed[] | undefined = [];
   private bufferedItems = 0;
   private readonly duplicateLines = new Set<number>();
   private readonly activeBefore = new Map<SyncKind, number>();
@@ -172,9 +194,10 @@ class Run {
         continue;
       }
       this.report.records++;
-      const changed: SyncItem[] = [];
+      const keys: ItemKey[] = 'raw' in rec ? rec.raw.keys : rec.items;
+      const line = 'raw' in rec ? rec.raw.line : rec.items[0].line;
       let duplicate = false;
-      for (const item of rec.items) {
+      for (const item of keys) {
         const st = await this.kindState(item.kind);
         const v = st.hashes.get(item.key);
         if (v !== undefined && v < 0) {
@@ -183,20 +206,28 @@ class Run {
         }
       }
       if (duplicate) {
-        this.duplicateLines.add(rec.items[0].line);
-        this.reject({ line: rec.items[0].line, reason: `duplicate record ${rec.items[0].key}: already read earlier in the file` });
+        this.duplicateLines.add(line);
+        this.reject({ line, reason: `duplicate record ${keys[0].key}: already read earlier in the file` });
         continue;
       }
-      for (const item of rec.items) {
+      const digest = 'raw' in rec ? textDigest(rec.raw.text) : undefined;
+      const changed: number[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const item = keys[i];
         const st = this.states.get(item.kind)!;
         const stored = st.hashes.get(item.key);
         st.hashes.set(item.key, stored === undefined ? NEW_SEEN : seenValue(stored));
-        const fp = await this.fingerprintOf(item);
-        if (stored === fp && !this.opts.full) this.count(item.kind, 'unchanged');
-        else changed.push(item);
+        // A record never seen is changed whatever its fingerprint: it is not computed.
+        if (this.opts.full || stored === undefined) {
+          changed.push(i);
+          continue;
+        }
+        const fp = digest !== undefined ? await this.rawFingerprint(digest, item) : await this.fingerprintOf((rec as { items: SyncItem[] }).items[i]);
+        if (stored === fp) this.count(item.kind, 'unchanged');
+        else changed.push(i);
       }
       if (changed.length && this.buffer) {
-        this.buffer.push(changed);
+        this.buffer.push({ rec, digest, changed });
         this.bufferedItems += changed.length;
         if (this.bufferedItems > maxBuffered) this.buffer = undefined;
       }
@@ -236,25 +267,48 @@ class Run {
       batch = [];
       this.progress('apply', done);
     };
-    const take = async (items: SyncItem[]) => {
-      for (const item of items) batch.push({ item, fp: 0 });
+    const take = async ({ rec, digest, changed }: Changed) => {
+      if ('items' in rec) {
+        for (const i of changed) batch.push({ item: rec.items[i], fp: 0 });
+      } else {
+        const items = rec.raw.map();
+        checkKeys(rec.raw, items);
+        for (const i of changed) batch.push({ item: items[i], fp: 0, digest, key: rec.raw.keys[i] });
+      }
       if (batch.length >= this.batchSize) await flush();
     };
     if (this.buffer) {
-      for (const items of this.buffer) await take(items);
+      for (const c of this.buffer) await take(c);
     } else {
       for await (const rec of this.source.read()) {
-        if ('rejected' in rec || this.duplicateLines.has(rec.items[0].line)) continue;
-        const changed: SyncItem[] = [];
-        for (const item of rec.items) {
-          const stored = storedOf(this.states.get(item.kind)!.hashes.get(item.key)!);
-          if (this.opts.full || stored !== (await this.fingerprintOf(item))) changed.push(item);
+        if ('rejected' in rec) continue;
+        const keys: ItemKey[] = 'raw' in rec ? rec.raw.keys : rec.items;
+        if (this.duplicateLines.has('raw' in rec ? rec.raw.line : rec.items[0].line)) continue;
+        const digest = 'raw' in rec ? textDigest(rec.raw.text) : undefined;
+        const changed: number[] = [];
+        for (let i = 0; i < keys.length; i++) {
+          const stored = storedOf(this.states.get(keys[i].kind)!.hashes.get(keys[i].key)!);
+          if (this.opts.full || stored === undefined) changed.push(i);
+          else {
+            const fp = digest !== undefined ? await this.rawFingerprint(digest, keys[i]) : await this.fingerprintOf((rec as { items: SyncItem[] }).items[i]);
+            if (stored !== fp) changed.push(i);
+          }
         }
-        if (changed.length) await take(changed);
+        if (changed.length) await take({ rec, digest, changed });
       }
     }
     this.buffer = undefined;
     await flush();
+  }
+
+  /** Fingerprint of an item of a raw record: the record's text digest and the current ids of its link targets. */
+  private async rawFingerprint(digest: string, item: ItemKey): Promise<number> {
+    let targets = '';
+    for (const link of item.links ?? []) {
+      const st = await this.kindState(link.kind);
+      targets += st.hashes.get(link.key) !== undefined ? `${st.ids.get(link.key) ?? idFor(link.kind, link.key)},` : '-,';
+    }
+    return rawItemFingerprint(digest, item.kind, item.key, targets);
   }
 
   private async fingerprintOf(item: SyncItem): Promise<number> {
@@ -291,7 +345,7 @@ class Run {
       for (const p of batch) {
         const { item } = p;
         await this.resolveLinks(item);
-        p.fp = fingerprint(JSON.stringify(item.resource));
+        p.fp = p.digest !== undefined ? await this.rawFingerprint(p.digest, p.key!) : fingerprint(JSON.stringify(item.resource));
         const found = existing.get(item);
         const id = ids.get(item)!;
         const current = found && !found.deleted ? (JSON.parse(found.json) as Resource) : undefined;

@@ -86,6 +86,23 @@ export function idFor(kind: SyncKind, key: string): string {
   return ID_PREFIX[kind] + createHash('sha1').update(key).digest('hex').slice(0, 40);
 }
 
+/**
+ * Version of the mapping code, part of every raw-record fingerprint: bump it whenever a mapping function
+ * (../finess/map.ts, ../rpps/map.ts, ../map-common.ts) changes its output, so that the next run re-maps every
+ * record instead of skipping the unchanged source lines.
+ */
+export const MAPPING_VERSION = 1;
+
+/** Digest of a raw record's text, shared by its items' fingerprints (rawItemFingerprint). */
+export function textDigest(text: string): string {
+  return createHash('md5').update(text).digest('base64');
+}
+
+/** Fingerprint of one item of a raw record: mapping version, item, the text's digest and its links' current targets. */
+export function rawItemFingerprint(digest: string, kind: SyncKind, key: string, targets: string): number {
+  return fingerprint(`${MAPPING_VERSION}\u0000${kind}\u0000${key}\u0000${targets}\u0000${digest}`);
+}
+
 /** A 48-bit fingerprint, never 0 (0 marks deactivated records). */
 export function fingerprint(text: string): number {
   const h = createHash('md5').update(text).digest();

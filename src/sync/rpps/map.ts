@@ -6,7 +6,7 @@
 import type { CodeableConcept, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { EXT, ROLE_IDENTIFIER_SYSTEM, SYSTEM, TRE } from '../fhir-systems';
 import { cc, compact, prune, telecom, typedIdentifier } from '../map-common';
-import type { SyncItem, SyncLink } from '../types';
+import type { ItemKey, SyncItem, SyncLink } from '../types';
 import type { RppsLine } from './columns';
 
 export interface PersonLines {
@@ -33,6 +33,22 @@ function distinct(list: (CodeableConcept | undefined)[]): CodeableConcept[] {
 /** The site of an activity: the structure's technical id, else its FINESS or SIRET; undefined for no activity. */
 export function siteKey(l: RppsLine): string | undefined {
   return l.structureId ?? (l.finessSite && `F${l.finessSite}`) ?? (l.siret && `S${l.siret}`);
+}
+
+/** The items mapPerson returns (kind, key, link targets), without mapping: one practitioner, one role per site. */
+export function personKeys(p: PersonLines): ItemKey[] {
+  const keys: ItemKey[] = [{ kind: 'rpps-practitioner', key: p.idNat }];
+  const firstOfSite = new Map<string, RppsLine>();
+  for (const x of p.lines) {
+    const site = siteKey(x.line);
+    if (site && !firstOfSite.has(site)) firstOfSite.set(site, x.line);
+  }
+  for (const [site, l] of firstOfSite) {
+    const links: { kind: ItemKey['kind']; key: string }[] = [{ kind: 'rpps-practitioner', key: p.idNat }];
+    if (l.finessSite) links.push({ kind: 'finess-et', key: l.finessSite });
+    keys.push({ kind: 'rpps-role', key: `${p.idNat}-${site}`, links });
+  }
+  return keys;
 }
 
 export function mapPerson(p: PersonLines): SyncItem[] {

@@ -11,7 +11,7 @@ import { findZipEntry, openZipEntry } from '../io/zip';
 import type { Header, RppsLine } from './columns';
 import { parseHeader, pick } from './columns';
 import type { PersonLines } from './map';
-import { mapPerson } from './map';
+import { mapPerson, personKeys } from './map';
 
 const ENTRY = /Personne_activite.*\.(txt|csv)$/i;
 
@@ -46,6 +46,7 @@ export class RppsSource implements RecordSource {
     }
     let header: Header | undefined;
     let person: PersonLines | undefined;
+    let texts: string[] = [];
     for await (const l of this.file.lines()) {
       if ('error' in l) {
         yield { rejected: { line: l.lineNo, reason: l.error } };
@@ -71,14 +72,21 @@ export class RppsSource implements RecordSource {
       }
       const idNat = line.idNat ?? `${line.typeId}${line.id}`;
       if (person && person.idNat !== idNat) {
-        yield { items: mapPerson(person) };
+        yield rawPerson(person, texts);
         person = undefined;
+        texts = [];
       }
       person ??= { idNat, lines: [] };
       person.lines.push({ lineNo: l.lineNo, line });
+      texts.push(l.text);
     }
-    if (person) yield { items: mapPerson(person) };
+    if (person) yield rawPerson(person, texts);
   }
+}
+
+/** A person's record, mapped only when its lines changed (the engine compares the lines' fingerprint). */
+function rawPerson(person: PersonLines, texts: string[]): ParsedRecord {
+  return { raw: { text: texts.join('\n'), keys: personKeys(person), line: person.lines[0].lineNo, map: () => mapPerson(person) } };
 }
 
 function checkLine(l: RppsLine): string | undefined {
