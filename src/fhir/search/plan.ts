@@ -52,6 +52,9 @@ export interface PlanOptions {
   baseUrl?: string;
 }
 
+/** Deepest chain / `_has` nesting accepted: deeper ones are refused rather than run (each level is a join). */
+const MAX_CHAIN_DEPTH = 6;
+
 /** Name of the query parameter carrying our opaque paging cursor. */
 export const CURSOR_PARAM = '_cursor';
 
@@ -173,6 +176,10 @@ class Planner {
   }
 
   condition(types: string[], name: string, value: string): Condition | undefined {
+    const depth = name.split('.').length - 1 + (name.match(/_has:/g)?.length ?? 0);
+    if (depth > MAX_CHAIN_DEPTH) {
+      throw badRequest(`search parameter '${name}': chains and _has nest at most ${MAX_CHAIN_DEPTH} levels`, [name]);
+    }
     if (name.startsWith('_has:')) return this.has(types, name, value);
     const dot = name.indexOf('.');
     if (dot > 0) return this.chain(types, name, name.slice(0, dot), name.slice(dot + 1), value);

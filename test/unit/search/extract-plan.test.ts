@@ -101,3 +101,11 @@ describe('planSearch: parameters without an expression', () => {
     expect(p.ignored[0]).toContain('_query');
   });
 });
+
+describe('planSearch: nesting bound', () => {
+  test('chains deeper than the bound are a 400', () => {
+    const deep = 'organization.partof.partof.partof.partof.partof.partof.name';
+    expect(() => planSearch(registry, ['Organization'], [[`partof.${deep}`, 'x']], opts)).toThrow(/at most/);
+    expect(planSearch(registry, ['Organization'], [['partof.partof.name', 'x']], opts).plan.where).toHaveLength(1);
+  });
+});
