@@ -64,7 +64,7 @@ export function extractIndexRows(registry: SearchParamRegistry, resource: Resour
     if (values.length) addValues(rows, def.code, def.type, values, 0);
   }
   for (const def of registry.compositeParams(resource.resourceType)) addComposite(rows, def, input);
-  for (const defs of registry.groupedParams(resource.resourceType).values()) addGroup(rows, defs, input);
+  for (const defs of registry.groupedParams(resource.resourceType).values()) addGroup(rows, defs, resource, input);
   rows.narrative = narrativeText(resource);
   rows.content = contentText(resource);
   return rows;
@@ -90,17 +90,19 @@ function addComposite(rows: IndexRows, def: SearchParamDef, input: TypedValue[])
 }
 
 /** Grouped parameters: each element of the group's context is one group (ordinal from 1). */
-function addGroup(rows: IndexRows, defs: SearchParamDef[], input: TypedValue[]): void {
+function addGroup(rows: IndexRows, defs: SearchParamDef[], resource: Resource, input: TypedValue[]): void {
+  const group = defs[0].group!;
   let elements: TypedValue[];
   try {
-    elements = evalFhirPathTyped(defs[0].group!.contextAtom, input);
+    elements = group.fastContext ? group.fastContext(resource) : evalFhirPathTyped(group.contextAtom, input);
   } catch {
     return;
   }
   elements.forEach((el, n) => {
     for (const def of defs) {
+      const g = def.group!;
       try {
-        addValues(rows, def.code, def.type, evalFhirPathTyped(def.group!.atom, [el]), n + 1);
+        addValues(rows, def.code, def.type, g.fast ? g.fast(el.value) : evalFhirPathTyped(g.atom, [el]), n + 1);
       } catch {
         /* skip a value that cannot be evaluated */
       }

@@ -14,7 +14,7 @@ import {
 } from '@medplum/core';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
 import { allResourceTypes, loadDefinitions } from '../definitions';
-import { compileSimplePath, type PathEvaluator } from './fast-path';
+import { compileRelativePath, compileSimplePath, resultTypeOf, type PathEvaluator } from './fast-path';
 import type { IndexType } from '../../store/search-plan';
 
 export type SearchParamType = SearchParameter['type'];
@@ -38,6 +38,9 @@ export interface ElementGroup {
   key: string;
   contextAtom: FhirPathAtom;
   atom: FhirPathAtom;
+  /** JSON-walk equivalents of the two expressions when they are plain paths (see fast-path.ts). */
+  fastContext?: PathEvaluator;
+  fast?: PathEvaluator;
 }
 
 export const ELEMENT_GROUP_URL = 'https://ror-fhir-server/StructureDefinition/search-element-group';
@@ -153,10 +156,13 @@ export class SearchParamRegistry {
       const context = group.extension?.find((e) => e.url === 'context')?.valueString;
       const rel = group.extension?.find((e) => e.url === 'path')?.valueString;
       if (context && rel) {
+        const contextType = this.fastPaths ? resultTypeOf(resourceType, context) : undefined;
         def.group = {
           key: context,
           contextAtom: getParsedExpressionForResourceType(resourceType, context),
           atom: parseFhirPath(rel),
+          fastContext: contextType ? compileSimplePath(resourceType, context) : undefined,
+          fast: contextType ? compileRelativePath(contextType, rel) : undefined,
         };
       }
     }
