@@ -8,13 +8,14 @@
  * here: the search registry reads fhir-profiles/search-parameters/ itself.
  */
 import fs from 'node:fs';
+import { fhirProfilesDir } from '../project-paths';
 import path from 'node:path';
 import type { Bundle, CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { registerProfile, registerTerminology } from '../fhir/validation';
 import { registerCapabilityClaims } from '../fhir/interactions/capabilities';
 
 export const ROR_CANONICAL = 'https://interop.esante.gouv.fr/ig/fhir/ror';
-export const ROR_PROFILE_DIR = path.resolve(__dirname, '../../fhir-profiles');
+export const ROR_PROFILE_DIR = fhirProfilesDir();
 
 export interface RorConformance {
   /** Resource profiles by resource type. */

@@ -4,6 +4,7 @@
  * their FHIRPath expression parsed once. https://hl7.org/fhir/R4/searchparameter.html
  */
 import fs from 'node:fs';
+import { fhirProfilesDir } from '../../project-paths';
 import path from 'node:path';
 import {
   getParsedExpressionForResourceType,
@@ -65,7 +66,7 @@ export interface SearchParamDef {
 /** Codes handled by the search layer itself, never indexed from an expression. */
 const NOT_INDEXED = new Set(['_id', '_text', '_content', '_query', '_list', '_has', '_type', '_filter', '_compartment']);
 
-export const DEFAULT_PROFILE_DIR = path.resolve(__dirname, '../../../fhir-profiles/search-parameters');
+export const DEFAULT_PROFILE_DIR = path.join(fhirProfilesDir(), 'search-parameters');
 
 export class SearchParamRegistry {
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();

@@ -4,11 +4,12 @@
  * the ROR issue puts them there). Only `compose.include` with concepts or whole code systems is supported.
  */
 import fs from 'node:fs';
+import { fhirProfilesDir } from '../../project-paths';
 import path from 'node:path';
 import type { CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
 import type { TokenValue } from '../../store/search-plan';
 
-const PROFILE_ROOT = path.resolve(__dirname, '../../../fhir-profiles');
+const PROFILE_ROOT = fhirProfilesDir();
 
 interface Terminology {
   valueSets: Map<string, ValueSet>;
