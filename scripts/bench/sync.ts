@@ -46,7 +46,9 @@ async function phase(dataDir: string, extracts: string): Promise<void> {
 
 function run(args: string[]): any {
   const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  const result = JSON.parse(out.trim().split('\n').pop()!);
+  console.error(`${new Date().toISOString()} ${args[2]}: ${JSON.stringify(result)}`);
+  return result;
 }
 
 async function main(): Promise<void> {
