@@ -86,6 +86,20 @@ test('through a chain: HealthcareService?location.… with _include brings exact
   expect(included.search.mode).toBe('include');
 });
 
+test("the IG's orientation query, as published (systems named TRE_Rnnn), returns exactly the units with such a bed", async () => {
+  const query =
+    'HealthcareService?specialty=TRE_R211|356&location.capacity-type=TRE_R329|01' +
+    '&location.gender-capacity-available=TRE_R332|01&location.temporality-capacity=TRE_R331|01' +
+    '&location.capacity-status=TRE_R330|02&location.nb-capacity=gt0&_include=HealthcareService:location';
+  const res = await request(s.app).get(`/${query}`);
+  expect(res.status).toBe(200);
+  expect(ids(res.body, 'HealthcareService')).toEqual(['hs-female']);
+  expect(ids(res.body, 'Location')).toEqual(['female']);
+  // An unknown short name is not expanded: it matches nothing rather than something else.
+  const unknown = await request(s.app).get(`/Location?capacity-status=TRE_R999|02`);
+  expect(ids(unknown.body, 'Location')).toEqual([]);
+});
+
 test('a capacity update is searchable at once', async () => {
   const before = await request(s.app).get(`/Location?${FREE_FEMALE_NOW}`);
   expect(ids(before.body, 'Location')).not.toContain('full');

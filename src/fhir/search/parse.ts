@@ -5,6 +5,7 @@
 import { badRequest } from '../errors';
 import type { Prefix, QuantityValue, RangeValue, TokenValue } from '../../store/search-plan';
 import { dateRange, decimalRange } from './index-values';
+import { codeSystemForAlias } from './valuesets';
 
 /** Splits on a separator not escaped by a backslash; pieces keep their escapes. */
 export function splitUnescaped(text: string, sep: string): string[] {
@@ -49,7 +50,8 @@ export function parseToken(value: string): TokenValue {
   const parts = splitUnescaped(value, '|');
   if (parts.length === 1) return { code: unescape(parts[0]) };
   const [system, code] = [unescape(parts[0]), unescape(parts.slice(1).join('|'))];
-  const out: TokenValue = { system: system === '' ? null : system };
+  // A bare ANS short name (`TRE_R330`), as the ROR IG writes its queries, stands for that code system's URL.
+  const out: TokenValue = { system: system === '' ? null : (codeSystemForAlias(system) ?? system) };
   if (code !== '') out.code = code;
   return out;
 }

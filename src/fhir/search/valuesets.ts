@@ -93,3 +93,27 @@ export function expandValueSet(url: string, seen = new Set<string>()): TokenValu
   }
   return out;
 }
+
+/**
+ * ANS code systems by their short name: the ROR IG writes token searches as `TRE_R330|02` (e.g. its orientation
+ * query), while data carries the canonical `https://mos.esante.gouv.fr/NOS/TRE_R330-…/FHIR/TRE-R330-…`. The short
+ * name is read off every code system URL known locally (CodeSystems, and the systems ValueSets include).
+ */
+let aliases: Map<string, string> | undefined;
+
+export function codeSystemForAlias(system: string): string | undefined {
+  if (!aliases) {
+    aliases = new Map();
+    const t = terminology();
+    const urls = [
+      ...[...t.codeSystems.values()].map((cs) => cs.url),
+      ...[...t.valueSets.values()].flatMap((vs) => (vs.compose?.include ?? []).map((i) => i.system)),
+    ];
+    for (const url of urls) {
+      const m = url ? /\/NOS\/((?:TRE|ASS)_[A-Z0-9]+)-[^/]+\/FHIR\//.exec(url) : null;
+      if (m && url) aliases.set(m[1], url);
+    }
+  }
+  return aliases.get(system);
+}
+
