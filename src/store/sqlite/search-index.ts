@@ -10,24 +10,15 @@ import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { LeafCondition, SearchPlan, SearchResult, SortKey } from '../search-plan';
-import type { StoredVersion } from '../store';
 import { InvalidCursorError } from '../errors';
 import type { SqliteSearchIndex } from './sqlite-store';
 import { extractIndexRows } from '../../fhir/search/extract';
 import { getRegistry, type SearchParamRegistry } from '../../fhir/search/registry';
 import { writeIndexRows } from './search-write';
+import { toStored, type ResourceRow } from './rows';
 import { geoKm, selectivityRank, SqlBuilder } from './search-sql';
 
-interface Row {
-  rid: number;
-  resource_type: string;
-  id: string;
-  version: number;
-  last_updated: string;
-  deleted: number;
-  json: string;
-  [key: string]: unknown;
-}
+type Row = ResourceRow & Record<string, unknown>;
 
 interface Cursor {
   /** Query signature: a cursor only pages the query it came from. */
@@ -226,13 +217,3 @@ function keyset(b: SqlBuilder, keys: { descending: boolean }[], cursor: Cursor, 
   return `(${ors.join(' OR ')})`;
 }
 
-function toStored(row: Row): StoredVersion {
-  return {
-    resourceType: row.resource_type,
-    id: row.id,
-    versionId: String(row.version),
-    lastUpdated: row.last_updated,
-    deleted: row.deleted === 1,
-    json: row.json,
-  };
-}

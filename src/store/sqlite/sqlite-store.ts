@@ -24,6 +24,7 @@ import type {
 import type { SearchPlan, SearchResult } from '../search-plan';
 import { migrate } from './migrations';
 import { AsyncLock } from './async-lock';
+import { toStored, type ResourceRow } from './rows';
 import { CurrentVersionCache } from './current-cache';
 import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
@@ -44,26 +45,6 @@ export interface SqliteSearchIndex {
   search(db: Database.Database, plan: SearchPlan): SearchResult;
 }
 
-interface ResourceRow {
-  rid: number;
-  resource_type: string;
-  id: string;
-  version: number;
-  last_updated: string;
-  deleted: number;
-  json: string;
-}
-
-function toStored(row: ResourceRow): StoredVersion {
-  return {
-    resourceType: row.resource_type,
-    id: row.id,
-    versionId: String(row.version),
-    lastUpdated: row.last_updated,
-    deleted: row.deleted === 1,
-    json: row.json,
-  };
-}
 
 /** Prepared statements of one connection. */
 class Statements {
