@@ -54,9 +54,9 @@ function prepare(db: Database.Database, sql: string): Database.Statement {
 
 export function createSqliteSearchIndex(registry: SearchParamRegistry = getRegistry()): SqliteSearchIndex {
   return {
-    indexResource(db, rid, resource: Resource | undefined) {
+    indexResource(db, rid, resource: Resource | undefined, created = false) {
       const rows = resource ? extractIndexRows(registry, resource) : undefined;
-      writeIndexRows(db, rid, resource?.resourceType ?? '', rows);
+      writeIndexRows(db, rid, resource?.resourceType ?? '', rows, created);
     },
     search: (db, plan) => executeSearch(db, plan),
   };

@@ -48,11 +48,22 @@ function stmts(db: Database.Database): WriteStatements {
   return s;
 }
 
-/** Replaces the index rows of `rid`; `rows` undefined removes them (deletion). */
-export function writeIndexRows(db: Database.Database, rid: number, resourceType: string, rows: IndexRows | undefined) {
+/**
+ * Replaces the index rows of `rid`; `rows` undefined removes them (deletion). A resource just `created` has no
+ * rows yet, so the deletes (one per index table) are skipped.
+ */
+export function writeIndexRows(
+  db: Database.Database,
+  rid: number,
+  resourceType: string,
+  rows: IndexRows | undefined,
+  created = false,
+) {
   const s = stmts(db);
-  for (const { ord } of s.geoOrds.all(rid)) s.delGeo.run(rid * GEO_SLOTS + ord);
-  for (const d of s.del) d.run(rid);
+  if (!created) {
+    for (const { ord } of s.geoOrds.all(rid)) s.delGeo.run(rid * GEO_SLOTS + ord);
+    for (const d of s.del) d.run(rid);
+  }
   if (!rows) return;
   const pid = (code: string) => pidOf(resourceType, code);
   let ord = 0;

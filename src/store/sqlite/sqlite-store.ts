@@ -40,8 +40,11 @@ export interface SqliteStoreOptions {
 
 /** Search execution on a connection; supplied by the search index module (see ./search-index.ts). */
 export interface SqliteSearchIndex {
-  /** Replaces the index rows of resource `rid` (no rows when `resource` is undefined: deleted). */
-  indexResource(db: Database.Database, rid: number, resource: Resource | undefined): void;
+  /**
+   * Replaces the index rows of resource `rid` (no rows when `resource` is undefined: deleted); `created` says the
+   * resource is new, so it has no rows to remove.
+   */
+  indexResource(db: Database.Database, rid: number, resource: Resource | undefined, created?: boolean): void;
   search(db: Database.Database, plan: SearchPlan): SearchResult;
 }
 
@@ -316,7 +319,9 @@ export class SqliteStore implements ResourceStore {
       rid = Number(this.insertCurrent.run(row).lastInsertRowid);
     }
     this.insertHistory.run({ ...row, rid });
-    this.searchIndex?.indexResource(this.writer, rid, stamped);
+    // A new rid has no index rows: rows of `resources` are never deleted (deletion is a version), so rids are
+    // never reused.
+    this.searchIndex?.indexResource(this.writer, rid, stamped, !current);
     this.cache.written(CurrentVersionCache.key(resourceType, id));
     return toStored({ ...row, rid });
   }
