@@ -35,7 +35,7 @@ export async function loadDemoDataIfEmpty(ctx: FhirContext, logger: Pick<Logger,
     logger.info('demo data not loaded: the store already holds resources');
     return { loaded: false, count: 0 };
   }
-  const response = await processBundle(ctx, demoBundle(), { returnMinimal: true });
+  const response = await processBundle(ctx, freshenCapacityDates(demoBundle(), Date.now()), { returnMinimal: true });
   const created = (response.entry ?? []).filter(isCreated);
   const byType: Record<string, number> = {};
   for (const entry of created) {
@@ -47,6 +47,27 @@ export async function loadDemoDataIfEmpty(ctx: FhirContext, logger: Pick<Logger,
     `demo data loaded into the empty store: ${created.length} resources (set ROR_DEMO_DATA=false to start empty)`,
   );
   return { loaded: true, count: created.length };
+}
+
+/**
+ * Moves every `capacityUpdateDate` of the demo so that the most recent is `now`, keeping their spacing: bed counts
+ * declared days ago would all be served as stale (`ROR_CAPACITY_STALE_HOURS`), which is not what a demo should show.
+ */
+export function freshenCapacityDates(bundle: Bundle, now: number): Bundle {
+  const dates: { ext: { valueDateTime?: string } }[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const obj = node as { url?: string; valueDateTime?: string };
+      if (obj.url === 'capacityUpdateDate' && typeof obj.valueDateTime === 'string') dates.push({ ext: obj });
+      Object.values(obj).forEach(visit);
+    }
+  };
+  visit(bundle);
+  const latest = Math.max(...dates.map((d) => Date.parse(d.ext.valueDateTime as string)));
+  if (!Number.isFinite(latest)) return bundle;
+  for (const { ext } of dates) ext.valueDateTime = new Date(Date.parse(ext.valueDateTime as string) + now - latest).toISOString();
+  return bundle;
 }
 
 function isCreated(entry: BundleEntry): boolean {

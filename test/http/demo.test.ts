@@ -120,3 +120,19 @@ describe('loading the demo region', () => {
     expect(() => loadConfig({ ROR_DEMO_DATA: 'off' })).toThrow(/ROR_DEMO_DATA must be 'true' or 'false'/);
   });
 });
+
+describe('demo capacity dates', () => {
+  test('are moved so the latest is the load time, keeping their spacing', () => {
+    const { demoBundle, freshenCapacityDates } = jest.requireActual('../../src/demo/load-demo');
+    const dates = (b: unknown) =>
+      [...JSON.stringify(b).matchAll(/"url":"capacityUpdateDate","valueDateTime":"([^"]+)"/g)].map((m) => Date.parse(m[1]));
+    const before = dates(demoBundle());
+    expect(before.length).toBeGreaterThan(3);
+    expect(before.every(Number.isFinite)).toBe(true);
+    const now = Date.parse('2030-01-01T12:00:00Z');
+    const after = dates(freshenCapacityDates(demoBundle(), now));
+    expect(Math.max(...after)).toBe(now);
+    const shift = now - Math.max(...before);
+    expect(after).toEqual(before.map((d) => d + shift));
+  });
+});
