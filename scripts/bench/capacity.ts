@@ -1,6 +1,6 @@
 /**
  * `npm run bench:capacity` — bed-availability updates at regional scale while orientation searches run, against the
- * real server (src/main.ts + capacity features, scripts/bench/capacity-server.ts) in a child process; results in the
+ * real server (src/main.ts, which registers the capacity features) in a child process; results in the
  * `## Capacity` section of BENCHMARKS.md.
  *
  * Setup: E establishments (default 200), each with one Location holding three capacity entries (installed beds,
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ror-bench-capacity-'));
   const server = await startServer({
     name: 'fhir-capacity',
-    script: path.join(__dirname, 'capacity-server.ts'),
+    script: path.join(__dirname, '..', '..', 'src', 'main.ts'),
     env: { ROR_DATA_DIR: dataDir, ROR_DEMO_DATA: 'false' },
     readyPath: '/readyz',
   });

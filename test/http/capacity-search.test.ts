@@ -108,3 +108,29 @@ test('a capacity update is searchable at once', async () => {
   expect(ids(after.body, 'Location')).toEqual(['female', 'full']);
   await put(s.app, '/Location/full', location('full', entry('02', '01', 0), entry('03', '01', 6)));
 });
+
+test('paging through a broad capacity search returns every match once (the query is driven from the entries in resource order)', async () => {
+  const paging = testServer();
+  try {
+    const expected: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = `p${String(i).padStart(2, '0')}`;
+      // Every third one has its free beds male only, or no free bed: not a match.
+      const entries = i % 3 === 0 ? [entry('02', '02', 3), entry('03', '01', 2)] : [entry('03', '02', 1), entry('02', '01', 1 + (i % 4))];
+      if (i % 3 !== 0) expected.push(id);
+      await put(paging.app, `/Location/${id}`, location(id, ...entries));
+    }
+    const seen: string[] = [];
+    let url: string | undefined = `/Location?${FREE_FEMALE_NOW}&_count=7`;
+    while (url) {
+      const res = await request(paging.app).get(url);
+      expect(res.status).toBe(200);
+      seen.push(...ids(res.body, 'Location'));
+      const next = res.body.link.find((l: any) => l.relation === 'next');
+      url = next ? next.url.replace(/^https?:\/\/[^/]+/, '') : undefined;
+    }
+    expect(seen.sort()).toEqual(expected);
+  } finally {
+    await paging.close();
+  }
+});

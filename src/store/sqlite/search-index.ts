@@ -145,7 +145,8 @@ function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cur
     if (drv) {
       let sql =
         `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, d.rid AS k0 ` +
-        `FROM ${drv.table} d CROSS JOIN resources r WHERE ${drv.where} AND r.rid = d.rid ` +
+        `FROM ${drv.table} d${drv.indexedBy ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
+        `WHERE ${drv.where} AND r.rid = d.rid ` +
         `AND ${b.scoped('r', types, where.slice(1), true)}`;
       if (cursor) sql += ` AND d.rid ${cursor.d === 's' ? '>=' : backwards ? '<' : '>'} ${b.p(cursor.k[0])}`;
       // GROUP BY: one row per resource even when several of its values match.

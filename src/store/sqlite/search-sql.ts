@@ -9,6 +9,14 @@ import { pidOf } from './search-pid';
 /** Upper bound of every string starting with a prefix (U+10FFFF sorts after any other code point). */
 export const MAX_CHAR = '\u{10FFFF}';
 
+/** The index rows a default-order page is read from (see pageQuery in search-index.ts). */
+export interface Driver {
+  table: string;
+  /** Forces the index that yields the rows in rid order. */
+  indexedBy?: string;
+  where: string;
+}
+
 export class SqlBuilder {
   readonly params: unknown[] = [];
   private n = 0;
@@ -49,7 +57,7 @@ export class SqlBuilder {
    * the table and row condition to drive a default-order page from: the page then seeks to its cursor and stops
    * after _count rows. Otherwise undefined.
    */
-  driver(c: Condition, types: string[], d: string): { table: string; where: string } | undefined {
+  driver(c: Condition, types: string[], d: string): Driver | undefined {
     if (types.length !== 1) return undefined;
     if ((c.kind === 'token' || c.kind === 'reference-identifier') && c.values.length === 1 && c.values[0].code !== undefined) {
       return { table: 'idx_token', where: this.leafWhere(c, d, types) };
@@ -57,7 +65,33 @@ export class SqlBuilder {
     if (c.kind === 'reference' && c.values.length === 1 && c.values[0].id !== undefined && c.values[0].url === undefined) {
       return { table: 'idx_ref', where: this.leafWhere(c, d, types) };
     }
+    if (c.kind === 'same-element') return this.sameElementDriver(c.conditions, types, d);
     return undefined;
+  }
+
+  /**
+   * Conditions on one repeated element (the ROR orientation query: type, status, temporality, gender and count of
+   * one capacity entry) driven from the rows of one of its single-code tokens, in rid order, each row's siblings
+   * checked on the same (rid, grp). A default-order page then stops after _count resources instead of building
+   * the whole candidate set first: these queries are broad (most bed zones have some free bed), so that matters.
+   */
+  private sameElementDriver(leaves: LeafCondition[], types: string[], d: string): Driver | undefined {
+    const lead = leaves.findIndex((l) => l.kind === 'token' && l.values.length === 1 && l.values[0].code !== undefined);
+    if (lead < 0) return undefined;
+    // Parameters are positional: build the SQL in the order it is written.
+    const leadWhere = this.leafWhere(leaves[lead], d, types);
+    const siblings = leaves.filter((_, i) => i !== lead).map((leaf) => {
+      const t = this.alias('g');
+      return (
+        // The sibling's own columns are written `+t.col`, which no index can serve: SQLite then looks the rows
+        // up by the primary key (rid, …), a handful per resource, instead of through a value index that it
+        // would otherwise pick (it has no statistics) and scan, or materialize, for every lead row.
+        `EXISTS (SELECT 1 FROM ${tableOf(leaf)} ${t} WHERE ${t}.rid = ${d}.rid AND +${t}.grp = ${d}.grp ` +
+        `AND ${this.leafWhere(leaf, `+${t}`, types)})`
+      );
+    });
+    // idx_token_value is (pid, value, rid, …): the lead rows come in rid order, the default page order.
+    return { table: 'idx_token', indexedBy: 'idx_token_value', where: [leadWhere, `${d}.grp > 0`, ...siblings].join(' AND ') };
   }
 
   /** Predicates joined with AND, on `alias` (a `resources` alias) whose type is one of `types`. */
@@ -104,16 +138,18 @@ export class SqlBuilder {
         );
       }
       case 'same-element': {
-        // All leaves on rows of one element instance: join their rows on (rid, grp).
+        // All leaves on rows of one element instance: join their rows on (rid, grp). The first leaf drives through
+        // its value index; the others are looked up by rid only (their columns written `+t.col`, see
+        // sameElementDriver).
         const parts = c.conditions.map((leaf) => ({ leaf, t: this.alias('g') }));
         const from = parts
           .map(({ leaf, t }, i) =>
             i === 0
               ? `${tableOf(leaf)} ${t}`
-              : `JOIN ${tableOf(leaf)} ${t} ON ${t}.rid = ${parts[0].t}.rid AND ${t}.grp = ${parts[0].t}.grp`,
+              : `JOIN ${tableOf(leaf)} ${t} ON ${t}.rid = ${parts[0].t}.rid AND +${t}.grp = ${parts[0].t}.grp`,
           )
           .join(' ');
-        const where = parts.map(({ leaf, t }) => this.leafWhere(leaf, t, types)).join(' AND ');
+        const where = parts.map(({ leaf, t }, i) => this.leafWhere(leaf, i === 0 ? t : `+${t}`, types)).join(' AND ');
         return `${alias}.rid IN (SELECT ${parts[0].t}.rid FROM ${from} WHERE ${parts[0].t}.grp > 0 AND ${where})`;
       }
       case 'missing': {
