@@ -22,6 +22,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { parseAliases, parseFshExtensions, toDifferential, type FshExtension } from '../src/ror/conformance/fsh';
 import { baseDefinition, withSnapshot } from '../src/ror/conformance/snapshot';
+import { ELEMENT_GROUP_URL } from '../src/fhir/search/registry';
 
 const ROR = 'https://interop.esante.gouv.fr/ig/fhir/ror';
 const SD = `${ROR}/StructureDefinition`;
@@ -386,7 +387,7 @@ const FIXES: Record<string, { expression?: string; code?: string; type?: SearchP
 const RESIDENTIAL = `Location.extension.where(url='${SD}/ror-location-residential-capacity')`;
 const PATIENT_TYPE = `HealthcareService.extension.where(url='${SD}/ror-healthcareservice-patient-type')`;
 const ELEMENT_GROUPS = [CAPACITY, EQUIPMENT_LIMIT, EQUIPMENT, RESIDENTIAL, PRICE, PATIENT_TYPE];
-const ELEMENT_GROUP_URL = 'https://ror-fhir-server/StructureDefinition/search-element-group';
+
 
 function elementGroup(expression: string | undefined): SearchParameter['extension'] {
   const context = ELEMENT_GROUPS.find((c) => expression?.startsWith(`${c}.`));

@@ -4,6 +4,7 @@
  * their FHIRPath expression parsed once. https://hl7.org/fhir/R4/searchparameter.html
  */
 import fs from 'node:fs';
+import { SERVER_CANONICAL_BASE } from '../canonical';
 import { fhirProfilesDir } from '../../project-paths';
 import path from 'node:path';
 import {
@@ -44,7 +45,7 @@ export interface ElementGroup {
   fast?: PathEvaluator;
 }
 
-export const ELEMENT_GROUP_URL = 'https://ror-fhir-server/StructureDefinition/search-element-group';
+export const ELEMENT_GROUP_URL = `${SERVER_CANONICAL_BASE}/StructureDefinition/search-element-group`;
 
 export interface SearchParamDef {
   code: string;

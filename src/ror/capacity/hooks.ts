@@ -14,6 +14,7 @@
  * older than the threshold (ROR_CAPACITY_STALE_HOURS), computed at read time.
  */
 import type { Coding, Extension, Location, Meta, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { SERVER_CANONICAL_BASE } from '../../fhir/canonical';
 import type { StoredVersion } from '../../store/store';
 import { FhirError } from '../../fhir/errors';
 import { ROR_LOCATION_PROFILE } from './codes';
@@ -21,7 +22,7 @@ import { checkCapacityEntry } from './check';
 import type { CapacityConfig } from './config';
 import { capacityEntries, entryKey, isCapacityExtension, readRecord } from './model';
 
-export const DATA_QUALITY_SYSTEM = 'https://ror.example.org/fhir/CodeSystem/data-quality';
+export const DATA_QUALITY_SYSTEM = `${SERVER_CANONICAL_BASE}/CodeSystem/data-quality`;
 export const STALE_CAPACITY_CODE = 'stale-capacity';
 
 const isStaleTag = (t: unknown) =>

@@ -18,6 +18,7 @@
  * resulting Location fails validation.
  */
 import type { Location, Parameters, ParametersParameter } from '@medplum/fhirtypes';
+import { SERVER_CANONICAL_BASE } from '../../fhir/canonical';
 import { badRequest, FhirError, gone, notFound, unprocessable } from '../../fhir/errors';
 import { update } from '../../fhir/interactions/update';
 import type { OperationDefinitionSummary } from '../../fhir/operations';
@@ -27,7 +28,7 @@ import type { CapacityConfig } from './config';
 import { readCode, readCount, readDateTime, type Read } from './inputs';
 import { AmbiguousCapacityError, type CapacityInput, type CapacityRecord, upsertCapacity } from './model';
 
-export const OPERATION_BASE = 'https://ror.example.org/fhir/OperationDefinition';
+export const OPERATION_BASE = `${SERVER_CANONICAL_BASE}/OperationDefinition`;
 const REQUIRED: readonly string[] = ['capacityType', 'capacityStatus', 'temporalityCapacity', 'nbCapacity'];
 const ACCEPTED: readonly string[] = [...CODED_FIELDS, 'nbCapacity', 'capacityUpdateDate'];
 
