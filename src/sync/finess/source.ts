@@ -9,13 +9,9 @@ import type { EjRow, EtRow, GeoRow } from './etalab';
 import { EJ_FIELDS, ET_FIELDS, GEO_FIELDS, readEtalab } from './etalab';
 import { mapEj, mapEt } from './map';
 
-export class FinessEtSource implements RecordSource {
-  readonly name = 'finess';
-  readonly kinds: SyncKind[] = ['finess-et', 'finess-et-location'];
-  private geo: Map<string, GeoRow & { lineNo: number }> | undefined;
-  private readonly file: TextFile;
-  /** Non-fatal problems (unconvertible coordinates…), reported with the rejections but not counted as such. */
-  readonly warnings: { line: number; reason: string }[] = [];
+/** One etalab file read line by line: its detected encoding and read progress. */
+abstract class EtalabFileSource {
+  protected readonly file: TextFile;
 
   constructor(path: string, file?: TextFile) {
     this.file = file ?? new TextFile(path);
@@ -28,6 +24,14 @@ export class FinessEtSource implements RecordSource {
   progress() {
     return { done: this.file.bytesRead, total: this.file.size };
   }
+}
+
+export class FinessEtSource extends EtalabFileSource implements RecordSource {
+  readonly name = 'finess';
+  readonly kinds: SyncKind[] = ['finess-et', 'finess-et-location'];
+  private geo: Map<string, GeoRow & { lineNo: number }> | undefined;
+  /** Non-fatal problems (unconvertible coordinates…), reported with the rejections but not counted as such. */
+  readonly warnings: { line: number; reason: string }[] = [];
 
   private async loadGeo(): Promise<Map<string, GeoRow & { lineNo: number }>> {
     const geo = new Map<string, GeoRow & { lineNo: number }>();
@@ -72,22 +76,9 @@ export class FinessEtSource implements RecordSource {
   }
 }
 
-export class FinessEjSource implements RecordSource {
+export class FinessEjSource extends EtalabFileSource implements RecordSource {
   readonly name = 'finess-ej';
   readonly kinds: SyncKind[] = ['finess-ej'];
-  private readonly file: TextFile;
-
-  constructor(path: string, file?: TextFile) {
-    this.file = file ?? new TextFile(path);
-  }
-
-  get encoding(): string {
-    return this.file.encoding;
-  }
-
-  progress() {
-    return { done: this.file.bytesRead, total: this.file.size };
-  }
 
   async *read(): AsyncGenerator<ParsedRecord> {
     for await (const l of readEtalab(this.file.lines())) {

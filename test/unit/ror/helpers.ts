@@ -2,9 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { FhirError } from '../../../src/fhir/errors';
-import type { ValidationOptions } from '../../../src/fhir/validation';
-import { validateResourceForWrite } from '../../../src/fhir/validation';
 
 export const ROR_SD = 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition';
 export const ROR_LOCATION = `${ROR_SD}/ror-location`;
@@ -28,15 +25,7 @@ export function subExtension(entry: any, name: string): any {
   return entry.extension.find((e: any) => e.url === name);
 }
 
-export function rejection(resource: unknown, opts?: ValidationOptions): FhirError {
-  try {
-    validateResourceForWrite(resource, opts);
-  } catch (e) {
-    if (e instanceof FhirError) return e;
-    throw e;
-  }
-  throw new Error('expected the resource to be rejected');
-}
+export { rejection } from '../validation/fixtures';
 
 /** `path: diagnostics` of the error issues. */
 export function errors(outcome: OperationOutcome): string[] {
