@@ -6,10 +6,10 @@
  */
 import type { StoredVersion, StoreWriter } from '../../store/store';
 import { notFound } from '../errors';
-import { assertKnownType, assertValidId } from '../ids';
-import { checkIfMatch } from '../versioning';
+import { assertKnownType } from '../ids';
 import { afterWrite } from '../hooks';
 import { findSingleMatch } from './conditional';
+import { readForChange } from './write-common';
 
 /** Returns the deletion version, or the current one when the resource was already deleted. */
 export async function remove(
@@ -18,10 +18,7 @@ export async function remove(
   id: string,
   options: { ifMatch?: string } = {},
 ): Promise<StoredVersion> {
-  assertKnownType(type);
-  assertValidId(id);
-  const current = await tx.read(type, id);
-  checkIfMatch(options.ifMatch, current);
+  const current = await readForChange(tx, type, id, options.ifMatch);
   if (!current) throw notFound(`${type}/${id} does not exist`);
   if (current.deleted) return current;
   const [version] = await tx.write([{ kind: 'delete', resourceType: type, id }]);

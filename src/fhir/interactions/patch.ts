@@ -6,11 +6,10 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import type { StoreWriter } from '../../store/store';
 import { badRequest, gone, notFound, unprocessable } from '../errors';
-import { assertKnownType, assertValidId } from '../ids';
+import { assertKnownType } from '../ids';
 import { applyFhirPathPatch, applyJsonPatch } from '../patch';
-import { checkIfMatch } from '../versioning';
 import { findSingleMatch } from './conditional';
-import { storeResource, validateBody, type WriteOutcome } from './write-common';
+import { readForChange, storeResource, validateBody, type WriteOutcome } from './write-common';
 
 export type PatchBody = { format: 'json-patch'; operations: unknown } | { format: 'fhirpath-patch'; parameters: unknown };
 
@@ -21,10 +20,7 @@ export async function patch(
   body: PatchBody,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
-  assertKnownType(type);
-  assertValidId(id);
-  const current = await tx.read(type, id);
-  checkIfMatch(options.ifMatch, current);
+  const current = await readForChange(tx, type, id, options.ifMatch);
   if (!current) throw notFound(`${type}/${id} does not exist`);
   if (current.deleted) throw gone(`${type}/${id} was deleted: it cannot be patched`);
   const before = JSON.parse(current.json) as Resource;

@@ -7,9 +7,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { StoreWriter } from '../../store/store';
 import { badRequest } from '../errors';
 import { assertKnownType, assertValidId, newId } from '../ids';
-import { checkIfMatch } from '../versioning';
 import { findSingleMatch } from './conditional';
-import { storeResource, validateBody, type WriteOutcome } from './write-common';
+import { readForChange, storeResource, validateBody, type WriteOutcome } from './write-common';
 
 export async function update(
   tx: StoreWriter,
@@ -18,10 +17,7 @@ export async function update(
   body: unknown,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
-  assertKnownType(type);
-  assertValidId(id);
-  const current = await tx.read(type, id);
-  checkIfMatch(options.ifMatch, current);
+  const current = await readForChange(tx, type, id, options.ifMatch);
   const resource = validateBody(body, type, id, current) as Resource & { id: string };
   return storeResource(tx, resource, current);
 }

@@ -7,11 +7,30 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion, StoreWriter } from '../../store/store';
 import { validateResourceForWrite } from '../validation';
 import { afterWrite, prepareForWrite } from '../hooks';
+import { assertKnownType, assertValidId } from '../ids';
+import { checkIfMatch } from '../versioning';
 
 export interface WriteOutcome {
   version: StoredVersion;
   /** 201 when the resource was created, 200 otherwise. */
   status: 200 | 201;
+}
+
+/**
+ * The first step of update, patch and delete on `type/id`: check the address, read the current version inside
+ * the transaction and hold it to If-Match (https://hl7.org/fhir/R4/http.html#concurrency).
+ */
+export async function readForChange(
+  tx: StoreWriter,
+  type: string,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<StoredVersion | undefined> {
+  assertKnownType(type);
+  assertValidId(id);
+  const current = await tx.read(type, id);
+  checkIfMatch(ifMatch, current);
+  return current;
 }
 
 /** Content of a resource without the server-managed meta fields, for change detection (key order is ignored). */
