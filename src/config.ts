@@ -1,3 +1,5 @@
+import { boolean, bytes, integer, type Env } from './env';
+
 /**
  * Configuration from the environment, with an embedded default for everything, so `npm start` works on a bare
  * machine. Invalid values fail fast at start with a message naming the variable.
@@ -17,35 +19,6 @@ export interface Config {
   shutdownGraceMs: number;
   /** Load the demo region (src/demo) when the store is empty at start. */
   demoData: boolean;
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^[0-9]+$/.test(raw.trim())) throw new Error(`${name} must be a whole number, got '${raw}'`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new Error(`${name} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-/** Parses sizes like `5mb`, `512kb` or a plain number of bytes. */
-function bytes(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const m = /^\s*([0-9]+)\s*(b|kb|mb|gb)?\s*$/i.exec(raw);
-  if (!m) throw new Error(`${name} must be a size such as 5mb or 1048576, got '${raw}'`);
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
-  return Number(m[1]) * unit;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new Error(`${name} must be 'true' or 'false', got '${raw}'`);
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -2,6 +2,7 @@
  * Subscription delivery settings from the environment (ROR_SUBSCRIPTION_*), each with an embedded default; an
  * invalid value fails fast at start with a message naming the variable.
  */
+import { integer, type Env } from '../env';
 
 export interface SubscriptionConfig {
   /** Delivery attempts of one notification before the subscription is turned `off` (ROR_SUBSCRIPTION_MAX_ATTEMPTS). */
@@ -31,18 +32,9 @@ export interface SubscriptionConfig {
   cacheTtlMs: number;
 }
 
-type Env = Record<string, string | undefined>;
 
 export const DEFAULT_ALLOWED_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^[0-9]+$/.test(raw.trim())) throw new Error(`${name} must be a whole number, got '${raw}'`);
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new Error(`${name} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
 
 export function parseAllowedHosts(raw: string): string[] {
   const hosts = raw

@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import cron from 'node-cron';
+import { decimal, type Env } from '../env';
 import type { SourceSpecs } from './run';
 
 export interface SyncConfig {
@@ -24,15 +25,6 @@ export interface SyncConfig {
   reportDir: string;
 }
 
-type Env = Record<string, string | undefined>;
-
-function num(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number between ${min} and ${max}, got '${raw}'`);
-  return n;
-}
 
 export function loadSyncConfig(env: Env = process.env): SyncConfig {
   const expr = env.ROR_SYNC_CRON?.trim() || '30 2 * * *';
@@ -46,9 +38,9 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
       finessPlus: src('ROR_SYNC_FINESS_PLUS'),
       rpps: src('ROR_SYNC_RPPS'),
     },
-    maxDeactivationShare: num(env, 'ROR_SYNC_MAX_DEACTIVATION', 0.05, 0, 1),
-    batchSize: Math.round(num(env, 'ROR_SYNC_BATCH', 500, 1, 10000)),
-    lockTtlMs: Math.round(num(env, 'ROR_SYNC_LOCK_TTL_MS', 10 * 60_000, 1000, 24 * 3600_000)),
+    maxDeactivationShare: decimal(env, 'ROR_SYNC_MAX_DEACTIVATION', 0.05, 0, 1),
+    batchSize: Math.round(decimal(env, 'ROR_SYNC_BATCH', 500, 1, 10000)),
+    lockTtlMs: Math.round(decimal(env, 'ROR_SYNC_LOCK_TTL_MS', 10 * 60_000, 1000, 24 * 3600_000)),
     reportDir: env.ROR_SYNC_REPORT_DIR?.trim() || path.join(env.ROR_DATA_DIR ?? './data', 'sync-reports'),
   };
 }
