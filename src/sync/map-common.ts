@@ -1,5 +1,6 @@
 /** Small FHIR builders shared by the mappers (ROR telecom extensions, the sync marker, codings). */
-import type { Address, CodeableConcept, ContactPoint, Extension, Identifier } from '@medplum/fhirtypes';
+import type { Address, CodeableConcept, ContactPoint, Extension, Identifier, Location, Organization } from '@medplum/fhirtypes';
+import type { SyncItem } from './types';
 import { EXT, SYSTEM, TRE } from './fhir-systems';
 
 export const MANAGED: Extension = { url: EXT.syncManaged, valueCode: 'referential' };
@@ -92,3 +93,30 @@ function pruneAny(v: unknown): unknown {
   }
   return v === '' || v === undefined || v === null ? undefined : v;
 }
+
+/**
+ * The two items of one FINESS establishment (ET): its Organization, `partOf` its legal entity, and the Location
+ * of its site, managed by it. Both FINESS formats (etalab CSV, FINESS+ JSON) produce exactly this pair.
+ */
+export function establishmentItems(finess: string, finessEj: string, org: Organization, location: Location, line: number): SyncItem[] {
+  const match = () => ({ system: SYSTEM.finess, value: finess });
+  return [
+    {
+      kind: 'finess-et',
+      key: finess,
+      resource: prune(org),
+      match: match(),
+      links: [{ element: 'partOf', kind: 'finess-ej', key: finessEj, identifier: { system: SYSTEM.finess, value: finessEj } }],
+      line,
+    },
+    {
+      kind: 'finess-et-location',
+      key: finess,
+      resource: prune(location),
+      match: match(),
+      links: [{ element: 'managingOrganization', kind: 'finess-et', key: finess, identifier: match() }],
+      line,
+    },
+  ];
+}
+

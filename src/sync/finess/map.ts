@@ -4,7 +4,7 @@
  */
 import type { Location, Organization } from '@medplum/fhirtypes';
 import { EXT, SYSTEM, TRE } from '../fhir-systems';
-import { address, cc, compact, prune, splitAcheminement, telecom, typedIdentifier } from '../map-common';
+import { address, cc, compact, establishmentItems, prune, splitAcheminement, telecom, typedIdentifier } from '../map-common';
 import type { SyncItem } from '../types';
 import type { EjRow, EtRow, GeoRow } from './etalab';
 import { inseeCode } from './validate';
@@ -78,24 +78,7 @@ export function mapEt(r: EtRow, lineNo: number, geo: GeoRow | undefined): Mapped
     }
   }
   return {
-    items: [
-      {
-        kind: 'finess-et',
-        key: r.nofinesset,
-        resource: prune(org),
-        match: { system: SYSTEM.finess, value: r.nofinesset },
-        links: [{ element: 'partOf', kind: 'finess-ej', key: r.nofinessej, identifier: { system: SYSTEM.finess, value: r.nofinessej } }],
-        line: lineNo,
-      },
-      {
-        kind: 'finess-et-location',
-        key: r.nofinesset,
-        resource: prune(location),
-        match: { system: SYSTEM.finess, value: r.nofinesset },
-        links: [{ element: 'managingOrganization', kind: 'finess-et', key: r.nofinesset, identifier: { system: SYSTEM.finess, value: r.nofinesset } }],
-        line: lineNo,
-      },
-    ],
+    items: establishmentItems(r.nofinesset, r.nofinessej, org, location, lineNo),
     warnings,
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { Location, Organization } from '@medplum/fhirtypes';
 import { EXT, SYSTEM, TRE } from '../fhir-systems';
-import { address, cc, compact, prune, telecom, typedIdentifier } from '../map-common';
+import { address, cc, compact, establishmentItems, prune, telecom, typedIdentifier } from '../map-common';
 import type { SyncItem } from '../types';
 import { defaultProjection, toWgs84 } from '../finess/reproject';
 import type { Position } from '../finess/reproject';
@@ -134,24 +134,7 @@ export function mapPmej(pm: Json): FinessPlusMapped {
       address: locAddress,
       position: positionOf(addr, warnings),
     };
-    items.push(
-      {
-        kind: 'finess-et',
-        key: finess,
-        resource: prune(org),
-        match: { system: SYSTEM.finess, value: finess },
-        links: [{ element: 'partOf', kind: 'finess-ej', key: finessEj, identifier: { system: SYSTEM.finess, value: finessEj } }],
-        line: 0,
-      },
-      {
-        kind: 'finess-et-location',
-        key: finess,
-        resource: prune(location),
-        match: { system: SYSTEM.finess, value: finess },
-        links: [{ element: 'managingOrganization', kind: 'finess-et', key: finess, identifier: { system: SYSTEM.finess, value: finess } }],
-        line: 0,
-      },
-    );
+    items.push(...establishmentItems(finess, finessEj, org, location, 0));
   }
   return { items, warnings };
 }
