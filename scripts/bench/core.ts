@@ -51,35 +51,25 @@ function scenarios(): Scenario[] {
     headers: { accept: FHIR_JSON },
   });
   let createCounter = 100_000;
+  const create = (name: ScenarioName, label: string, claimProfile: boolean): Scenario => ({
+    name,
+    label,
+    server: 'fhir',
+    expectStatus: 201,
+    next: () => ({
+      method: 'POST',
+      path: '/Organization',
+      headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
+      body: JSON.stringify(rorOrganization(createCounter++, { claimProfile })),
+    }),
+  });
   let updateCounter = 1_000_000;
   return [
     { name: 'read', label: 'FHIR read `GET /Organization/{id}`', server: 'fhir', expectStatus: 200, next: readNext },
     { name: 'express-floor', label: 'Express 5 floor (same bytes, same headers)', server: 'express-floor', expectStatus: 200, next: readNext },
     { name: 'node-floor', label: 'node:http floor (same bytes, same headers)', server: 'node-floor', expectStatus: 200, next: readNext },
-    {
-      name: 'create',
-      label: 'FHIR create `POST /Organization` (base R4 validation)',
-      server: 'fhir',
-      expectStatus: 201,
-      next: () => ({
-        method: 'POST',
-        path: '/Organization',
-        headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
-        body: JSON.stringify(rorOrganization(createCounter++, { claimProfile: false })),
-      }),
-    },
-    {
-      name: 'create-ror',
-      label: 'FHIR create `POST /Organization` claiming ROROrganization (base + profile validation)',
-      server: 'fhir',
-      expectStatus: 201,
-      next: () => ({
-        method: 'POST',
-        path: '/Organization',
-        headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
-        body: JSON.stringify(rorOrganization(createCounter++)),
-      }),
-    },
+    create('create', 'FHIR create `POST /Organization` (base R4 validation)', false),
+    create('create-ror', 'FHIR create `POST /Organization` claiming ROROrganization (base + profile validation)', true),
     {
       name: 'update',
       label: 'FHIR update `PUT /Organization/{id}` (new version each)',
