@@ -9,14 +9,14 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
-import type { LeafCondition, SearchPlan, SearchResult, SortKey } from '../search-plan';
+import type { Condition, LeafCondition, SearchPlan, SearchResult, SortKey } from '../search-plan';
 import { InvalidCursorError } from '../errors';
 import type { SqliteSearchIndex } from './sqlite-store';
 import { extractIndexRows } from '../../fhir/search/extract';
 import { getRegistry, type SearchParamRegistry } from '../../fhir/search/registry';
 import { writeIndexRows } from './search-write';
 import { toStored, type ResourceRow } from './rows';
-import { geoKm, selectivityRank, SqlBuilder } from './search-sql';
+import { geoKm, selectivityRank, SqlBuilder, tableOf } from './search-sql';
 
 type Row = ResourceRow & Record<string, unknown>;
 
@@ -96,14 +96,12 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
   const cursor = plan.cursor ? decode(plan.cursor, sig, keys.length) : undefined;
 
   const result: Partial<SearchResult> = {};
-  // `estimate` is answered with the exact count (one covering-index pass); `_count=0` always wants the total.
+  // `_total=none` costs nothing; `_count=0` always wants the total (exact unless `estimate` is asked).
   const wantTotal = plan.total !== 'none' || plan.count === 0;
-  if (wantTotal) {
-    const b = new SqlBuilder();
-    const sql = `SELECT count(*) AS n FROM resources r WHERE ${scopeSql(b, plan)}`;
-    result.total = (prepare(db, sql).get(...b.params) as { n: number }).n;
+  if (plan.count === 0) {
+    result.total = plan.total === 'estimate' ? estimateTotal(db, plan, 0) : exactTotal(db, plan);
+    return { ...result, entries: [] };
   }
-  if (plan.count === 0) return { ...result, entries: [] };
 
   // 'p' pages walk backwards: reverse every key, then reverse the rows.
   const backwards = cursor?.d === 'p';
@@ -115,6 +113,12 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
   const keyOf = (row: Row) => keys.map((_, i) => row[`k${i}`]);
 
   result.entries = page.map(toStored);
+  if (wantTotal) {
+    // A first page with no next page holds every match: its length is the exact total, for free.
+    if (!cursor && !more) result.total = page.length;
+    else if (plan.total === 'estimate') result.total = estimateTotal(db, plan, cursor ? 0 : rows.length);
+    else result.total = exactTotal(db, plan);
+  }
   if (plan.cursor) result.self = plan.cursor;
   if (page.length) {
     const first = page[0];
@@ -126,6 +130,93 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
     if (cursor && cursor.d !== 's') result.self = encode({ q: sig, d: 's', k: keyOf(first) });
   }
   return result as SearchResult;
+}
+
+function exactTotal(db: Database.Database, plan: SearchPlan): number {
+  const b = new SqlBuilder();
+  const sql = `SELECT count(*) AS n FROM resources r WHERE ${scopeSql(b, plan)}`;
+  return (prepare(db, sql).get(...b.params) as { n: number }).n;
+}
+
+/**
+ * `_total=estimate` (https://hl7.org/fhir/R4/search.html#total), at a bounded cost whatever the number of matches:
+ *
+ * 1. When one AND-ed condition selects at most ESTIMATE_EXACT_UP_TO index rows (read with that LIMIT), the
+ *    total is at most that: it is counted exactly, driven from that small set, the other conditions probed per
+ *    row (see SqlBuilder.probes). Cost: at most ESTIMATE_EXACT_UP_TO rows, each probed once per condition.
+ * 2. Otherwise, per resource type, ESTIMATE_SAMPLE resources read in `id` order (the (resource_type, id) index)
+ *    are checked against every condition (probes again), and the share that matches is applied to the number of
+ *    resources of the type (an index-only count, kept ESTIMATE_TYPE_COUNT_TTL_MS per connection). A type with
+ *    fewer resources than the sample is counted exactly. Server-assigned ids are random UUIDs, so id order is an
+ *    unbiased sample; client-assigned ids may correlate with the conditions, and a rare combination of broad
+ *    conditions may be missed by the sample (then the estimate is the lower bound known from the first page).
+ *
+ * `_total=accurate` stays the exact count, whose cost grows with the number of matches (about 0.3 s per million
+ * on the benchmark machine).
+ */
+export const ESTIMATE_EXACT_UP_TO = 1000;
+export const ESTIMATE_SAMPLE = 2000;
+const ESTIMATE_TYPE_COUNT_TTL_MS = 60_000;
+const typeCounts = new WeakMap<Database.Database, Map<string, { n: number; at: number }>>();
+
+/** `atLeast`: matches already seen (first page rows); the estimate never goes below it. */
+function estimateTotal(db: Database.Database, plan: SearchPlan, atLeast: number): number {
+  const types = plan.resourceTypes;
+  const small = [...plan.where]
+    .sort((x, y) => selectivityRank(x) - selectivityRank(y))
+    .find((c) => setSizeAtMost(db, c, types, ESTIMATE_EXACT_UP_TO));
+  if (small) {
+    const b = new SqlBuilder();
+    // The (type, id) index serves an `_id` set; otherwise the small set drives (rowid lookups).
+    const typeCol = small.kind === 'id' ? 'r.resource_type' : '+r.resource_type';
+    const typeSql = `${typeCol} IN (${types.map((t) => b.p(t)).join(', ')})`;
+    const driver = b.cond(small, 'r', types);
+    b.probes.add('r');
+    const rest = b.all(plan.where.filter((c) => c !== small), 'r', types);
+    const sql = `SELECT count(*) AS n FROM resources r WHERE ${typeSql} AND r.deleted = 0 AND ${driver} AND ${rest}`;
+    return (prepare(db, sql).get(...b.params) as { n: number }).n;
+  }
+  let total = 0;
+  for (const type of types) {
+    const population = typeCount(db, type);
+    if (!population) continue;
+    const b = new SqlBuilder();
+    b.probes.add('s');
+    const match = b.all(plan.where, 's', [type]);
+    const sql =
+      `SELECT count(*) AS n, coalesce(sum(s.deleted = 0 AND ${match}), 0) AS m FROM ` +
+      `(SELECT rid, resource_type, id, last_updated, deleted FROM resources WHERE resource_type = ${b.p(type)} ` +
+      `ORDER BY id LIMIT ${b.p(ESTIMATE_SAMPLE)}) s`;
+    const { n, m } = prepare(db, sql).get(...b.params) as { n: number; m: number };
+    total += n < ESTIMATE_SAMPLE ? m : n ? (m / n) * population : 0;
+  }
+  return Math.max(atLeast, Math.round(total));
+}
+
+/** Whether condition `c` selects at most `cap` index rows (a LIMIT-ed read); false when that cannot be told cheaply. */
+function setSizeAtMost(db: Database.Database, c: Condition, types: string[], cap: number): boolean {
+  if (c.kind === 'id') return c.ids.length * types.length <= cap;
+  if (!isSizedLeaf(c)) return false;
+  const b = new SqlBuilder();
+  const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${tableOf(c)} t WHERE ${b.leafWhere(c, 't', types)} LIMIT ${cap + 1})`;
+  return (prepare(db, sql).get(...b.params) as { n: number }).n <= cap;
+}
+
+function isSizedLeaf(c: Condition): c is LeafCondition {
+  return ['string', 'token', 'token-text', 'of-type', 'uri', 'reference', 'reference-identifier', 'number', 'quantity', 'near'].includes(c.kind) ||
+    (c.kind === 'date' && c.code !== '_lastUpdated');
+}
+
+/** Resources of a type, deleted ones included (the sample sees those too), from the (resource_type, …) index. */
+function typeCount(db: Database.Database, type: string): number {
+  let cache = typeCounts.get(db);
+  if (!cache) typeCounts.set(db, (cache = new Map()));
+  const hit = cache.get(type);
+  const now = Date.now();
+  if (hit && now - hit.at < ESTIMATE_TYPE_COUNT_TTL_MS) return hit.n;
+  const { n } = prepare(db, 'SELECT count(*) AS n FROM resources WHERE resource_type = ?').get(type) as { n: number };
+  cache.set(type, { n, at: now });
+  return n;
 }
 
 /** The resources in scope matching every condition (see SqlBuilder.scoped). */

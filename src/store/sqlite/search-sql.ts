@@ -20,6 +20,14 @@ export interface Driver {
 export class SqlBuilder {
   readonly params: unknown[] = [];
   private n = 0;
+  /**
+   * The `resources` alias whose conditions are written as a probe per row (`EXISTS (… WHERE t.rid = alias.rid …)`,
+   * served by the index tables' primary key (rid, pid, ord)) instead of `alias.rid IN (set)`, a set SQLite builds
+   * in full before the first row. Probes cost a few page reads per row examined, whatever the size of the set:
+   * what a bounded count (a sample, or rows driven from a small set) needs. Chains and `_has` under a probed
+   * alias probe too, through the references of the row (a set there would be rebuilt for every row).
+   */
+  readonly probes = new Set<string>();
 
   p(value: unknown): string {
     this.params.push(value);
@@ -112,13 +120,23 @@ export class SqlBuilder {
       case 'text': {
         const t = this.alias('x');
         const ors = c.values.map((v) => `instr(${t}.${c.field === 'text' ? 'narrative' : 'content'}, ${this.p(v)}) > 0`);
-        return `${alias}.rid IN (SELECT ${t}.rid FROM idx_text ${t} WHERE ${ors.join(' OR ')})`;
+        return this.ridIn(alias, t, `idx_text ${t}`, ors.length ? `(${ors.join(' OR ')})` : '0');
       }
       case 'chain': {
         // Driven from the targets matching the rest of the chain (CROSS JOIN fixes that loop order), then the
         // references pointing to them through (pid, target_id).
         const ref = this.alias('c');
         const target = this.alias('r');
+        if (this.probes.has(alias)) {
+          // Probe: this resource's references (primary key), their targets by (type, id), each target probed.
+          this.probes.add(target);
+          const pid = `${ref}.pid ${this.pids(types, c.code)}`;
+          const scope = this.probedScope(target, c.targetTypes, c.where);
+          return (
+            `EXISTS (SELECT 1 FROM idx_ref ${ref} CROSS JOIN resources ${target} WHERE ${ref}.rid = ${alias}.rid AND ${pid} ` +
+            `AND ${target}.resource_type = ${ref}.target_type AND ${target}.id = ${ref}.target_id AND ${scope})`
+          );
+        }
         const scoped = this.scoped(target, c.targetTypes, c.where);
         return (
           `${alias}.rid IN (SELECT ${ref}.rid FROM resources ${target} CROSS JOIN idx_ref ${ref} ` +
@@ -131,6 +149,16 @@ export class SqlBuilder {
         // matched on (type, id) through the resources' unique index, with no lookup of each target row.
         const ref = this.alias('h');
         const source = this.alias('r');
+        if (this.probes.has(alias)) {
+          // Probe: references to this resource (idx_ref_target), their sources by rid, each source probed.
+          this.probes.add(source);
+          const pid = `${ref}.pid ${this.pids([c.sourceType], c.code)}`;
+          const scope = this.probedScope(source, [c.sourceType], c.where);
+          return (
+            `EXISTS (SELECT 1 FROM idx_ref ${ref} CROSS JOIN resources ${source} WHERE ${pid} AND ${ref}.target_id = ${alias}.id ` +
+            `AND ${ref}.target_type = ${alias}.resource_type AND ${source}.rid = ${ref}.rid AND ${scope})`
+          );
+        }
         const scoped = this.scoped(source, [c.sourceType], c.where);
         return (
           `(${alias}.resource_type, ${alias}.id) IN (SELECT ${ref}.target_type, ${ref}.target_id FROM resources ${source} ` +
@@ -149,13 +177,15 @@ export class SqlBuilder {
               : `JOIN ${tableOf(leaf)} ${t} ON ${t}.rid = ${parts[0].t}.rid AND +${t}.grp = ${parts[0].t}.grp`,
           )
           .join(' ');
-        const where = parts.map(({ leaf, t }, i) => this.leafWhere(leaf, i === 0 ? t : `+${t}`, types)).join(' AND ');
-        return `${alias}.rid IN (SELECT ${parts[0].t}.rid FROM ${from} WHERE ${parts[0].t}.grp > 0 AND ${where})`;
+        const probe = this.probes.has(alias);
+        const where = parts.map(({ leaf, t }, i) => this.leafWhere(leaf, i === 0 && !probe ? t : `+${t}`, types)).join(' AND ');
+        return this.ridIn(alias, parts[0].t, from, `${parts[0].t}.grp > 0 AND ${where}`);
       }
       case 'missing': {
         const t = this.alias('m');
         const table = TABLES[c.index];
-        return `${alias}.rid ${c.missing ? 'NOT IN' : 'IN'} (SELECT ${t}.rid FROM ${table} ${t} WHERE ${t}.pid ${this.pids(types, c.code)})`;
+        const has = this.ridIn(alias, t, `${table} ${t}`, `${t}.pid ${this.pids(types, c.code)}`);
+        return c.missing ? `NOT ${has}` : has;
       }
       case 'date':
         if (c.code === LAST_UPDATED) return this.lastUpdated(c.values, alias);
@@ -166,12 +196,25 @@ export class SqlBuilder {
   }
 
   private leafIn(c: LeafCondition, alias: string, types: string[]): string {
-    switch (c.kind) {
-      default: {
-        const t = this.alias('t');
-        return `${alias}.rid IN (SELECT ${t}.rid FROM ${tableOf(c)} ${t} WHERE ${this.leafWhere(c, t, types)})`;
-      }
-    }
+    const t = this.alias('t');
+    // `near` reads the R*Tree, which has no rid index to probe: it keeps its (bounded, box-sized) set.
+    if (c.kind === 'near') return `${alias}.rid IN (SELECT ${t}.rid FROM idx_geo ${t} WHERE ${this.leafWhere(c, t, types)})`;
+    // A probe writes the value columns `+t.col`: only the primary key (rid, …) may serve it, never a value index
+    // that SQLite (without statistics) could prefer and scan for every row.
+    return this.ridIn(alias, t, `${tableOf(c)} ${t}`, this.leafWhere(c, this.probes.has(alias) ? `+${t}` : t, types));
+  }
+
+  /** A probed alias is live, of `types`, and matches `conditions` (probes), its row being found by the caller. */
+  private probedScope(alias: string, types: string[], conditions: Condition[]): string {
+    const typeSql = types.length === 1 ? `= ${this.p(types[0])}` : `IN (${types.map((t) => this.p(t)).join(', ')})`;
+    return `${alias}.resource_type ${typeSql} AND ${alias}.deleted = 0 AND ${this.all(conditions, alias, types)}`;
+  }
+
+  /** `alias.rid` among the rids of `from` (whose rid column is `t.rid`) under `where`: a set, or a probe. */
+  private ridIn(alias: string, t: string, from: string, where: string): string {
+    return this.probes.has(alias)
+      ? `EXISTS (SELECT 1 FROM ${from} WHERE ${t}.rid = ${alias}.rid AND ${where})`
+      : `${alias}.rid IN (SELECT ${t}.rid FROM ${from} WHERE ${where})`;
   }
 
   /** The WHERE clause selecting matching rows of a leaf's table (aliased `t`). */
@@ -415,7 +458,7 @@ const SORT_COLUMNS: Record<string, (desc: boolean) => [string, string, boolean]>
   geo: () => ['idx_geo_point', 'lat', true],
 };
 
-function tableOf(c: LeafCondition): string {
+export function tableOf(c: LeafCondition): string {
   switch (c.kind) {
     case 'string':
       return 'idx_string';
