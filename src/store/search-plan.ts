@@ -73,6 +73,7 @@ export type Condition =
   /**
    * Leaf conditions that must all hold on the *same element instance* (composite parameters; the ROR capacity
    * parameters on one `ror-location-supported-capacity` entry). Index rows carry a group ordinal for that.
+   * A `missing: false` leaf here means "this element has a value for that parameter" (composite `:missing`).
    */
   | { kind: 'same-element'; conditions: LeafCondition[] }
   /** Chained parameter: the reference `code` points to a resource of `targetTypes` satisfying `where`. */

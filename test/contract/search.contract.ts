@@ -207,6 +207,16 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         expect(await ids('Observation', 'code-value-quantity=urn:c|w$gt100')).toEqual(['o1002']);
         expect(await ids('Observation', 'code-value-quantity=urn:c|other$gt100')).toEqual([]);
       });
+      test('composite :missing: a value is every component on one element', async () => {
+        await put({ resourceType: 'Observation', id: 'nov', status: 'final', code: { coding: [{ system: 'urn:c', code: 'w' }] } } as R);
+        expect(await ids('Observation', 'code-value-quantity:missing=true')).toEqual(['nov']);
+        expect(await ids('Observation', 'code-value-quantity:missing=false')).toEqual(['o100', 'o1002', 'o5g', 'o99']);
+        // components on different elements are no value: a component code next to the root value
+        await put({ resourceType: 'Observation', id: 'cmp', status: 'final', code: { text: 'x' }, valueQuantity: { value: 1 },
+          component: [{ code: { coding: [{ system: 'urn:c', code: 'k' }] } }] } as R);
+        expect(await ids('Observation', 'component-code-value-quantity:missing=true')).toEqual(['cmp', 'nov', 'o100', 'o1002', 'o5g', 'o99']);
+        await expect400('Observation', 'code-value-quantity:missing=maybe', 'code-value-quantity');
+      });
     });
 
     describe('reference, chains, _has', () => {
@@ -236,6 +246,23 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         expect(await ids('HealthcareService', 'location.organization.name=ch paris')).toEqual(['h2']);
         expect(await ids('HealthcareService', 'location:Location.organization.address-city=lyon')).toEqual(['h1']);
         expect(await ids('Location', 'organization.name=ch')).toEqual(['l1', 'l2']);
+      });
+      test('_list: the resources a List holds in entry.item; functional lists refused', async () => {
+        await put({ resourceType: 'List', id: 'L1', status: 'current', mode: 'working',
+          entry: [{ item: { reference: 'Organization/o1' } }, { item: { reference: 'Location/l2' } }, { item: { reference: `${BASE}/Location/l3` } }] } as R,
+        { resourceType: 'List', id: 'L2', status: 'current', mode: 'working', entry: [{ item: { reference: 'Organization/o2' } }] } as R);
+        expect(await ids('Organization', '_list=L1')).toEqual(['o1']);
+        expect(await ids('Location', '_list=L1')).toEqual(['l2', 'l3']);
+        expect(await ids('Location', '_list=L1&name=bat b')).toEqual(['l2']);
+        expect(await ids('Organization', '_list=List/L2')).toEqual(['o2']);
+        expect(await ids('Organization', '_list=L1,L2')).toEqual(['o1', 'o2']);
+        expect(await ids('Organization', '_list=L1&_list=L2')).toEqual([]);
+        expect(await ids(undefined, '_type=Organization,Location&_list=L1')).toEqual(['l2', 'l3', 'o1']);
+        expect(await ids('Organization', '_list=unknown')).toEqual([]);
+        await del('List', 'L1');
+        expect(await ids('Organization', '_list=L1')).toEqual([]);
+        await expect400('Organization', '_list=$current-allergies', '_list');
+        await expect400('Organization', '_list=a/b', '_list');
       });
       test('_has, nested', async () => {
         expect(await ids('Organization', '_has:HealthcareService:organization:name=ssr')).toEqual(['o1']);
@@ -340,6 +367,12 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         expect(c.total).toBe(7);
         expect((await search('Organization', '_summary=count')).total).toBe(7);
         expect((await search('Organization', '')).total).toBeUndefined();
+        expect((await search('Organization', '_count=2&_total=none')).total).toBeUndefined();
+        // an estimate is exact on data this small (see sqlite-search-total.test.ts for large sets)
+        expect((await search('Organization', '_count=2&_total=estimate')).total).toBe(7);
+        expect((await search('Organization', '_count=2&_total=estimate&name=a')).total).toBe(2);
+        expect((await search('Organization', '_count=0&_total=estimate')).total).toBe(7);
+        expect((await search('Organization', '_count=10&_total=accurate&name=zzz')).total).toBe(0);
       });
       test('paging through everything with writes in between: no duplicate, no gap; previous goes back', async () => {
         for (const sort of ['', '_sort=name', '_sort=-_lastUpdated']) {

@@ -61,9 +61,10 @@ export function registerCapabilityClaims(add: CapabilityClaims): void {
 }
 
 function searchParams(type: string): CapabilityStatementRestResourceSearchParam[] {
-  getRegistry(); // loads the project's SearchParameters into the index read below
+  const registry = getRegistry(); // loads the project's SearchParameters into the index read below
   const params = getSearchParameters(type) ?? {};
   return Object.entries(params)
+    .filter(([code]) => registry.supports(type, code)) // never claim a parameter search would ignore
     .map(([code, sp]) => ({
       name: code,
       definition: sp.url,

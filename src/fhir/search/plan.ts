@@ -8,7 +8,7 @@
 import { badRequest } from '../errors';
 import { allResourceTypes, isKnownResourceType } from '../definitions';
 import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey } from '../../store/search-plan';
-import type { SearchParamDef, SearchParamRegistry, SearchParamType } from './registry';
+import { indexTypeOf, type SearchParamDef, type SearchParamRegistry, type SearchParamType } from './registry';
 import { componentCode, parseReferenceString } from './extract';
 import { normalizeString } from './index-values';
 import {
@@ -185,6 +185,10 @@ class Planner {
     if (dot > 0) return this.chain(types, name, name.slice(0, dot), name.slice(dot + 1), value);
     const [code, modifier] = splitName(name);
     if (code === '_id') return this.ids(name, modifier, value);
+    if (code === '_list') {
+      if (modifier) throw badRequest(`'${name}': _list takes no modifier`, [name]);
+      return this.list(value);
+    }
     if (code === '_text' || code === '_content') {
       const values = orValues(value).map((v) => normalizeString(unescape(v))).filter(Boolean);
       return { kind: 'text', field: code === '_text' ? 'text' : 'content', values };
@@ -211,6 +215,7 @@ class Planner {
     }
     if (modifier === 'missing') {
       if (value !== 'true' && value !== 'false') throw badRequest(`'${name}' expects true or false, got '${value}'`, [name]);
+      if (def.type === 'composite') return this.compositeMissing(def, name, value === 'true');
       if (!def.index) return this.unknown(name, ':missing is not supported on this parameter');
       return { kind: 'missing', code, index: def.index, missing: value === 'true' };
     }
@@ -325,6 +330,34 @@ class Planner {
       return { kind: 'same-element', conditions: leaves };
     });
     return alternatives.length === 1 ? alternatives[0] : { kind: 'or', conditions: alternatives };
+  }
+
+  /**
+   * `:missing` on a composite: it has a value when one element selected by its expression has a value for every
+   * component (the tuple a composite search compares), i.e. component rows sharing one element ordinal.
+   */
+  private compositeMissing(def: SearchParamDef, name: string, missing: boolean): Condition | undefined {
+    const comps = def.components ?? [];
+    const indexes = comps.map((c) => indexTypeOf(c.type, ''));
+    if (!comps.length || indexes.some((i) => !i)) return this.unknown(name, ':missing is not supported on this parameter');
+    const present: Condition = {
+      kind: 'same-element',
+      conditions: indexes.map((index, i) => ({ kind: 'missing', code: componentCode(def.code, i), index: index!, missing: false })),
+    };
+    return missing ? { kind: 'not', condition: present } : present;
+  }
+
+  /**
+   * `_list=id`: the resources referenced by `List/id`'s `entry.item` (https://hl7.org/fhir/R4/search.html#list),
+   * i.e. `_has:List:item:_id=id`. Functional lists (`$current-allergies`…) are not supported: a 400 says so.
+   */
+  list(value: string): Condition {
+    const ids = orValues(value).map((v) => unescape(v).trim().replace(/^List\//, ''));
+    for (const id of ids) {
+      if (id.startsWith('$')) throw badRequest(`_list: functional list '${id}' is not supported by this server`, ['_list']);
+      if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw badRequest(`_list: '${id}' is not a List id`, ['_list']);
+    }
+    return { kind: 'has', sourceType: 'List', code: 'item', where: [{ kind: 'id', ids }] };
   }
 
   /** Chained parameters: `subject:Patient.name=x`, any depth. https://hl7.org/fhir/R4/search.html#chaining */

@@ -104,6 +104,12 @@ export class SearchParamRegistry {
     return this.paramsOf(resourceType).get(code);
   }
 
+  /** Whether a search on `code` filters (`_id`, or a parameter with index rows); what the CapabilityStatement lists. */
+  supports(resourceType: string, code: string): boolean {
+    const def = this.get(resourceType, code);
+    return !!def && (code === '_id' || !!def.atom || !!def.group);
+  }
+
   /** Parameters indexed on write from their own expression (grouped and composite ones are apart). */
   indexedParams(resourceType: string): SearchParamDef[] {
     return this.writePlan(resourceType).direct;
@@ -178,7 +184,8 @@ export class SearchParamRegistry {
   }
 }
 
-function indexTypeOf(type: SearchParamType, code: string): IndexType | undefined {
+/** How index rows of a parameter type are kept (`code` tells `near` from other special parameters). */
+export function indexTypeOf(type: SearchParamType, code: string): IndexType | undefined {
   switch (type) {
     case 'string':
     case 'token':
