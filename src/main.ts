@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   registerCapacityFeatures();
   const subscriptionConfig = loadSubscriptionConfig();
   registerSubscriptionHooks({ config: subscriptionConfig, logger });
-  const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
+  const store = new SqliteStore(
+    { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
+    createSqliteSearchIndex(),
+  );
   const delivery = startSubscriptionDelivery({ store, logger, config: subscriptionConfig });
   // Also registers GET /$sync-runs; runs nothing until ROR_SYNC_* names a source.
   const sync = startSyncScheduler({ store, logger });

@@ -28,6 +28,7 @@ import { toStored, type ResourceRow } from './rows';
 import { CurrentVersionCache } from './current-cache';
 import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
+import { Checkpointer } from './checkpointer';
 
 export interface SqliteStoreOptions {
   /** Directory holding the database file; created when missing. */
@@ -36,7 +37,19 @@ export interface SqliteStoreOptions {
   fileName?: string;
   /** Current versions kept in memory for reads (0 turns the cache off); default 10,000 (a few tens of MB). */
   readCacheSize?: number;
+  /**
+   * WAL checkpoints on a worker thread (checkpointer.ts) rather than in the COMMIT of a request; default true.
+   * The thread starts with the store's `CHECKPOINTER_AFTER`th group commit, so short-lived stores never start it.
+   */
+  backgroundCheckpoints?: boolean;
+  /** Told about a failed background checkpoint (the writer's backstop still bounds the WAL). */
+  onBackgroundError?: (message: string) => void;
 }
+
+/** Group commits before the checkpoint thread starts. */
+const CHECKPOINTER_AFTER = 64;
+/** The writer's own automatic checkpoint once the thread runs: a backstop (pages, ~40 MB of WAL). */
+const BACKSTOP_PAGES = 10_000;
 
 /** Search execution on a connection; supplied by the search index module (see ./search-index.ts). */
 export interface SqliteSearchIndex {
@@ -88,6 +101,11 @@ export class SqliteStore implements ResourceStore {
   private readonly outbox: SqliteOutbox;
   private lastInstant = 0;
   private closed = false;
+  private readonly file: string;
+  private commits = 0;
+  private checkpointer: Checkpointer | undefined;
+  private readonly backgroundCheckpoints: boolean;
+  private readonly onBackgroundError?: (message: string) => void;
 
   constructor(
     options: SqliteStoreOptions,
@@ -96,6 +114,9 @@ export class SqliteStore implements ResourceStore {
     fs.mkdirSync(options.dataDir, { recursive: true });
     this.cache = new CurrentVersionCache(options.readCacheSize ?? 10_000);
     const file = path.join(options.dataDir, options.fileName ?? 'ror.sqlite');
+    this.file = file;
+    this.backgroundCheckpoints = options.backgroundCheckpoints ?? true;
+    this.onBackgroundError = options.onBackgroundError;
     this.writer = new Database(file);
     this.writer.pragma('journal_mode = WAL');
     this.writer.pragma('synchronous = FULL');
@@ -230,6 +251,7 @@ export class SqliteStore implements ResourceStore {
     } finally {
       this.cache.settled();
     }
+    if (++this.commits === CHECKPOINTER_AFTER) this.startCheckpointer();
     group.forEach((t, i) => (settled[i].ok ? t.resolve(settled[i].value) : t.reject(settled[i].value)));
   }
 
@@ -279,11 +301,19 @@ export class SqliteStore implements ResourceStore {
     this.reader.prepare('SELECT 1').get();
   }
 
+  private startCheckpointer(): void {
+    if (!this.backgroundCheckpoints || this.closed) return;
+    this.checkpointer = new Checkpointer({ file: this.file, onError: this.onBackgroundError });
+    this.writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.draining;
     await this.lock.run(async () => undefined);
+    // The thread's connection closes first: the writer's close then checkpoints what is left and removes the WAL.
+    await this.checkpointer?.stop();
     this.reader.close();
     this.writer.close();
   }

@@ -1,0 +1,65 @@
+/**
+ * WAL checkpoints on a worker thread (src/store/sqlite/checkpointer.ts): the pages committed to the WAL reach the
+ * database file without the writer checkpointing, and a store that started the thread closes cleanly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Checkpointer } from '../../src/store/sqlite/checkpointer';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { tempDir } from '../helpers/tmp';
+
+const until = async (test: () => boolean, timeoutMs = 5000) => {
+  const start = Date.now();
+  while (!test()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('background WAL checkpoints', () => {
+  it('copies committed WAL pages into the database file while the writer never checkpoints', async () => {
+    const file = path.join(tempDir(), 'db.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)');
+    const insert = db.prepare('INSERT INTO t (b) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 500; i++) insert.run('x'.repeat(2000));
+    })();
+    const before = fs.statSync(file).size;
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(500 * 2000);
+    const checkpointer = new Checkpointer({ file, intervalMs: 20 });
+    try {
+      await until(() => fs.statSync(file).size > before + 500 * 2000);
+      // Written by the thread's connection, readable by the writer's.
+      expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 500 });
+    } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+
+  it('reports a checkpoint that cannot run, and keeps trying', async () => {
+    const errors: string[] = [];
+    const dir = tempDir();
+    const checkpointer = new Checkpointer({ file: path.join(dir, 'missing', 'db.sqlite'), intervalMs: 20, onError: (m) => errors.push(m) });
+    await until(() => errors.length > 0);
+    await checkpointer.stop().catch(() => undefined);
+    expect(errors[0]).toMatch(/unable to open|directory does not exist/i);
+  });
+
+  it('starts with a busy store and stops with it: everything committed is in the database file after close', async () => {
+    const dataDir = tempDir();
+    const store = new SqliteStore({ dataDir });
+    for (let i = 0; i < 80; i++) {
+      await store.transaction((tx) => tx.write([{ kind: 'put', resource: { resourceType: 'Basic', id: `b${i}`, code: { text: 'x' } } }]));
+    }
+    await store.close();
+    expect(fs.existsSync(path.join(dataDir, 'ror.sqlite-wal'))).toBe(false);
+    const db = new Database(path.join(dataDir, 'ror.sqlite'), { readonly: true });
+    expect(db.prepare("SELECT count(*) AS n FROM resources WHERE resource_type = 'Basic'").get()).toEqual({ n: 80 });
+    db.close();
+  });
+});
