@@ -17,6 +17,8 @@ describe('SQLite maintenance: optimizeDatabase', () => {
     store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
     const orgs: (Resource & { id: string })[] = Array.from({ length: 300 }, (_, i) => ({ resourceType: 'Organization', id: `o${i}`, name: `org ${i}`, active: i % 2 === 0 }));
     await store.transaction((tx) => tx.write(orgs.map((resource) => ({ kind: 'put' as const, resource }))));
+    // The store checked its statistics on open, when it was empty: start these tests from none.
+    store.database.exec('DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4');
   });
   afterEach(() => store.close());
 
@@ -53,5 +55,16 @@ describe('SQLite maintenance: optimizeDatabase', () => {
     }
     expect((await store.search(plan)).entries.map((e) => e.id)).toEqual(before);
     expect(before.length).toBeGreaterThan(0);
+  });
+
+  test('the store refreshes the statistics when it closes, so the next open plans with them', async () => {
+    await store.close();
+    const db = new Database(path.join(dir, 'ror.sqlite'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'idx_token_value'").get() as { stat: string };
+      expect(Number(row.stat.split(' ')[0])).toBeGreaterThanOrEqual(300);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -29,6 +29,7 @@ import { CurrentVersionCache } from './current-cache';
 import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
 import { Checkpointer } from './checkpointer';
+import { optimizeDatabase } from './maintenance';
 
 export interface SqliteStoreOptions {
   /** Directory holding the database file; created when missing. */
@@ -127,6 +128,9 @@ export class SqliteStore implements ResourceStore {
     // 3 times the pages written to the WAL. In memory it costs a few MB at most (one group's pages).
     this.writer.pragma('temp_store = MEMORY');
     migrate(this.writer);
+    // Planner statistics, as SQLite advises for long-lived connections (maintenance.ts): checked on open, before
+    // the reader opens (a connection loads them when it opens), and refreshed on close.
+    refreshStatistics(this.writer, true);
     this.reader = new Database(file, { readonly: true });
     this.reader.pragma('busy_timeout = 5000');
     this.writeStmts = new Statements(this.writer);
@@ -314,6 +318,7 @@ export class SqliteStore implements ResourceStore {
     await this.lock.run(async () => undefined);
     // The thread's connection closes first: the writer's close then checkpoints what is left and removes the WAL.
     await this.checkpointer?.stop();
+    refreshStatistics(this.writer, false);
     this.reader.close();
     this.writer.close();
   }
@@ -369,6 +374,15 @@ export class SqliteStore implements ResourceStore {
     this.searchIndex?.indexResource(this.writer, rid, stamped, !current);
     this.cache.written(CurrentVersionCache.key(resourceType, id));
     return toStored({ ...row, rid });
+  }
+}
+
+/** Statistics only help the planner: failing to refresh them must not keep the store from opening or closing. */
+function refreshStatistics(db: Database.Database, allTables: boolean): void {
+  try {
+    optimizeDatabase(db, { allTables });
+  } catch {
+    // The planner falls back to its defaults.
   }
 }
 
