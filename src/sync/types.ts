@@ -78,6 +78,14 @@ export interface RecordSource {
   warnings?: Rejection[];
   /** Encoding detected, once read. */
   readonly encoding?: string;
+  /**
+   * For a source whose records may be split across the file (RPPS: the lines of one person): called when a record's
+   * key was already read earlier in this read; the next read() yields the records whole (e.g. sorted on disk), and
+   * the engine scans again. Without it, such a record is rejected as a duplicate.
+   */
+  regroup?(at: { line: number; key: string }): Promise<void>;
+  /** Releases what the reads left (temporary files); called once the source is done with. */
+  close?(): Promise<void>;
 }
 
 export interface KindCounts {

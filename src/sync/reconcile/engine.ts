@@ -56,6 +56,9 @@ export interface Progress {
 
 export class SyncRefusedError extends Error {}
 
+/** Thrown out of a scan when the source regrouped its records: the scan starts again. */
+class RestartScan extends Error {}
+
 const SEARCH_CHUNK = 100;
 
 const RESOURCE_TYPE: Record<SyncKind, string> = {
@@ -115,6 +118,8 @@ export async function reconcileSource(source: RecordSource, opts: EngineOptions)
     run.report.durationMs = Date.now() - started;
     if (err instanceof SyncRefusedError) throw Object.assign(err, { report: run.report });
     throw Object.assign(err as Error, { report: run.report });
+  } finally {
+    await source.close?.();
   }
   run.finish();
   run.report.durationMs = Date.now() - started;
@@ -131,6 +136,7 @@ class Run {
   private readonly activeBefore = new Map<SyncKind, number>();
   private readonly systemUse = new Map<string, boolean>();
   private readonly validator: ShapeCachedValidator;
+  private regrouped = false;
 
   constructor(
     private readonly source: RecordSource,
@@ -183,7 +189,25 @@ class Run {
 
   // ---- pass 1 -------------------------------------------------------------------------------------------------
 
+  /** Pass 1; scanned again (from a fresh state) when the source regroups its records (RecordSource.regroup). */
   async scan(): Promise<void> {
+    for (;;) {
+      try {
+        return await this.scanOnce();
+      } catch (err) {
+        if (!(err instanceof RestartScan)) throw err;
+        // Nothing was written: forget what this scan marked and counted, and read the regrouped records.
+        this.states.clear();
+        this.activeBefore.clear();
+        this.buffer = [];
+        this.bufferedItems = 0;
+        this.duplicateLines.clear();
+        Object.assign(this.report, { records: 0, counts: {}, unchanged: 0, rejected: 0, rejections: [] });
+      }
+    }
+  }
+
+  private async scanOnce(): Promise<void> {
     for (const kind of this.source.kinds) await this.kindState(kind);
     const maxBuffered = this.opts.maxBuffered ?? 20_000;
     let n = 0;
@@ -196,16 +220,24 @@ class Run {
       this.report.records++;
       const keys: ItemKey[] = 'raw' in rec ? rec.raw.keys : rec.items;
       const line = 'raw' in rec ? rec.raw.line : rec.items[0].line;
+      // Each item's entry in its kind's state, looked up once (-1: not in the state).
+      const entries: number[] = [];
       let duplicate = false;
       for (const item of keys) {
-        const st = await this.kindState(item.kind);
-        const v = st.hashes.get(item.key);
-        if (v !== undefined && v < 0) {
+        const st = this.states.get(item.kind) ?? (await this.kindState(item.kind));
+        const e = st.hashes.indexOf(item.key);
+        if (e >= 0 && st.hashes.valueAt(e) < 0) {
           duplicate = true;
           break;
         }
+        entries.push(e);
       }
       if (duplicate) {
+        if (this.source.regroup && !this.regrouped) {
+          this.regrouped = true;
+          await this.source.regroup({ line, key: keys[0].key });
+          throw new RestartScan();
+        }
         this.duplicateLines.add(line);
         this.reject({ line, reason: `duplicate record ${keys[0].key}: already read earlier in the file` });
         continue;
@@ -215,10 +247,16 @@ class Run {
       for (let i = 0; i < keys.length; i++) {
         const item = keys[i];
         const st = this.states.get(item.kind)!;
-        const stored = st.hashes.get(item.key);
-        st.hashes.set(item.key, stored === undefined ? NEW_SEEN : seenValue(stored));
+        const e = entries[i];
         // A record never seen is changed whatever its fingerprint: it is not computed.
-        if (this.opts.full || stored === undefined) {
+        if (e < 0) {
+          st.hashes.set(item.key, NEW_SEEN);
+          changed.push(i);
+          continue;
+        }
+        const stored = st.hashes.valueAt(e);
+        st.hashes.setValueAt(e, seenValue(stored));
+        if (this.opts.full) {
           changed.push(i);
           continue;
         }
@@ -305,8 +343,8 @@ class Run {
   private async rawFingerprint(digest: string, item: ItemKey): Promise<number> {
     let targets = '';
     for (const link of item.links ?? []) {
-      const st = await this.kindState(link.kind);
-      targets += st.hashes.get(link.key) !== undefined ? `${st.ids.get(link.key) ?? idFor(link.kind, link.key)},` : '-,';
+      const st = this.states.get(link.kind) ?? (await this.kindState(link.kind));
+      targets += st.hashes.has(link.key) ? `${st.ids.get(link.key) ?? idFor(link.kind, link.key)},` : '-,';
     }
     return rawItemFingerprint(digest, item.kind, item.key, targets);
   }
@@ -444,9 +482,11 @@ class Run {
   async deactivate(): Promise<void> {
     for (const kind of this.source.kinds) {
       const st = this.states.get(kind)!;
-      const gone = [...st.hashes.entries()].filter(([, v]) => v > 0).map(([k]) => k);
+      // Entry indexes, not keys: the keys are decoded a batch at a time (a refused run stops before this).
+      const gone: number[] = [];
+      for (let i = 0; i < st.hashes.size; i++) if (st.hashes.valueAt(i) > 0) gone.push(i);
       for (let i = 0; i < gone.length; i += this.batchSize) {
-        const keys = gone.slice(i, i + this.batchSize);
+        const keys = gone.slice(i, i + this.batchSize).map((e) => st.hashes.keyAt(e));
         await this.opts.store.transaction(async (tx) => {
           const puts: (Resource & { id: string })[] = [];
           const rows: StateRow[] = [];

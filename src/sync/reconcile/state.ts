@@ -11,10 +11,11 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { SyncKind } from '../types';
 import { migrateSyncSchema } from '../sqlite-schema';
+import { KeyTable } from './key-table';
 
 export interface KindState {
-  /** key → fingerprint (0: deactivated). */
-  hashes: Map<string, number>;
+  /** key → fingerprint (0: deactivated), in a compact table (./key-table.ts: 3.6 million keys at national scale). */
+  hashes: KeyTable;
   /** key → resource id, only where it differs from idFor(kind, key). */
   ids: Map<string, string>;
 }
@@ -50,7 +51,9 @@ export class SqliteSyncState implements SyncStateStore {
   }
 
   async load(kind: SyncKind): Promise<KindState> {
-    const hashes = new Map<string, number>();
+    const { n } = this.readDb.prepare('SELECT count(*) AS n FROM sync_state WHERE kind = ?').get(kind) as { n: number };
+    // Room for the records of the file that are not in the state yet (a first import starts from 0).
+    const hashes = new KeyTable(Math.max(1024, Math.ceil(n * 1.05)));
     const ids = new Map<string, string>();
     const rows = this.readDb.prepare('SELECT key, hash, resource_id FROM sync_state WHERE kind = ?').raw().iterate(kind);
     for (const [key, hash, id] of rows as Iterable<[string, number, string | null]>) {
