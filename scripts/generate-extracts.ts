@@ -1,19 +1,23 @@
 /**
- * `npm run generate:extracts -- --out <dir> [--scale 1] [--change 0] [--seed 1] [--cp1252]`
+ * `npm run generate:extracts -- --out <dir> [--scale 1] [--change 0] [--seed 1] [--cp1252] [--zip] [--split-rpps 0]`
  *
  * Writes national-scale synthetic extracts in the real formats (../shared/referentiels/NOTES.md), shaped like the
  * real samples: at scale 1, ≈100,000 establishments with geolocation (etalab cs1100507), ≈90,000 legal entities
- * (cs1100501) and ≈2.3 million RPPS Personne_activite lines (56 columns, lines of one person contiguous, one line
- * per person × site × savoir-faire). Valid FINESS keys, 2% overseas establishments with their projections, some
+ * (cs1100501) and ≈2.3 million RPPS Personne_activite lines (56 columns, lines of one person contiguous unless
+ * --split-rpps, one line per person × site × savoir-faire). Valid FINESS keys, 2% overseas establishments with their projections, some
  * quoted fields, some establishments without coordinates. Streams to disk (constant memory).
  *
  * `--change 0.01` produces the same extracts with 1% of the records changed (a phone number, a name), the
  * "nightly" variant used by the benchmark. Same seed → same files.
+ * `--zip` also writes `PS_LibreAcces_202610080000.zip` holding the RPPS file (as published). `--split-rpps 0.01` moves
+ * the last line of 1% of the persons with several lines to the end of the file (lines of a person not contiguous,
+ * which nothing in the real file's description rules out); those lines are held in memory until the end.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { luhn } from '../src/sync/finess/validate';
+import { writeZip } from '../src/sync/io/zip-write';
 
 interface Options {
   out: string;
@@ -21,10 +25,12 @@ interface Options {
   change: number;
   seed: number;
   cp1252: boolean;
+  zip: boolean;
+  splitRpps: number;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { out: 'extracts', scale: 1, change: 0, seed: 1, cp1252: false };
+  const o: Options = { out: 'extracts', scale: 1, change: 0, seed: 1, cp1252: false, zip: false, splitRpps: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') o.out = argv[++i];
@@ -32,6 +38,8 @@ function parse(argv: string[]): Options {
     else if (a === '--change') o.change = Number(argv[++i]);
     else if (a === '--seed') o.seed = Number(argv[++i]);
     else if (a === '--cp1252') o.cp1252 = true;
+    else if (a === '--zip') o.zip = true;
+    else if (a === '--split-rpps') o.splitRpps = Number(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
   for (const g of geo) await etFile.line(g);
   await etFile.close();
 
-  // RPPS: 56 columns; persons contiguous; ≈2.3 lines per person at scale 1 → ≈1,000,000 persons.
+  // RPPS: 56 columns; persons contiguous (see --split-rpps); ≈2.3 lines per person at scale 1 → ≈1,000,000 persons.
   const header = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'referentiels', 'rpps', 'PS_LibreAcces_Personne_activite.header-56col-2026-10-08.txt'), 'utf8').trim();
   const cols = header.split('|').slice(0, -1);
   const at = new Map(cols.map((c, i) => [c, i]));
@@ -179,7 +187,8 @@ async function main(): Promise<void> {
   await rppsFile.line(header);
   const targetLines = Math.round(2_300_000 * o.scale);
   let lines = 0;
-  for (let p = 0; lines < targetLines; p++) {
+  const moved: string[] = [];
+  for (let p = 0; lines + moved.length < targetLines; p++) {
     const r = rng(o.seed * 3_000_017 + p);
     const rppsId = String(10000000000 + p * 7);
     const prof = PROFESSIONS[Math.floor(r() * PROFESSIONS.length)];
@@ -219,15 +228,18 @@ async function main(): Promise<void> {
       return rows;
     };
     const sites = nSites === 0 ? [undefined] : Array.from({ length: nSites }, (_, i) => i);
-    for (const site of sites) {
-      for (const f of rowsOf(site)) {
-        await rppsFile.line(f.join('|'));
-        lines++;
-      }
-    }
+    const rows = sites.flatMap((site) => rowsOf(site).map((f) => f.join('|')));
+    if (o.splitRpps > 0 && rows.length > 1 && rng(o.seed * 5_000_011 + p)() < o.splitRpps) moved.push(rows.pop()!);
+    for (const row of rows) await rppsFile.line(row);
+    lines += rows.length;
   }
+  for (const row of moved) await rppsFile.line(row);
+  lines += moved.length;
   await rppsFile.close();
-  console.log(`${o.out}: ${nEj} legal entities, ${nEt} establishments (${geo.length} geolocated), ${lines} RPPS lines`);
+  if (o.zip) {
+    await writeZip(path.join(o.out, 'PS_LibreAcces_202610080000.zip'), 'PS_LibreAcces_Personne_activite_202610080000.txt', path.join(o.out, 'PS_LibreAcces_Personne_activite_202610080000.txt'));
+  }
+  console.log(`${o.out}: ${nEj} legal entities, ${nEt} establishments (${geo.length} geolocated), ${lines} RPPS lines (${moved.length} moved to the end)`);
 }
 
 main().catch((err) => {

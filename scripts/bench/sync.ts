@@ -3,6 +3,8 @@
  * (scripts/generate-extracts.ts): a full import into an empty store, then a nightly re-run with 1% of the records
  * changed. Each phase runs in its own process so its peak memory (maxRSS) is its own. Prints a Markdown table and,
  * with --write, replaces the `## Sync` section of BENCHMARKS.md. SYNC_BATCH=n sets the resources per transaction.
+ * `--zip`: the RPPS file is read from a PS_LibreAcces zip; `--split-rpps 0.01`: 1% of the persons have a line moved to
+ * the end of the file (generate-extracts.ts); `--extracts <dir>`: generated files kept there and reused.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,13 +16,13 @@ import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
 import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 
-const FILES = (dir: string) => ({
+const FILES = (dir: string, zip = false) => ({
   finessEj: path.join(dir, 'etalab-cs1100501-stock-20260512-0339.csv'),
   finess: path.join(dir, 'etalab-cs1100507-stock-20260512-0339.csv'),
-  rpps: path.join(dir, 'PS_LibreAcces_Personne_activite_202610080000.txt'),
+  rpps: path.join(dir, zip ? 'PS_LibreAcces_202610080000.zip' : 'PS_LibreAcces_Personne_activite_202610080000.txt'),
 });
 
-async function phase(dataDir: string, extracts: string): Promise<void> {
+async function phase(dataDir: string, extracts: string, zip: boolean): Promise<void> {
   loadDefinitions();
   const store = new SqliteStore({ dataDir }, createSqliteSearchIndex());
   const state = new SqliteSyncState(store.database);
@@ -33,13 +35,13 @@ async function phase(dataDir: string, extracts: string): Promise<void> {
   };
   const timer = setInterval(sample, 250);
   const started = Date.now();
-  const report = await runSync({ store, state, sources: FILES(extracts), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500) });
+  const report = await runSync({ store, state, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500) });
   const ms = Date.now() - started;
   sample();
   clearInterval(timer);
   state.close();
   await store.close();
-  const perSource = report.sources.map((s) => ({ source: s.source, records: s.records, ms: s.durationMs, validation: s.validation }));
+  const perSource = report.sources.map((s) => ({ source: s.source, records: s.records, ms: s.durationMs, validation: s.validation, warnings: s.warnings.length, rejected: s.rejected }));
   const cpu = process.cpuUsage();
   console.log(JSON.stringify({ ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssKb: process.resourceUsage().maxRSS, peakAnonKb, status: report.status, totals: report.totals, perSource }));
 }
@@ -53,26 +55,34 @@ function run(args: string[]): any {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--phase') return phase(argv[1], argv[2]);
-  const scale = Number(argv[argv.indexOf('--scale') + 1] || 0.05) || 0.05;
+  if (argv[0] === '--phase') return phase(argv[1], argv[2], argv[3] === 'zip');
+  const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const scale = Number(opt('--scale') || 0.05) || 0.05;
   const write = argv.includes('--write');
+  const zip = argv.includes('--zip');
+  const split = opt('--split-rpps');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ror-bench-sync-'));
+  const extracts = opt('--extracts') ?? work;
   try {
-    const gen = (out: string, change: number) =>
-      execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'generate-extracts.ts'), '--out', out, '--scale', String(scale), '--change', String(change)], { stdio: 'inherit' });
-    gen(path.join(work, 'base'), 0);
-    gen(path.join(work, 'nightly'), 0.01);
-    const sizes = Object.values(FILES(path.join(work, 'base'))).map((f) => fs.statSync(f).size);
-    const lines = Object.values(FILES(path.join(work, 'base'))).map((f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]));
+    const gen = (out: string, change: number) => {
+      if (fs.existsSync(FILES(out, zip).rpps)) return;
+      const extra = [...(zip ? ['--zip'] : []), ...(split ? ['--split-rpps', split] : [])];
+      execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'generate-extracts.ts'), '--out', out, '--scale', String(scale), '--change', String(change), ...extra], { stdio: 'inherit' });
+    };
+    gen(path.join(extracts, 'base'), 0);
+    gen(path.join(extracts, 'nightly'), 0.01);
+    const sizes = Object.values(FILES(path.join(extracts, 'base'))).map((f) => fs.statSync(f).size);
+    const lines = Object.values(FILES(path.join(extracts, 'base'))).map((f) => Number(execFileSync('wc', ['-l', f], { encoding: 'utf8' }).trim().split(' ')[0]));
     const data = path.join(work, 'data');
-    const full = run(['--phase', data, path.join(work, 'base')]);
-    const nightly = run(['--phase', data, path.join(work, 'nightly')]);
-    const same = run(['--phase', data, path.join(work, 'nightly')]);
+    const how = zip ? 'zip' : 'txt';
+    const full = run(['--phase', data, path.join(extracts, 'base'), how]);
+    const nightly = run(['--phase', data, path.join(extracts, 'nightly'), how]);
+    const same = run(['--phase', data, path.join(extracts, 'nightly'), how]);
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const resources = full.totals.created;
     const table = [
-      `Scale ${scale} of national (${lines[0] - 1} EJ, ${lines[1] - 1} ET + geolocation lines, ${lines[2] - 1} RPPS lines; ${(sizes.reduce((a, b) => a + b) / 1e6).toFixed(0)} MB), ${os.cpus().length} cores, Node ${process.version}, \`npm run bench:sync -- --scale ${scale}\`.`,
+      `Scale ${scale} of national (${lines[0] - 1} EJ, ${lines[1] - 1} ET + geolocation lines, ${lines[2] - 1} RPPS lines; ${(sizes.reduce((a, b) => a + b) / 1e6).toFixed(0)} MB), ${os.cpus().length} cores, Node ${process.version}, \`npm run bench:sync -- --scale ${scale}${zip ? ' --zip' : ''}${split ? ` --split-rpps ${split}` : ''}\`.`,
       '',
       '| phase | wall time | CPU time | resources | peak RSS | peak anonymous RSS |',
       '|---|---|---|---|---|---|',

@@ -54,7 +54,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     ['finessEj', (p) => new FinessEjSource(p)],
     ['finessPlus', (p) => new FinessPlusSource(p)],
     ['finess', (p) => new FinessEtSource(p)],
-    ['rpps', (p) => new RppsSource(p)],
+    ['rpps', (p) => new RppsSource(p, { tmpDir: opts.tmpDir })],
   ];
   for (const [key, make] of order) {
     const spec = opts.sources[key];

@@ -1,19 +1,31 @@
 /**
  * RecordSource over RPPS PS_LibreAcces: the zip (its Personne_activite entry is streamed) or the txt itself.
- * Lines of one person are contiguous in the extract (it is sorted by person); a person whose lines come back later
- * is reported as a duplicate by the engine rather than silently merged.
+ * One line per person × site × savoir-faire; nothing guarantees that the lines of one person are contiguous
+ * (../shared/referentiels/NOTES.md), though they usually are. The file is read in its order, grouping consecutive lines
+ * of a person; when the engine finds a person again later in the file, it calls regroup(): the file is then sorted by
+ * person on disk (./regroup.ts, bounded memory) and read again in that order, so the person's lines merge.
  */
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { ParsedRecord, RecordSource, Rejection, SyncKind } from '../types';
+import type { TextLine } from '../io/text-lines';
 import { TextFile } from '../io/text-lines';
 import { findZipEntry, openZipEntry } from '../io/zip';
 import type { Header, RppsLine } from './columns';
 import { parseHeader, pick } from './columns';
 import type { PersonLines } from './map';
 import { mapPerson, personKeys } from './map';
+import type { SortedRuns } from './regroup';
+import { sortRuns } from './regroup';
 
 const ENTRY = /Personne_activite.*\.(txt|csv)$/i;
+
+export interface RppsSourceOptions {
+  /** Characters of lines sorted in memory at a time when the file must be regrouped (default 32 Mi). */
+  sortChunkChars?: number;
+  /** Where the sorted runs go (default: the OS temporary directory). */
+  tmpDir?: string;
+}
 
 export class RppsSource implements RecordSource {
   readonly name = 'rpps';
@@ -22,9 +34,13 @@ export class RppsSource implements RecordSource {
   private readonly file: TextFile;
   private readonly isZip: boolean;
   private entrySize = 0;
+  private grouping: 'file-order' | 'sort' | SortedRuns = 'file-order';
   columns = 0;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly opts: RppsSourceOptions = {},
+  ) {
     this.isZip = isZipFile(path);
     // A zip entry is opened lazily on each read (the engine may read twice).
     this.file = this.isZip ? new TextFile(path, () => lazyZipStream(path)) : new TextFile(path);
@@ -38,6 +54,54 @@ export class RppsSource implements RecordSource {
     return { done: this.file.bytesRead, total: this.isZip ? this.entrySize : this.file.size };
   }
 
+  /** The lines of a person are not contiguous: the next reads go through a sort by person. */
+  async regroup(at: { line: number; key: string }): Promise<void> {
+    if (this.grouping !== 'file-order') return;
+    this.grouping = 'sort';
+    this.warnings.push({
+      line: at.line,
+      reason: `the lines of ${at.key} are not contiguous (read again at line ${at.line}): the file was sorted by person on disk and read again`,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (typeof this.grouping === 'object') this.grouping.close();
+    if (this.grouping !== 'file-order') this.grouping = 'sort';
+  }
+
+  /** The file's lines, in file order, or sorted by person (the header first) once regroup() was called. */
+  private async *lines(): AsyncGenerator<TextLine> {
+    if (this.grouping === 'file-order') {
+      yield* this.file.lines();
+      return;
+    }
+    let header: TextLine | undefined;
+    if (this.grouping === 'sort') {
+      let h: Header | undefined;
+      const rest = async function* (this: RppsSource): AsyncGenerator<TextLine> {
+        for await (const l of this.file.lines()) {
+          if (!h && 'text' in l) {
+            header = l;
+            h = parseHeader(l.text);
+          } else yield l;
+        }
+      }.call(this);
+      this.grouping = await sortRuns(rest, (text) => (h ? personOf(pick(h, text.split('|'))) : ''), { chunkChars: this.opts.sortChunkChars, tmpDir: this.opts.tmpDir });
+    }
+    const runs = this.grouping as SortedRuns;
+    // The header is found again by a plain read of the first line (it is not in the runs).
+    if (!header) {
+      for await (const l of this.file.lines()) {
+        if ('text' in l) {
+          header = l;
+          break;
+        }
+      }
+    }
+    if (header) yield header;
+    yield* runs.lines();
+  }
+
   async *read(): AsyncGenerator<ParsedRecord> {
     if (this.isZip && !this.entrySize) {
       const entry = await findZipEntry(this.path, ENTRY);
@@ -47,7 +111,7 @@ export class RppsSource implements RecordSource {
     let header: Header | undefined;
     let person: PersonLines | undefined;
     let texts: string[] = [];
-    for await (const l of this.file.lines()) {
+    for await (const l of this.lines()) {
       if ('error' in l) {
         yield { rejected: { line: l.lineNo, reason: l.error } };
         continue;
@@ -70,7 +134,7 @@ export class RppsSource implements RecordSource {
         yield { rejected: { line: l.lineNo, reason: problem } };
         continue;
       }
-      const idNat = line.idNat ?? `${line.typeId}${line.id}`;
+      const idNat = personOf(line);
       if (person && person.idNat !== idNat) {
         yield rawPerson(person, texts);
         person = undefined;
@@ -82,6 +146,11 @@ export class RppsSource implements RecordSource {
     }
     if (person) yield rawPerson(person, texts);
   }
+}
+
+/** The person of a line: its national id, else type + id. */
+function personOf(line: RppsLine): string {
+  return line.idNat ?? `${line.typeId}${line.id}`;
 }
 
 /** A person's record, mapped only when its lines changed (the engine compares the lines' fingerprint). */
@@ -114,7 +183,12 @@ function isZipFile(path: string): boolean {
 function lazyZipStream(path: string) {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   openZipEntry(path, ENTRY).then(
-    (s) => s.pipe(out),
+    (s) => {
+      // A read stopped early (a restarted scan) destroys `out`: close the entry and the zip with it.
+      out.on('close', () => s.destroy());
+      s.on('error', (err) => out.destroy(err));
+      s.pipe(out);
+    },
     (err) => out.destroy(err),
   );
   return out;
