@@ -122,6 +122,15 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'no (pid, system, value) token index: 17% of the WAL pages a created Organization writes',
+    up: (db) => {
+      // Every token row paid a second random B-tree insert for the rare `system|` search without a code, which
+      // idx_token_value (pid, value, rid, system) answers as well, by reading the parameter's rows in that index.
+      db.exec('DROP INDEX idx_token_system;');
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */
