@@ -5,6 +5,8 @@
  * is UTF-8 and that line is undecodable (reported, never fatal). In Windows-1252 the five unassigned bytes
  * (0x81 0x8D 0x8F 0x90 0x9D) make a line undecodable.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
+
 export type Encoding = 'utf-8' | 'windows-1252';
 
 export class UndecodableLineError extends Error {}
@@ -14,7 +16,6 @@ const CP1252_UNASSIGNED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
 
 export class LineDecoder {
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   private sawMultiByteUtf8 = false;
   private first = true;
 
@@ -36,20 +37,19 @@ export class LineDecoder {
         b = b.subarray(3);
       }
     }
+    // isAscii / isUtf8 are native (simdutf): the RPPS file is 2.3 million lines of ≈ 350 bytes.
     if (isAscii(b)) return b.toString('latin1');
     if (this.mode === 'windows-1252') return this.decodeCp1252(b);
-    try {
-      const text = this.utf8.decode(b);
+    if (isUtf8(b)) {
       this.sawMultiByteUtf8 = true;
-      return text;
-    } catch {
-      if (this.mode === 'utf-8' || this.sawMultiByteUtf8) {
-        this.mode = 'utf-8';
-        throw new UndecodableLineError('bytes that are not valid UTF-8 in a UTF-8 file');
-      }
-      this.mode = 'windows-1252';
-      return this.decodeCp1252(b);
+      return b.toString('utf8');
     }
+    if (this.mode === 'utf-8' || this.sawMultiByteUtf8) {
+      this.mode = 'utf-8';
+      throw new UndecodableLineError('bytes that are not valid UTF-8 in a UTF-8 file');
+    }
+    this.mode = 'windows-1252';
+    return this.decodeCp1252(b);
   }
 
   private decodeCp1252(b: Buffer): string {
@@ -61,9 +61,4 @@ export class LineDecoder {
     // Node's TextDecoder('windows-1252') decodes 0x80-0x9F as Latin-1 control characters: map them here.
     return b.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
   }
-}
-
-function isAscii(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
-  return true;
 }

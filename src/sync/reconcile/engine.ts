@@ -243,6 +243,7 @@ class Run {
         continue;
       }
       const digest = 'raw' in rec ? textDigest(rec.raw.text) : undefined;
+      await this.loadLinkStates(keys);
       const changed: number[] = [];
       for (let i = 0; i < keys.length; i++) {
         const item = keys[i];
@@ -260,7 +261,7 @@ class Run {
           changed.push(i);
           continue;
         }
-        const fp = digest !== undefined ? await this.rawFingerprint(digest, item) : await this.fingerprintOf((rec as { items: SyncItem[] }).items[i]);
+        const fp = digest !== undefined ? this.rawFingerprintLoaded(digest, item) : await this.fingerprintOf((rec as { items: SyncItem[] }).items[i]);
         if (stored === fp) this.count(item.kind, 'unchanged');
         else changed.push(i);
       }
@@ -341,12 +342,25 @@ class Run {
 
   /** Fingerprint of an item of a raw record: the record's text digest and the current ids of its link targets. */
   private async rawFingerprint(digest: string, item: ItemKey): Promise<number> {
+    if (item.links) for (const link of item.links) if (!this.states.has(link.kind)) await this.kindState(link.kind);
+    return this.rawFingerprintLoaded(digest, item);
+  }
+
+  /** rawFingerprint once the states of the item's link targets are loaded: synchronous, the nightly hot path. */
+  private rawFingerprintLoaded(digest: string, item: ItemKey): number {
     let targets = '';
-    for (const link of item.links ?? []) {
-      const st = this.states.get(link.kind) ?? (await this.kindState(link.kind));
-      targets += st.hashes.has(link.key) ? `${st.ids.get(link.key) ?? idFor(link.kind, link.key)},` : '-,';
+    if (item.links) {
+      for (const link of item.links) {
+        const st = this.states.get(link.kind)!;
+        targets += st.hashes.has(link.key) ? `${st.ids.get(link.key) ?? idFor(link.kind, link.key)},` : '-,';
+      }
     }
     return rawItemFingerprint(digest, item.kind, item.key, targets);
+  }
+
+  /** Loads the states of the kinds `keys` link to (once per kind). */
+  private async loadLinkStates(keys: ItemKey[]): Promise<void> {
+    for (const k of keys) if (k.links) for (const l of k.links) if (!this.states.has(l.kind)) await this.kindState(l.kind);
   }
 
   private async fingerprintOf(item: SyncItem): Promise<number> {
