@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { Checkpointer } from '../../src/store/sqlite/checkpointer';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
@@ -61,5 +62,25 @@ describe('background WAL checkpoints', () => {
     const db = new Database(path.join(dataDir, 'ror.sqlite'), { readonly: true });
     expect(db.prepare("SELECT count(*) AS n FROM resources WHERE resource_type = 'Basic'").get()).toEqual({ n: 80 });
     db.close();
+  });
+});
+
+describe('a process whose last work is closing the store', () => {
+  it('finishes the close (the thread does not let the process exit half-way)', () => {
+    const dataDir = tempDir();
+    const script = `
+      const { SqliteStore } = require(${JSON.stringify(path.join(__dirname, '../../src/store/sqlite/sqlite-store'))});
+      (async () => {
+        const store = new SqliteStore({ dataDir: ${JSON.stringify(dataDir)} });
+        for (let i = 0; i < 80; i++) {
+          await store.transaction((tx) => tx.write([{ kind: 'put', resource: { resourceType: 'Basic', id: 'b' + i } }]));
+        }
+        await store.close();
+        console.log('closed');
+      })();
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+    expect(out.trim()).toBe('closed');
+    expect(fs.existsSync(path.join(dataDir, 'ror.sqlite-wal'))).toBe(false);
   });
 });

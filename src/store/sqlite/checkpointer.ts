@@ -64,6 +64,9 @@ export class Checkpointer {
 
   /** Stops the thread and waits until its connection is closed. */
   async stop(): Promise<void> {
+    // Awaiting a promise does not keep a process alive: without this, a process whose last work is closing the
+    // store would exit here, before the close completes.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
   }
