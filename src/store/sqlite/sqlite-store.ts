@@ -67,7 +67,10 @@ export interface SqliteSearchIndex {
 class Statements {
   readonly readCurrent: Database.Statement<[string, string], ResourceRow>;
   readonly readVersion: Database.Statement<[string, string, number], ResourceRow>;
+  /** Where a resource stands, without copying its JSON out of SQLite (the write path needs no more). */
+  readonly position: Database.Statement<[string, string], { rid: number; version: number }>;
   constructor(readonly db: Database.Database) {
+    this.position = db.prepare('SELECT rid, version FROM resources WHERE resource_type = ? AND id = ?');
     this.readCurrent = db.prepare('SELECT * FROM resources WHERE resource_type = ? AND id = ?');
     this.readVersion = db.prepare(
       'SELECT * FROM resource_history WHERE resource_type = ? AND id = ? AND version = ?',
@@ -135,13 +138,12 @@ export class SqliteStore implements ResourceStore {
     this.reader.pragma('busy_timeout = 5000');
     this.writeStmts = new Statements(this.writer);
     this.readStmts = new Statements(this.reader);
+    // Positional parameters: binding them is cheaper than binding named ones from an object.
     this.insertCurrent = this.writer.prepare(
-      `INSERT INTO resources (resource_type, id, version, last_updated, deleted, json)
-       VALUES (@resource_type, @id, @version, @last_updated, @deleted, @json)`,
+      'INSERT INTO resources (resource_type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.updateCurrent = this.writer.prepare(
-      `UPDATE resources SET version = @version, last_updated = @last_updated, deleted = @deleted, json = @json
-       WHERE rid = @rid`,
+      'UPDATE resources SET version = ?, last_updated = ?, deleted = ?, json = ? WHERE rid = ?',
     );
     this.outbox = new SqliteOutbox(this.writer);
     const control = (sql: string) => this.writer.prepare(sql);
@@ -154,8 +156,7 @@ export class SqliteStore implements ResourceStore {
       rollback: control('ROLLBACK'),
     };
     this.insertHistory = this.writer.prepare(
-      `INSERT INTO resource_history (rid, resource_type, id, version, last_updated, deleted, json)
-       VALUES (@rid, @resource_type, @id, @version, @last_updated, @deleted, @json)`,
+      'INSERT INTO resource_history (rid, resource_type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
@@ -338,7 +339,7 @@ export class SqliteStore implements ResourceStore {
   private applyChange(change: ResourceChange): StoredVersion {
     const resourceType = change.kind === 'put' ? change.resource.resourceType : change.resourceType;
     const id = change.kind === 'put' ? change.resource.id : change.id;
-    const current = this.writeStmts.readCurrent.get(resourceType, id);
+    const current = this.writeStmts.position.get(resourceType, id);
     const version = (current?.version ?? 0) + 1;
     const lastUpdated = this.nextInstant();
     let json = '';
@@ -353,27 +354,20 @@ export class SqliteStore implements ResourceStore {
       } as Resource;
       json = JSON.stringify(stamped);
     }
-    const row = {
-      resource_type: resourceType,
-      id,
-      version,
-      last_updated: lastUpdated,
-      deleted: change.kind === 'delete' ? 1 : 0,
-      json,
-    };
+    const deleted = change.kind === 'delete' ? 1 : 0;
     let rid: number;
     if (current) {
       rid = current.rid;
-      this.updateCurrent.run({ ...row, rid });
+      this.updateCurrent.run(version, lastUpdated, deleted, json, rid);
     } else {
-      rid = Number(this.insertCurrent.run(row).lastInsertRowid);
+      rid = Number(this.insertCurrent.run(resourceType, id, version, lastUpdated, deleted, json).lastInsertRowid);
     }
-    this.insertHistory.run({ ...row, rid });
+    this.insertHistory.run(rid, resourceType, id, version, lastUpdated, deleted, json);
     // A new rid has no index rows: rows of `resources` are never deleted (deletion is a version), so rids are
     // never reused.
     this.searchIndex?.indexResource(this.writer, rid, stamped, !current);
     this.cache.written(CurrentVersionCache.key(resourceType, id));
-    return toStored({ ...row, rid });
+    return { resourceType, id, versionId: String(version), lastUpdated, deleted: deleted === 1, json };
   }
 }
 
