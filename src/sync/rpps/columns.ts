@@ -70,10 +70,19 @@ export function parseHeader(text: string): Header {
 
 /** The header's (column, index) pairs, computed once per header: pick runs on each of ~2.3 million lines. */
 const ENTRIES = new WeakMap<Header, [ColKey, number][]>();
+const KEY_ENTRIES = new WeakMap<Header, [ColKey, number][]>();
 
-export function pick(header: Header, fields: string[]): RppsLine {
-  let entries = ENTRIES.get(header);
-  if (!entries) ENTRIES.set(header, (entries = Object.entries(header.index) as [ColKey, number][]));
+/** The columns a line is checked and keyed by (person, site): all an unchanged line needs (the rest is for map()). */
+export const KEY_COLUMNS: readonly ColKey[] = ['typeId', 'id', 'idNat', 'nom', 'finessSite', 'structureId', 'siret'];
+
+/** The line's values by column (trimmed, empty ones left out); with `keysOnly`, only KEY_COLUMNS. */
+export function pick(header: Header, fields: string[], keysOnly = false): RppsLine {
+  const cache = keysOnly ? KEY_ENTRIES : ENTRIES;
+  let entries = cache.get(header);
+  if (!entries) {
+    entries = (Object.entries(header.index) as [ColKey, number][]).filter(([k]) => !keysOnly || KEY_COLUMNS.includes(k));
+    cache.set(header, entries);
+  }
   const line: RppsLine = {};
   for (let j = 0; j < entries.length; j++) {
     const [key, i] = entries[j];

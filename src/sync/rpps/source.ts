@@ -86,7 +86,7 @@ export class RppsSource implements RecordSource {
           } else yield l;
         }
       }.call(this);
-      this.grouping = await sortRuns(rest, (text) => (h ? personOf(pick(h, text.split('|'))) : ''), { chunkChars: this.opts.sortChunkChars, tmpDir: this.opts.tmpDir });
+      this.grouping = await sortRuns(rest, (text) => (h ? personOf(pick(h, text.split('|'), true)) : ''), { chunkChars: this.opts.sortChunkChars, tmpDir: this.opts.tmpDir });
     }
     const runs = this.grouping as SortedRuns;
     // The header is found again by a plain read of the first line (it is not in the runs).
@@ -128,7 +128,8 @@ export class RppsSource implements RecordSource {
         yield { rejected: { line: l.lineNo, reason: `${fields.length} fields, the header has ${header.fieldCount}` } };
         continue;
       }
-      const line = pick(header, fields);
+      // Only the columns of the checks and keys: most persons are unchanged and never mapped (map() picks the rest).
+      const line = pick(header, fields, true);
       const problem = checkLine(line);
       if (problem) {
         yield { rejected: { line: l.lineNo, reason: problem } };
@@ -136,7 +137,7 @@ export class RppsSource implements RecordSource {
       }
       const idNat = personOf(line);
       if (person && person.idNat !== idNat) {
-        yield rawPerson(person, texts);
+        yield rawPerson(header, person, texts);
         person = undefined;
         texts = [];
       }
@@ -144,7 +145,7 @@ export class RppsSource implements RecordSource {
       person.lines.push({ lineNo: l.lineNo, line });
       texts.push(l.text);
     }
-    if (person) yield rawPerson(person, texts);
+    if (person && header) yield rawPerson(header, person, texts);
   }
 }
 
@@ -153,9 +154,13 @@ function personOf(line: RppsLine): string {
   return line.idNat ?? `${line.typeId}${line.id}`;
 }
 
-/** A person's record, mapped only when its lines changed (the engine compares the lines' fingerprint). */
-function rawPerson(person: PersonLines, texts: string[]): ParsedRecord {
-  return { raw: { text: texts.join('\n'), keys: personKeys(person), line: person.lines[0].lineNo, map: () => mapPerson(person) } };
+/**
+ * A person's record, mapped only when its lines changed (the engine compares the lines' fingerprint). `person` has
+ * the key columns only; map() reads every column of the lines again.
+ */
+function rawPerson(header: Header, person: PersonLines, texts: string[]): ParsedRecord {
+  const map = () => mapPerson({ idNat: person.idNat, lines: person.lines.map((x, i) => ({ lineNo: x.lineNo, line: pick(header, texts[i].split('|')) })) });
+  return { raw: { text: texts.join('\n'), keys: personKeys(person), line: person.lines[0].lineNo, map } };
 }
 
 function checkLine(l: RppsLine): string | undefined {
