@@ -27,9 +27,10 @@ export class KeyTable {
   private keyBytes = 0;
   private keyAscii = true;
 
-  constructor(expected = 1024) {
+  /** `expected` entries and `expectedKeyBytes` bytes of keys fit without growing. */
+  constructor(expected = 1024, expectedKeyBytes = expected * 16) {
     const cap = Math.max(16, expected);
-    this.bytes = Buffer.allocUnsafe(cap * 16);
+    this.bytes = Buffer.allocUnsafe(Math.max(256, expectedKeyBytes));
     this.starts = new Uint32Array(cap + 1);
     this.hashes = new Uint32Array(cap);
     this.vals = new Float64Array(cap);
@@ -192,8 +193,9 @@ export class KeyTable {
   }
 }
 
+/** Slots for `entries` entries at a load factor of at most 3/4 (the rehash threshold). */
 function slotCount(entries: number): number {
   let n = 16;
   while (n * 3 < entries * 4 + 4) n *= 2;
-  return n * 2;
+  return n;
 }

@@ -51,9 +51,9 @@ export class SqliteSyncState implements SyncStateStore {
   }
 
   async load(kind: SyncKind): Promise<KindState> {
-    const { n } = this.readDb.prepare('SELECT count(*) AS n FROM sync_state WHERE kind = ?').get(kind) as { n: number };
+    const { n, bytes } = this.readDb.prepare('SELECT count(*) AS n, sum(length(CAST(key AS BLOB))) AS bytes FROM sync_state WHERE kind = ?').get(kind) as { n: number; bytes: number | null };
     // Room for the records of the file that are not in the state yet (a first import starts from 0).
-    const hashes = new KeyTable(Math.max(1024, Math.ceil(n * 1.05)));
+    const hashes = new KeyTable(Math.max(1024, Math.ceil(n * 1.05)), Math.ceil((bytes ?? 0) * 1.05) + 16_384);
     const ids = new Map<string, string>();
     const rows = this.readDb.prepare('SELECT key, hash, resource_id FROM sync_state WHERE kind = ?').raw().iterate(kind);
     for (const [key, hash, id] of rows as Iterable<[string, number, string | null]>) {
