@@ -53,6 +53,16 @@ describe('writes of resources claiming a ROR profile', () => {
     ]);
   });
 
+  it('names the missing extension when a profile requires one and the resource has no extension at all', async () => {
+    const loc = locationWithCapacity();
+    delete (loc as { extension?: unknown }).extension;
+    const res = await post(server.app, '/Location', loc);
+    expect(res.status).toBe(422);
+    const commune = res.body.issue.find((i: { expression?: string[] }) => i.expression?.[0] === `Location.extension('${COMMUNE_COG}')`);
+    expect(commune?.diagnostics).toBe(`Extension ${COMMUNE_COG} is required (1..1) and missing`);
+    expect(res.body.issue.map((i: { diagnostics?: string }) => i.diagnostics)).not.toContain('Missing required element (minimum cardinality not met)');
+  });
+
   it('does not hold a resource without meta.profile to the ROR rules', async () => {
     const loc = locationWithCapacity();
     delete loc.meta.profile;

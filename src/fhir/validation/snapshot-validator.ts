@@ -146,7 +146,10 @@ class Checker {
     const name = child.name.replace('[x]', '');
     const label = type && child.name.endsWith('[x]') ? `${name}.ofType(${type})` : name;
     const here = `${path}.${label}`;
-    if (values.length < (el.min ?? 0)) {
+    // An absent element whose required slices make it required: say which slices (extensions) are missing.
+    const slicesMin = values.length === 0 ? child.slices.reduce((n, sl) => n + (sl.el.min ?? 0), 0) : 0;
+    if (slicesMin > 0) this.assignSlices([], child, here);
+    if (values.length < (el.min ?? 0) && slicesMin < (el.min ?? 0)) {
       const message =
         values.length === 0 && el.min === 1
           ? 'Missing required element (minimum cardinality not met)'

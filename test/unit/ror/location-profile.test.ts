@@ -111,7 +111,8 @@ describe('RORLocation', () => {
     expect(err.status).toBe(422);
     expect(errors(err.outcome)).toEqual(
       expect.arrayContaining([
-        'Location.extension[2].extension: Expected at least 7 value(s) for extension, found 0',
+        "Location.extension[2].extension('capacityType'): Sub-extension capacityType is required (1..1) and missing",
+        "Location.extension[2].extension('nbCapacity'): Sub-extension nbCapacity is required (1..1) and missing",
         'Location.extension[2].value.ofType(string): value is not allowed by the profile',
       ]),
     );
