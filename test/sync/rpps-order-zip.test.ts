@@ -85,6 +85,10 @@ describe('RPPS: lines of a person that are not contiguous', () => {
     const grouped = await env.run({ rpps: env.file('grouped.txt', file([rows[0], rows[2], rows[3], rows[1]])) });
     expect(grouped.sources[0].warnings).toEqual([]);
     expect(grouped.totals).toMatchObject({ created: 0, updated: 0, deactivated: 0, unchanged: 5 });
+    // And the split file again, on a store that has it: the restarted scan starts from the stored state.
+    const again = await env.run({ rpps: env.file('split-again.txt', file(rows)) });
+    expect(again.sources[0].warnings).toHaveLength(1);
+    expect(again.totals).toMatchObject({ created: 0, updated: 0, deactivated: 0, unchanged: 5, rejected: 0 });
   });
 
   test('a shuffled file sorted in several runs gives each person once, lines in file order, bad lines with their numbers', async () => {

@@ -496,7 +496,7 @@ class Run {
   async deactivate(): Promise<void> {
     for (const kind of this.source.kinds) {
       const st = this.states.get(kind)!;
-      // Entry indexes, not keys: the keys are decoded a batch at a time (a refused run stops before this).
+      // Entry indexes, not keys: the keys of what disappeared are decoded a batch at a time.
       const gone: number[] = [];
       for (let i = 0; i < st.hashes.size; i++) if (st.hashes.valueAt(i) > 0) gone.push(i);
       for (let i = 0; i < gone.length; i += this.batchSize) {
