@@ -119,6 +119,12 @@ export interface ResourceStore extends StoreReader {
   completeOutbox(id: string): Promise<void>;
   /** Releases the lease of a message and makes it due again at `nextAttemptAt` (ms since epoch), noting `error`. */
   rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void>;
+  /**
+   * Runs `fn`, a bulk load of many resources through `transaction`, letting the adapter build its secondary
+   * indexes once at the end when the store starts empty (first import of the national referentials). Reads by id
+   * stay fast during the load; searches stay correct but may scan. Optional: without it, callers just run `fn`.
+   */
+  bulkLoad?<T>(fn: () => Promise<T>): Promise<T>;
   /** Resolves when the store answers; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -131,6 +131,13 @@ export const migrations: Migration[] = [
       db.exec('DROP INDEX idx_token_system;');
     },
   },
+  {
+    version: 6,
+    description: 'deferred_indexes: secondary indexes dropped for a bulk load, to create when it ends (deferred-indexes.ts)',
+    up: (db) => {
+      db.exec('CREATE TABLE deferred_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL);');
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -30,6 +30,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
 import { Checkpointer } from './checkpointer';
 import { optimizeDatabase } from './maintenance';
+import { deferIndexes, rebuildDeferredIndexes } from './deferred-indexes';
 
 export interface SqliteStoreOptions {
   /** Directory holding the database file; created when missing. */
@@ -131,6 +132,8 @@ export class SqliteStore implements ResourceStore {
     // 3 times the pages written to the WAL. In memory it costs a few MB at most (one group's pages).
     this.writer.pragma('temp_store = MEMORY');
     migrate(this.writer);
+    // A bulk load interrupted by a crash left its indexes to build (deferred-indexes.ts).
+    rebuildDeferredIndexes(this.writer);
     // Planner statistics, as SQLite advises for long-lived connections (maintenance.ts): checked on open, before
     // the reader opens (a connection loads them when it opens), and refreshed on close.
     refreshStatistics(this.writer, true);
@@ -300,6 +303,21 @@ export class SqliteStore implements ResourceStore {
   private underLock<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return this.lock.run(async () => fn());
+  }
+
+  /**
+   * When the store holds no resource, drops the secondary indexes of the resource and search tables, runs `fn`
+   * and creates them again (even when `fn` fails); otherwise just runs `fn`. See deferred-indexes.ts.
+   */
+  async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
+    const empty = () => !this.writer.prepare('SELECT 1 FROM resources LIMIT 1').get();
+    const deferred = await this.underLock(() => (empty() ? deferIndexes(this.writer) : []));
+    if (!deferred.length) return fn();
+    try {
+      return await fn();
+    } finally {
+      await this.underLock(() => rebuildDeferredIndexes(this.writer));
+    }
   }
 
   async ping(): Promise<void> {

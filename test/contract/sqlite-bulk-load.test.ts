@@ -1,0 +1,81 @@
+/**
+ * Bulk loads into an empty SQLite store build the secondary indexes at the end (src/store/sqlite/deferred-indexes.ts):
+ * dropped during the load, created after it (even when it fails), rebuilt at open after a crash, never dropped
+ * when the store already holds data.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Resource } from '@medplum/fhirtypes';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { planSearch } from '../../src/fhir/search/plan';
+import { getRegistry } from '../../src/fhir/search/registry';
+import { tempDir } from '../helpers/tmp';
+
+const indexes = (db: Database.Database) =>
+  (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+
+const org = (i: number): Resource & { id: string } => ({ resourceType: 'Organization', id: `o${i}`, name: `Clinique ${i}`, active: true });
+
+async function names(store: SqliteStore, query: [string, string][]): Promise<string[]> {
+  const { plan } = planSearch(getRegistry(), ['Organization'], query, { defaultCount: 100, maxCount: 100, strict: true });
+  return (await store.search(plan)).entries.map((e) => e.id).sort();
+}
+
+describe('bulkLoad on the SQLite store', () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = tempDir();
+    store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
+  });
+  afterEach(() => store.close());
+
+  it('drops the secondary indexes of an empty store during the load and builds them after it', async () => {
+    const before = indexes(store.database);
+    let during: string[] = [];
+    await store.bulkLoad(async () => {
+      during = indexes(store.database);
+      for (let i = 0; i < 30; i++) await store.transaction((tx) => tx.write([{ kind: 'put', resource: org(i) }]));
+      // Correct while the indexes are missing, only slower.
+      expect(await names(store, [['name', 'clinique 1']])).toHaveLength(11);
+    });
+    expect(during).not.toContain('idx_string_value');
+    expect(during).toContain('idx_token_value');
+    expect(before.length - during.length).toBeGreaterThanOrEqual(8);
+    expect(indexes(store.database)).toEqual(before);
+    expect(await names(store, [['name', 'clinique 5']])).toEqual(['o5']);
+    expect(store.database.prepare('SELECT count(*) AS n FROM deferred_indexes').get()).toEqual({ n: 0 });
+  });
+
+  it('builds the indexes even when the load fails, and the failure reaches the caller', async () => {
+    const before = indexes(store.database);
+    await expect(
+      store.bulkLoad(async () => {
+        await store.transaction((tx) => tx.write([{ kind: 'put', resource: org(1) }]));
+        throw new Error('source file truncated');
+      }),
+    ).rejects.toThrow('source file truncated');
+    expect(indexes(store.database)).toEqual(before);
+  });
+
+  it('leaves the indexes of a store that already holds data', async () => {
+    await store.transaction((tx) => tx.write([{ kind: 'put', resource: org(0) }]));
+    const before = indexes(store.database);
+    await store.bulkLoad(async () => expect(indexes(store.database)).toEqual(before));
+  });
+
+  it('rebuilds at open the indexes a crashed load left dropped', async () => {
+    const before = indexes(store.database);
+    await store.close();
+    // What a crash in the middle of a load leaves: indexes dropped, their SQL recorded.
+    const db = new Database(path.join(dir, 'ror.sqlite'));
+    const { sql } = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'idx_string_value'").get() as { sql: string };
+    db.prepare('INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)').run('idx_string_value', sql);
+    db.exec('DROP INDEX idx_string_value');
+    db.close();
+    store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
+    expect(indexes(store.database)).toEqual(before);
+    expect(store.database.prepare('SELECT count(*) AS n FROM deferred_indexes').get()).toEqual({ n: 0 });
+  });
+});
