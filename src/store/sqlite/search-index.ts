@@ -52,6 +52,23 @@ function prepare(db: Database.Database, sql: string): Database.Statement {
   return stmt;
 }
 
+const knownIndexes = new WeakMap<Database.Database, { schema: number; names: Set<string> }>();
+
+/**
+ * Whether an index exists on this connection's schema: a hinted index (INDEXED BY) is missing while a bulk load
+ * defers it (deferred-indexes.ts), and a hint naming a missing index is an error.
+ */
+function hasIndex(db: Database.Database, name: string): boolean {
+  const schema = db.pragma('schema_version', { simple: true }) as number;
+  let known = knownIndexes.get(db);
+  if (!known || known.schema !== schema) {
+    const rows = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").all() as { name: string }[];
+    known = { schema, names: new Set(rows.map((r) => r.name)) };
+    knownIndexes.set(db, known);
+  }
+  return known.names.has(name);
+}
+
 export function createSqliteSearchIndex(registry: SearchParamRegistry = getRegistry()): SqliteSearchIndex {
   return {
     indexResource(db, rid, resource: Resource | undefined, created = false) {
@@ -105,7 +122,7 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
 
   // 'p' pages walk backwards: reverse every key, then reverse the rows.
   const backwards = cursor?.d === 'p';
-  const { sql, params } = pageQuery(plan, keys, cursor);
+  const { sql, params } = pageQuery(plan, keys, cursor, (name) => hasIndex(db, name));
   const rows = prepare(db, sql).all(...params) as Row[];
   const more = rows.length > plan.count;
   const page = rows.slice(0, plan.count);
@@ -225,7 +242,12 @@ function scopeSql(b: SqlBuilder, plan: SearchPlan): string {
 }
 
 /** The SQL of one page: scope, conditions, keyset after/before the cursor, order, limit. */
-function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cursor: Cursor | undefined) {
+function pageQuery(
+  plan: SearchPlan,
+  keys: ReturnType<typeof effectiveKeys>,
+  cursor: Cursor | undefined,
+  indexExists: (name: string) => boolean,
+) {
   const types = plan.resourceTypes;
   const backwards = cursor?.d === 'p';
   const b = new SqlBuilder();
@@ -236,7 +258,7 @@ function pageQuery(plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cur
     if (drv) {
       let sql =
         `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, d.rid AS k0 ` +
-        `FROM ${drv.table} d${drv.indexedBy ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
+        `FROM ${drv.table} d${drv.indexedBy && indexExists(drv.indexedBy) ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
         `WHERE ${drv.where} AND r.rid = d.rid ` +
         `AND ${b.scoped('r', types, where.slice(1), true)}`;
       if (cursor) sql += ` AND d.rid ${cursor.d === 's' ? '>=' : backwards ? '<' : '>'} ${b.p(cursor.k[0])}`;
@@ -287,7 +309,7 @@ function nearDriver(plan: SearchPlan) {
 
 /** EXPLAIN QUERY PLAN of a plan's first page (benches and diagnostics). */
 export function explainSearch(db: Database.Database, plan: SearchPlan): string[] {
-  const { sql, params } = pageQuery(plan, effectiveKeys(plan), undefined);
+  const { sql, params } = pageQuery(plan, effectiveKeys(plan), undefined, (name) => hasIndex(db, name));
   prepare(db, sql); // registers the SQL functions on this connection
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
 }
