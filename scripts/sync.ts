@@ -76,8 +76,10 @@ async function main(): Promise<number> {
   const lock = new SqliteSyncLock(store.database.name);
   const progress = progressPrinter();
   try {
+    // A first import into an empty store builds the search indexes once at the end (store.bulkLoad): searches
+    // during it (another process on the same store) are slower, never wrong. The server's scheduler does not.
     const report = await withLock(lock, `cli:${os.hostname()}:${process.pid}`, syncConfig.lockTtlMs, () =>
-      runSync({
+      store.bulkLoad(() => runSync({
         store,
         state,
         sources: args.sources,
@@ -92,7 +94,7 @@ async function main(): Promise<number> {
           progress.done();
           console.error(msg);
         },
-      }),
+      })),
     );
     progress.done();
     if (args.report) fs.writeFileSync(args.report, JSON.stringify(report, null, 2));
