@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { luhn } from '../src/sync/finess/validate';
-import { writeZip } from '../src/sync/io/zip-write';
+import { writeZip } from './lib/zip-write';
 
 interface Options {
   out: string;

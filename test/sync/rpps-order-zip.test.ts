@@ -4,7 +4,7 @@ import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { ET_EXCERPT, FIXTURES, syncEnv } from './helpers';
 import type { SyncEnv } from './helpers';
 import { RppsSource } from '../../src/sync/rpps/source';
-import { writeZip } from '../../src/sync/io/zip-write';
+import { writeZip } from '../../scripts/lib/zip-write';
 import type { RawRecord } from '../../src/sync/types';
 
 const HEADER_56 = fs.readFileSync(path.join(FIXTURES, 'rpps', 'PS_LibreAcces_Personne_activite.header-56col-2026-10-08.txt'), 'utf8').trim();
