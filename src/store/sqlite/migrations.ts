@@ -138,6 +138,16 @@ export const migrations: Migration[] = [
       db.exec('CREATE TABLE deferred_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL);');
     },
   },
+  {
+    version: 7,
+    description: 'resources by (type, deleted), i.e. in rid order within a type: a page of a type without conditions',
+    up: (db) => {
+      // `GET /Practitioner` (no condition, default order) sorted every current Practitioner to return 20: 375 ms on
+      // 1 M. This index holds the rowid (rid) after its columns, so a type's live resources come in rid order and
+      // a page reads from its cursor on. Its inserts are appends within a type.
+      db.exec('CREATE INDEX resources_type_live ON resources (resource_type, deleted);');
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */
