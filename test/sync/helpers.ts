@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
 import { SqliteSyncState } from '../../src/sync/reconcile/state';
@@ -56,4 +56,20 @@ export function etLine(base: string, overrides: Record<number, string>): string 
   const f = base.split(';');
   for (const [i, v] of Object.entries(overrides)) f[Number(i)] = v;
   return f.join(';');
+}
+
+/**
+ * The merged result of the RPPS sample person 10000013994 (three lines: two sites, two savoir-faire at the cabinet):
+ * one Practitioner with the three qualifications and two roles, the cabinet's with both savoir-faire. Returns the
+ * roles for further checks.
+ */
+export async function expectMergedSamplePerson(env: SyncEnv): Promise<PractitionerRole[]> {
+  const [p] = await env.find<Practitioner>('Practitioner', 'identifier=https://rpps.esante.gouv.fr|10000013994');
+  expect(p.qualification?.map((q) => q.code.coding?.[0].code)).toEqual(['10', 'SM53', 'CEX01']);
+  const roles = await env.find<PractitionerRole>('PractitionerRole', `practitioner=Practitioner/${p.id}`);
+  expect(roles).toHaveLength(2);
+  const cabinet = roles.find((r) => r.identifier?.[0].value?.endsWith('R10000000001'))!;
+  expect(cabinet.specialty?.map((s) => s.coding?.[0].code)).toEqual(['SM53', 'CEX01']);
+  expect(cabinet.code?.map((c) => c.coding?.[0].code)).toEqual(['10', 'FON-01']);
+  return roles;
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
-import { ET_EXCERPT, FIXTURES, syncEnv } from './helpers';
+import { expectMergedSamplePerson, ET_EXCERPT, FIXTURES, syncEnv } from './helpers';
 import type { SyncEnv } from './helpers';
 import { RppsSource } from '../../src/sync/rpps/source';
 import { writeZip } from '../../scripts/lib/zip-write';
@@ -74,13 +73,7 @@ describe('RPPS: lines of a person that are not contiguous', () => {
     expect(rpps.warnings).toEqual([{ line: 4, reason: expect.stringMatching(/^the lines of 810000013994 are not contiguous .*sorted by person/) }]);
     expect(rpps.records).toBe(2);
     expect(rpps.counts).toMatchObject({ 'rpps-practitioner': { created: 2 }, 'rpps-role': { created: 3 } });
-    const [p] = await env.find<Practitioner>('Practitioner', 'identifier=https://rpps.esante.gouv.fr|10000013994');
-    expect(p.qualification?.map((q) => q.code.coding?.[0].code)).toEqual(['10', 'SM53', 'CEX01']);
-    const roles = await env.find<PractitionerRole>('PractitionerRole', `practitioner=Practitioner/${p.id}`);
-    expect(roles).toHaveLength(2);
-    const cabinet = roles.find((r) => r.identifier?.[0].value?.endsWith('R10000000001'))!;
-    expect(cabinet.specialty?.map((s) => s.coding?.[0].code)).toEqual(['SM53', 'CEX01']);
-    expect(cabinet.code?.map((c) => c.coding?.[0].code)).toEqual(['10', 'FON-01']);
+    await expectMergedSamplePerson(env);
     // The same lines grouped by person: nothing changes (same records, same fingerprints).
     const grouped = await env.run({ rpps: env.file('grouped.txt', file([rows[0], rows[2], rows[3], rows[1]])) });
     expect(grouped.sources[0].warnings).toEqual([]);

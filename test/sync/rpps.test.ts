@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
-import { ET_EXCERPT, FIXTURES, syncEnv } from './helpers';
+import { expectMergedSamplePerson, ET_EXCERPT, FIXTURES, syncEnv } from './helpers';
 import type { SyncEnv } from './helpers';
 
 const SAMPLE_52 = fs.readFileSync(path.join(FIXTURES, 'rpps', 'PS_LibreAcces_Personne_activite.52col-era.sample.txt'), 'utf8');
@@ -58,13 +58,8 @@ describe('RPPS Personne_activite sync', () => {
     const report = await env.run({ rpps: env.file('PS_LibreAcces_Personne_activite_56.txt', file(NAMES_56, rows)) });
     expect(report.sources[0].rejections).toEqual([]);
     expect(report.sources[0].counts).toMatchObject({ 'rpps-practitioner': { created: 2 }, 'rpps-role': { created: 3 } });
-    const [p] = await env.find<Practitioner>('Practitioner', 'identifier=https://rpps.esante.gouv.fr|10000013994');
-    expect(p.qualification?.map((q) => q.code.coding?.[0].code)).toEqual(['10', 'SM53', 'CEX01']);
-    const roles = await env.find<PractitionerRole>('PractitionerRole', `practitioner=Practitioner/${p.id}`);
-    expect(roles).toHaveLength(2);
+    const roles = await expectMergedSamplePerson(env);
     const cabinet = roles.find((r) => r.identifier?.[0].value?.endsWith('R10000000001'))!;
-    expect(cabinet.specialty?.map((s) => s.coding?.[0].code)).toEqual(['SM53', 'CEX01']);
-    expect(cabinet.code?.map((c) => c.coding?.[0].code)).toEqual(['10', 'FON-01']);
     expect(cabinet.organization?.display).toBe('CABINET DU DR YVES LAROCHAIX');
     const hospital = roles.find((r) => r.identifier?.[0].value?.endsWith('F010000024'))!;
     expect(hospital.organization?.reference).toBe('Organization/finess-et-010000024');
