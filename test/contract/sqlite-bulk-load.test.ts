@@ -46,6 +46,8 @@ describe('bulkLoad on the SQLite store', () => {
     expect(indexes(store.database)).toEqual(before);
     expect(await names(store, [['name', 'clinique 5']])).toEqual(['o5']);
     expect(store.database.prepare('SELECT count(*) AS n FROM deferred_indexes').get()).toEqual({ n: 0 });
+    // The index build sorts on temporary files; the writer's in-memory temporary storage is back after it.
+    expect(store.database.pragma('temp_store', { simple: true })).toBe(2);
   });
 
   it('answers a search whose plan names an index (element groups) while that index is deferred', async () => {
