@@ -129,7 +129,8 @@ export class SqliteStore implements ResourceStore {
     this.writer.pragma('busy_timeout = 5000');
     // Each member of a group commit runs in a SAVEPOINT, and SQLite keeps the before-image of every page a
     // savepoint changes in a statement journal: a temporary file by default, i.e. two write(2) calls per page and
-    // 3 times the pages written to the WAL. In memory it costs a few MB at most (one group's pages).
+    // 3 times the pages written to the WAL. In memory it holds one group's changed pages: a few MB for HTTP writes,
+    // tens of MB for a sync batch of 500 resources. (Large sorts must not follow it there: see deferred-indexes.ts.)
     this.writer.pragma('temp_store = MEMORY');
     migrate(this.writer);
     // A bulk load interrupted by a crash left its indexes to build (deferred-indexes.ts).
