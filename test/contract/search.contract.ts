@@ -180,6 +180,9 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
       test('_lastUpdated', async () => {
         expect((await ids('Patient', '_lastUpdated=gt2000')).length).toBe(5);
         expect(await ids('Patient', '_lastUpdated=lt2000')).toEqual([]);
+        // Every version has one (kept on the stored version itself, not in index rows).
+        expect((await ids('Patient', '_lastUpdated:missing=false')).length).toBe(5);
+        expect(await ids('Patient', '_lastUpdated:missing=true')).toEqual([]);
       });
     });
 

@@ -66,6 +66,11 @@ export interface SearchParamDef {
 
 /** Codes handled by the search layer itself, never indexed from an expression. */
 const NOT_INDEXED = new Set(['_id', '_text', '_content', '_query', '_list', '_has', '_type', '_filter', '_compartment']);
+/**
+ * Searched and sorted on the stored resource's own column (`_lastUpdated`, search-sql.ts): no index rows are written
+ * for them, which would never be read.
+ */
+const ON_STORE_COLUMNS = new Set(['_lastUpdated']);
 
 export const DEFAULT_PROFILE_DIR = path.join(fhirProfilesDir(), 'search-parameters');
 
@@ -137,7 +142,7 @@ export class SearchParamRegistry {
         if (p.group && p.index) groups.set(p.group.key, [...(groups.get(p.group.key) ?? []), p]);
       }
       plan = {
-        direct: all.filter((p) => p.atom && p.index && !p.group),
+        direct: all.filter((p) => p.atom && p.index && !p.group && !ON_STORE_COLUMNS.has(p.code)),
         composites: all.filter((p) => p.type === 'composite' && p.atom && p.components),
         groups,
       };

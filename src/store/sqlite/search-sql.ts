@@ -182,6 +182,8 @@ export class SqlBuilder {
         return this.ridIn(alias, parts[0].t, from, `${parts[0].t}.grp > 0 AND ${where}`);
       }
       case 'missing': {
+        // Every version has a lastUpdated, kept in its own column rather than in index rows.
+        if (c.code === LAST_UPDATED) return c.missing ? '0' : '1';
         const t = this.alias('m');
         const table = TABLES[c.index];
         const has = this.ridIn(alias, t, `${table} ${t}`, `${t}.pid ${this.pids(types, c.code)}`);
