@@ -16,7 +16,7 @@ import { extractIndexRows } from '../../fhir/search/extract';
 import { getRegistry, type SearchParamRegistry } from '../../fhir/search/registry';
 import { writeIndexRows } from './search-write';
 import { toStored, type ResourceRow } from './rows';
-import { geoKm, selectivityRank, SqlBuilder, tableOf } from './search-sql';
+import { geoKm, isLastUpdated, selectivityRank, SqlBuilder, tableOf } from './search-sql';
 
 type Row = ResourceRow & Record<string, unknown>;
 
@@ -221,7 +221,7 @@ function setSizeAtMost(db: Database.Database, c: Condition, types: string[], cap
 
 function isSizedLeaf(c: Condition): c is LeafCondition {
   return ['string', 'token', 'token-text', 'of-type', 'uri', 'reference', 'reference-identifier', 'number', 'quantity', 'near'].includes(c.kind) ||
-    (c.kind === 'date' && c.code !== '_lastUpdated');
+    (c.kind === 'date' && !isLastUpdated(c));
 }
 
 /** Resources of a type, deleted ones included (the sample sees those too), from the (resource_type, …) index. */

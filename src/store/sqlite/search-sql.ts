@@ -395,7 +395,8 @@ export class SqlBuilder {
 
 const LAST_UPDATED = '_lastUpdated';
 
-function isLastUpdated(c: Condition): boolean {
+/** A `_lastUpdated` date condition: answered on the resources' own column, never from index rows. */
+export function isLastUpdated(c: Condition): boolean {
   return c.kind === 'date' && c.code === LAST_UPDATED;
 }
 
