@@ -73,11 +73,23 @@ class Statements {
   constructor(readonly db: Database.Database) {
     this.position = db.prepare('SELECT rid, version FROM resources WHERE resource_type = ? AND id = ?');
     this.readCurrent = db.prepare('SELECT * FROM resources WHERE resource_type = ? AND id = ?');
+    // Found through `resources` and the (rid, version) key: resource_history has no (type, id) index.
     this.readVersion = db.prepare(
-      'SELECT * FROM resource_history WHERE resource_type = ? AND id = ? AND version = ?',
+      `SELECT h.rid, h.resource_type, h.id, h.version, h.last_updated, h.deleted, ${HISTORY_JSON}
+       FROM resources r JOIN resource_history h ON h.rid = r.rid
+       WHERE r.resource_type = ? AND r.id = ? AND h.version = ?`,
     );
   }
 }
+
+/**
+ * The JSON of a version read from `resource_history h` joined to its `resources r` row. The history row of a
+ * resource's current version carries no JSON (''): the current version's JSON is stored once, in `resources`,
+ * and copied into its history row only when a newer version replaces it (applyChange). A first import thus
+ * writes each resource's JSON once instead of twice. Rows written before this rule keep their copy; it is
+ * identical, and ignored.
+ */
+const HISTORY_JSON = 'CASE WHEN h.version = r.version THEN r.json ELSE h.json END AS json';
 
 /** Largest number of transactions committed together. */
 const MAX_GROUP = 256;
@@ -96,6 +108,8 @@ export class SqliteStore implements ResourceStore {
   private readonly insertCurrent: Database.Statement;
   private readonly updateCurrent: Database.Statement;
   private readonly insertHistory: Database.Statement;
+  /** Keeps the JSON of the version being replaced in its history row (see HISTORY_JSON). */
+  private readonly keepReplacedJson: Database.Statement;
   /** Group commit's transaction control, prepared once (exec parses each time). */
   private readonly control: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit' | 'rollback', Database.Statement>;
   private readonly lock = new AsyncLock();
@@ -160,7 +174,10 @@ export class SqliteStore implements ResourceStore {
       rollback: control('ROLLBACK'),
     };
     this.insertHistory = this.writer.prepare(
-      'INSERT INTO resource_history (rid, resource_type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      "INSERT INTO resource_history (rid, resource_type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?, '')",
+    );
+    this.keepReplacedJson = this.writer.prepare(
+      'UPDATE resource_history SET json = (SELECT json FROM resources WHERE rid = ?) WHERE rid = ? AND version = ?',
     );
   }
 
@@ -377,11 +394,12 @@ export class SqliteStore implements ResourceStore {
     let rid: number;
     if (current) {
       rid = current.rid;
+      this.keepReplacedJson.run(rid, rid, current.version);
       this.updateCurrent.run(version, lastUpdated, deleted, json, rid);
     } else {
       rid = Number(this.insertCurrent.run(resourceType, id, version, lastUpdated, deleted, json).lastInsertRowid);
     }
-    this.insertHistory.run(rid, resourceType, id, version, lastUpdated, deleted, json);
+    this.insertHistory.run(rid, resourceType, id, version, lastUpdated, deleted);
     // A new rid has no index rows: rows of `resources` are never deleted (deletion is a version), so rids are
     // never reused.
     this.searchIndex?.indexResource(this.writer, rid, stamped, !current);
@@ -411,43 +429,55 @@ function readVersion(stmts: Statements, type: string, id: string, versionId: str
 }
 
 function history(db: Database.Database, query: HistoryQuery): HistoryPage {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.resourceType) {
-    where.push('resource_type = ?');
-    params.push(query.resourceType);
-  }
-  if (query.id) {
-    where.push('id = ?');
-    params.push(query.id);
-  }
-  if (query.since) {
-    where.push('last_updated >= ?');
-    params.push(query.since);
-  }
-  if (query.before) {
-    where.push('last_updated <= ?');
-    params.push(query.before);
-  }
-  const scope = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = (db.prepare(`SELECT count(*) AS n FROM resource_history ${scope}`).get(...params) as { n: number }).n;
-  const pageWhere = [...where];
-  const pageParams = [...params];
-  if (query.cursor) {
-    const seq = decodeCursor(query.cursor);
-    pageWhere.push('seq < ?');
-    pageParams.push(seq);
-  }
-  const pageScope = pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : '';
-  const rows = db
-    .prepare(`SELECT * FROM resource_history ${pageScope} ORDER BY seq DESC LIMIT ?`)
-    .all(...pageParams, query.count + 1) as (ResourceRow & { seq: number })[];
+  const sql = historySql(query);
+  const total = (db.prepare(sql.count.sql).get(...sql.count.params) as { n: number }).n;
+  const rows = db.prepare(sql.page.sql).all(...sql.page.params) as (ResourceRow & { seq: number })[];
   const more = rows.length > query.count;
   const page = rows.slice(0, query.count);
   return {
     entries: page.map(toStored),
     total,
     next: more && page.length ? encodeCursor(page[page.length - 1].seq) : undefined,
+  };
+}
+
+/** The statements of a history query: its total, and its page (one row more than asked, to know of a next page). */
+export function historySql(query: HistoryQuery): Record<'count' | 'page', { sql: string; params: unknown[] }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.resourceType && query.id) {
+    // Instance level: the resource's versions through the (rid, version) key, not a scan of its type's versions.
+    where.push('h.rid = (SELECT rid FROM resources WHERE resource_type = ? AND id = ?)');
+    params.push(query.resourceType, query.id);
+  } else if (query.resourceType) {
+    where.push('h.resource_type = ?');
+    params.push(query.resourceType);
+  } else if (query.id) {
+    where.push('h.id = ?');
+    params.push(query.id);
+  }
+  if (query.since) {
+    where.push('h.last_updated >= ?');
+    params.push(query.since);
+  }
+  if (query.before) {
+    where.push('h.last_updated <= ?');
+    params.push(query.before);
+  }
+  const pageWhere = [...where];
+  const pageParams = [...params];
+  if (query.cursor) {
+    pageWhere.push('h.seq < ?');
+    pageParams.push(decodeCursor(query.cursor));
+  }
+  const scope = (w: string[]) => (w.length ? `WHERE ${w.join(' AND ')}` : '');
+  return {
+    count: { sql: `SELECT count(*) AS n FROM resource_history h ${scope(where)}`, params },
+    page: {
+      sql: `SELECT h.seq, h.rid, h.resource_type, h.id, h.version, h.last_updated, h.deleted, ${HISTORY_JSON}
+            FROM resource_history h JOIN resources r ON r.rid = h.rid ${scope(pageWhere)} ORDER BY h.seq DESC LIMIT ?`,
+      params: [...pageParams, query.count + 1],
+    },
   };
 }
 
