@@ -7,9 +7,9 @@ import type { Organization } from '@medplum/fhirtypes';
 import { historySql, SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempDir } from '../helpers/tmp';
 
-const org = (id: string, name: string): Organization => ({ resourceType: 'Organization', id, name });
+const org = (id: string, name: string): Organization & { id: string } => ({ resourceType: 'Organization', id, name });
 
-async function put(store: SqliteStore, resource: Organization) {
+async function put(store: SqliteStore, resource: Organization & { id: string }) {
   return store.transaction(async (tx) => (await tx.write([{ kind: 'put', resource }]))[0]);
 }
 
