@@ -11,29 +11,84 @@ const GEO_SLOTS = 8;
 // One INSERT per row, on purpose: a multi-row INSERT (one statement for all the rows of a table) saves calls into
 // SQLite, but a statement that can change several rows runs in a statement transaction that journals the pages it
 // touches; the sync's national-shaped import took 2.3 times as long with it (scale 0.05: 40 s → 93 s).
+
+/** The row-per-value tables: rows are (rid, pid, ord, grp, ...values); (rid, pid, ord) is the primary key. */
+const VALUE_TABLES = {
+  strings: { table: 'idx_string', columns: ['norm', 'exact'] },
+  tokens: { table: 'idx_token', columns: ['system', 'value', 'text', 'type_system', 'type_code'] },
+  refs: { table: 'idx_ref', columns: ['target_type', 'target_id', 'url'] },
+  dates: { table: 'idx_date', columns: ['lo', 'hi'] },
+  numbers: { table: 'idx_number', columns: ['value', 'lo', 'hi', 'system', 'unit'] },
+} as const;
+type ValueKind = keyof typeof VALUE_TABLES;
+const VALUE_KINDS = Object.keys(VALUE_TABLES) as ValueKind[];
+
+/** A row's (pid, grp, ...values), in its table's column order; SQL NULL for an absent value. */
+type Cells = (string | number | null)[];
+
+function cells(kind: ValueKind, pid: number, r: IndexRows[ValueKind][number]): Cells {
+  const n = (v: string | number | null | undefined) => v ?? null;
+  switch (kind) {
+    case 'strings': {
+      const x = r as IndexRows['strings'][number];
+      return [pid, x.grp, x.norm, x.exact];
+    }
+    case 'tokens': {
+      const x = r as IndexRows['tokens'][number];
+      return [pid, x.grp, n(x.system), n(x.value), n(x.text), n(x.typeSystem), n(x.typeCode)];
+    }
+    case 'refs': {
+      const x = r as IndexRows['refs'][number];
+      return [pid, x.grp, n(x.type), n(x.id), n(x.url)];
+    }
+    case 'dates': {
+      const x = r as IndexRows['dates'][number];
+      return [pid, x.grp, x.lo, x.hi];
+    }
+    case 'numbers': {
+      const x = r as IndexRows['numbers'][number];
+      return [pid, x.grp, x.value, x.lo, x.hi, n(x.system), n(x.unit)];
+    }
+  }
+}
+
+interface TableStatements {
+  /** (ord, pid, grp, ...values) of one resource's rows. */
+  rowsOf: Database.Statement<[number]>;
+  insert: Database.Statement;
+  deleteOne: Database.Statement<[number, number, number]>;
+}
+
 class WriteStatements {
   readonly del: Database.Statement[];
+  readonly tables: Record<ValueKind, TableStatements>;
   readonly geoOrds: Database.Statement<[number], { ord: number }>;
   readonly delGeo: Database.Statement;
-  readonly insString: Database.Statement;
-  readonly insToken: Database.Statement;
-  readonly insRef: Database.Statement;
-  readonly insDate: Database.Statement;
-  readonly insNumber: Database.Statement;
+  readonly delGeoPoints: Database.Statement;
+  readonly delText: Database.Statement;
   readonly insGeoPoint: Database.Statement;
   readonly insGeo: Database.Statement;
   readonly insText: Database.Statement;
   constructor(db: Database.Database) {
-    this.del = ['idx_string', 'idx_token', 'idx_ref', 'idx_date', 'idx_number', 'idx_geo_point', 'idx_text'].map(
-      (t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`),
-    );
+    this.del = ['idx_string', 'idx_token', 'idx_ref', 'idx_date', 'idx_number'].map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
+    this.tables = Object.fromEntries(
+      VALUE_KINDS.map((kind) => {
+        const { table, columns } = VALUE_TABLES[kind];
+        const marks = ['?', '?', '?', '?', ...columns.map(() => '?')].join(', ');
+        return [
+          kind,
+          {
+            rowsOf: db.prepare(`SELECT ord, pid, grp, ${columns.join(', ')} FROM ${table} WHERE rid = ?`).raw(),
+            insert: db.prepare(`INSERT INTO ${table} VALUES (${marks})`),
+            deleteOne: db.prepare(`DELETE FROM ${table} WHERE rid = ? AND pid = ? AND ord = ?`),
+          },
+        ];
+      }),
+    ) as Record<ValueKind, TableStatements>;
     this.geoOrds = db.prepare('SELECT ord FROM idx_geo_point WHERE rid = ?');
     this.delGeo = db.prepare('DELETE FROM idx_geo WHERE id = ?');
-    this.insString = db.prepare('INSERT INTO idx_string VALUES (?, ?, ?, ?, ?, ?)');
-    this.insToken = db.prepare('INSERT INTO idx_token VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    this.insRef = db.prepare('INSERT INTO idx_ref VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.insDate = db.prepare('INSERT INTO idx_date VALUES (?, ?, ?, ?, ?, ?)');
-    this.insNumber = db.prepare('INSERT INTO idx_number VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.delGeoPoints = db.prepare('DELETE FROM idx_geo_point WHERE rid = ?');
+    this.delText = db.prepare('DELETE FROM idx_text WHERE rid = ?');
     this.insGeoPoint = db.prepare('INSERT INTO idx_geo_point VALUES (?, ?, ?, ?, ?)');
     this.insGeo = db.prepare('INSERT INTO idx_geo VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.insText = db.prepare('INSERT INTO idx_text VALUES (?, ?, ?)');
@@ -53,7 +108,8 @@ function stmts(db: Database.Database): WriteStatements {
 
 /**
  * Replaces the index rows of `rid`; `rows` undefined removes them (deletion). A resource just `created` has no
- * rows yet, so the deletes (one per index table) are skipped.
+ * rows yet: its rows are inserted without looking. An updated resource keeps the rows whose values did not change
+ * and deletes or inserts only the others (replaceValueRows).
  */
 export function writeIndexRows(
   db: Database.Database,
@@ -65,19 +121,26 @@ export function writeIndexRows(
   const s = stmts(db);
   if (!created) {
     for (const { ord } of s.geoOrds.all(rid)) s.delGeo.run(rid * GEO_SLOTS + ord);
-    for (const d of s.del) d.run(rid);
+    s.delGeoPoints.run(rid);
+    s.delText.run(rid);
+    if (!rows) {
+      for (const d of s.del) d.run(rid);
+      return;
+    }
   }
   if (!rows) return;
   const pid = (code: string) => pidOf(resourceType, code);
-  let ord = 0;
-  for (const r of rows.strings) s.insString.run(rid, pid(r.code), ord++, r.grp, r.norm, r.exact);
-  for (const r of rows.tokens) {
-    s.insToken.run(rid, pid(r.code), ord++, r.grp, r.system, r.value, r.text, r.typeSystem, r.typeCode);
-  }
-  for (const r of rows.refs) s.insRef.run(rid, pid(r.code), ord++, r.grp, r.type, r.id, r.url);
-  for (const r of rows.dates) s.insDate.run(rid, pid(r.code), ord++, r.grp, r.lo, r.hi);
-  for (const r of rows.numbers) {
-    s.insNumber.run(rid, pid(r.code), ord++, r.grp, r.value, r.lo, r.hi, r.system, r.unit);
+  if (created) {
+    let ord = 0;
+    for (const kind of VALUE_KINDS) {
+      const insert = s.tables[kind].insert;
+      for (const r of rows[kind]) {
+        const [p, grp, ...values] = cells(kind, pid(r.code), r);
+        insert.run(rid, p, ord++, grp, ...values);
+      }
+    }
+  } else {
+    replaceValueRows(s, rid, rows, pid);
   }
   rows.geos.slice(0, GEO_SLOTS).forEach((g, i) => {
     const p = pid(g.code);
@@ -85,4 +148,40 @@ export function writeIndexRows(
     s.insGeo.run(rid * GEO_SLOTS + i, g.lat, g.lat, g.lon, g.lon, rid, p);
   });
   if (rows.narrative || rows.content) s.insText.run(rid, rows.narrative, rows.content);
+}
+
+/**
+ * An update usually changes a value or two (a phone number, a name) out of a dozen index rows. Every row
+ * deleted or inserted also changes the table's value index at a random place, i.e. a page read and written
+ * somewhere in a large file; rows equal in every column are therefore kept (with their ord, which only makes
+ * the primary key unique), and only the difference is written.
+ */
+function replaceValueRows(s: WriteStatements, rid: number, rows: IndexRows, pid: (code: string) => number): void {
+  const olds = VALUE_KINDS.map((kind) => s.tables[kind].rowsOf.all(rid) as [number, ...Cells][]);
+  let nextOrd = 0;
+  for (const old of olds) for (const r of old) nextOrd = Math.max(nextOrd, r[0] + 1);
+  VALUE_KINDS.forEach((kind, k) => {
+    const t = s.tables[kind];
+    // Old rows by their cells, several ords for rows that repeat.
+    const kept = new Map<string, number[]>();
+    for (const [ord, ...c] of olds[k]) {
+      const key = JSON.stringify(c);
+      const ords = kept.get(key);
+      if (ords) ords.push(ord);
+      else kept.set(key, [ord]);
+    }
+    const added: Cells[] = [];
+    for (const r of rows[kind]) {
+      const c = cells(kind, pid(r.code), r);
+      const ords = kept.get(JSON.stringify(c));
+      if (ords?.length) ords.pop();
+      else added.push(c);
+    }
+    for (const [key, ords] of kept) {
+      if (!ords.length) continue;
+      const p = (JSON.parse(key) as Cells)[0] as number;
+      for (const ord of ords) t.deleteOne.run(rid, p, ord);
+    }
+    for (const [p, grp, ...values] of added) t.insert.run(rid, p, nextOrd++, grp, ...values);
+  });
 }
