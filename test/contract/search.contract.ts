@@ -427,6 +427,30 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
           expect(matchIds(self)).toEqual(pages[2]);
         }
       });
+      test('paging by distance (`near`): nearest first, ties by _id; next, previous, self; deleted and far points left out', async () => {
+        // km from (45, 4): at 0.1° of latitude steps, ~11.1 km each; tb and ta share a point (created tb first)
+        const at = (id: string, dLat: number) => loc(id, { position: { latitude: 45 + dLat, longitude: 4 } });
+        await put(at('n3', 0.3), at('tb', 0.2), at('ta', 0.2), at('n1', 0.1), at('gone', 0.15), at('n4', 0.4), at('far', 2));
+        await del('Location', 'gone');
+        const all = matchIds(await search('Location', 'near=45|4|100|km'));
+        expect(all).toEqual(['n1', 'ta', 'tb', 'n3', 'n4']);
+        const pages: string[][] = [];
+        let b = await search('Location', 'near=45|4|100|km&_count=2');
+        for (;;) {
+          pages.push(matchIds(b));
+          const next = b.link!.find((l) => l.relation === 'next');
+          if (!next) break;
+          b = await search('Location', new URL(next.url).search.slice(1));
+        }
+        expect(pages).toEqual([['n1', 'ta'], ['tb', 'n3'], ['n4']]);
+        const back = await search('Location', new URL(b.link!.find((l) => l.relation === 'previous')!.url).search.slice(1));
+        expect(matchIds(back)).toEqual(['tb', 'n3']);
+        const backAgain = await search('Location', new URL(back.link!.find((l) => l.relation === 'previous')!.url).search.slice(1));
+        expect(matchIds(backAgain)).toEqual(['n1', 'ta']);
+        const self = await search('Location', new URL(back.link!.find((l) => l.relation === 'self')!.url).search.slice(1));
+        expect(matchIds(self)).toEqual(['tb', 'n3']);
+        expect(matchIds(await search('Location', 'near=45|4|25|km&name:missing=true'))).toEqual(['n1', 'ta', 'tb']);
+      });
       test('a tampered cursor or one from another query is a 400', async () => {
         await expect400('Organization', '_cursor=garbage', '_cursor');
         const b = await search('Organization', '_count=2');

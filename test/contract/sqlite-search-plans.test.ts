@@ -1,11 +1,12 @@
 /**
  * Query plans the SQLite search relies on for pages that cost the same whatever their number (EXPLAIN QUERY PLAN):
  * a default-order page must read its rows in rid order from an index and stop after `_count`, never sort all
- * matches first.
+ * matches first. A `near` page sorts its candidates' keys, not the resources.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/search-index';
+import { geoKm } from '../../src/store/sqlite/search-sql';
 import { planSearch } from '../../src/fhir/search/plan';
 import { getRegistry } from '../../src/fhir/search/registry';
 import { tempDir } from '../helpers/tmp';
@@ -15,12 +16,24 @@ describe('SQLite search plans', () => {
   beforeAll(async () => {
     store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
     const practitioners: (Resource & { id: string })[] = Array.from({ length: 50 }, (_, i) => ({ resourceType: 'Practitioner', id: `p${i}`, active: true }));
-    await store.transaction((tx) => tx.write(practitioners.map((resource) => ({ kind: 'put' as const, resource }))));
+    // 40 Locations on a line north of (45, 4), one every 0.01° of latitude (~1.1 km), each with a role pointing to it
+    const locations: (Resource & { id: string })[] = Array.from({ length: 40 }, (_, i) => ({
+      resourceType: 'Location',
+      id: `l${i}`,
+      position: { latitude: 45 + i / 100, longitude: 4 },
+    }));
+    const roles: (Resource & { id: string })[] = locations.map((l, i) => ({
+      resourceType: 'PractitionerRole',
+      id: `r${i}`,
+      active: true,
+      location: [{ reference: `Location/${l.id}` }],
+    }));
+    await store.transaction((tx) => tx.write([...practitioners, ...locations, ...roles].map((resource) => ({ kind: 'put' as const, resource }))));
   });
   afterAll(() => store.close());
 
-  const plan = (query: [string, string][]) =>
-    planSearch(getRegistry(), ['Practitioner'], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
+  const plan = (query: [string, string][], type = 'Practitioner') =>
+    planSearch(getRegistry(), [type], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
 
   it('reads a page of a type without conditions in rid order, with no sort of every resource of the type', async () => {
     const steps = explainSearch(store.database, plan([]));
@@ -29,4 +42,30 @@ describe('SQLite search plans', () => {
     const page = await store.search(plan([['_count', '20']]));
     expect(page.entries.map((e) => e.id)).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`));
   });
+
+  it('computes the distance of each `near` candidate once, on every page', async () => {
+    const near = plan([['near', '45|4|20|km'], ['_count', '5']], 'Location');
+    explainSearch(store.database, near); // registers geo_km on the connection, replaced below by a counting one
+    let calls = 0;
+    store.database.function('geo_km', { deterministic: true }, (a, b, c, d) => {
+      calls++;
+      return geoKm(Number(a), Number(b), Number(c), Number(d));
+    });
+    const index = createSqliteSearchIndex();
+    try {
+      // The box of a 20 km circle holds the Locations up to ~20 km north: l0…l17 (l18 is just past 20 km)
+      const first = index.search(store.database, near);
+      expect(first.entries.map((e) => e.id)).toEqual(['l0', 'l1', 'l2', 'l3', 'l4']);
+      const inBox = calls;
+      expect(inBox).toBeGreaterThanOrEqual(18);
+      expect(inBox).toBeLessThanOrEqual(19);
+      calls = 0;
+      const second = index.search(store.database, { ...near, cursor: first.next });
+      expect(second.entries.map((e) => e.id)).toEqual(['l5', 'l6', 'l7', 'l8', 'l9']);
+      expect(calls).toBe(inBox);
+    } finally {
+      store.database.function('geo_km', { deterministic: true }, (a, b, c, d) => geoKm(Number(a), Number(b), Number(c), Number(d)));
+    }
+  });
+
 });

@@ -269,27 +269,48 @@ function pageQuery(
   }
   const geo = nearDriver(plan);
   if (geo) {
-    // Nearest first with a `near` condition: read the points from the R*Tree box and sort on their own
-    // coordinates, rather than building the candidate list and looking every point up again for the sort.
-    const exprs = [`geo_km(g.min_lat, g.min_lon, ${b.p(geo.lat)}, ${b.p(geo.lon)})`, ...keys.slice(1).map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)))];
+    // Nearest first with a `near` condition: the points of the R*Tree box, each with its distance computed once
+    // (subquery `c`: its `LIMIT -1` keeps SQLite from flattening it into the join, or pushing the distance test
+    // down into it, either of which evaluates geo_km again for the test, the sort key and the keyset). The
+    // candidates are sorted on their keys alone; the JSON is read for the rows of the page only.
+    const v = geo.condition.values[0];
+    const exprs = ['c.km', ...keys.slice(1).map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)))];
     const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
-    let where = `${b.leafWhere(geo.condition, 'g', types)} AND r.rid = g.rid AND ${b.scoped('r', types, geo.rest, true)}`;
+    const candidates =
+      `SELECT g.rid, geo_km(g.min_lat, g.min_lon, ${b.p(v.lat)}, ${b.p(v.lon)}) AS km FROM idx_geo g ` +
+      `WHERE g.pid ${b.pids(types, geo.condition.code)} AND ${b.nearBox(v, 'g')} LIMIT -1`;
+    let where = `c.km <= ${b.p(v.km)} AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest, true)}`;
     if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
-    const order = keys.map((k, i) => `k${i} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
-    const sql =
-      `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${selectKeys} ` +
-      `FROM idx_geo g CROSS JOIN resources r WHERE ${where} ORDER BY ${order} LIMIT ${b.p(plan.count + 1)}`;
-    return { sql, params: b.params };
+    const page =
+      `SELECT ${selectKeys} FROM (${candidates}) c CROSS JOIN resources r WHERE ${where} ` +
+      `ORDER BY ${orderBy(keys, backwards)} LIMIT ${b.p(plan.count + 1)}`;
+    return { sql: withRows(page, keys, backwards), params: b.params };
   }
   const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = scopeSql(b, plan);
   if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
-  const order = keys.map((k, i) => `k${i} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
   const sql =
     `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${selectKeys} ` +
-    `FROM resources r WHERE ${where} ORDER BY ${order} LIMIT ${b.p(plan.count + 1)}`;
+    `FROM resources r WHERE ${where} ORDER BY ${orderBy(keys, backwards)} LIMIT ${b.p(plan.count + 1)}`;
   return { sql, params: b.params };
+}
+
+/** ORDER BY of a page on its key columns k0, k1… (optionally of table `p`); a backwards page reverses every key. */
+function orderBy(keys: { descending: boolean }[], backwards: boolean, table = ''): string {
+  return keys.map((k, i) => `${table}k${i} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
+}
+
+/**
+ * The rows of a page whose keys `page` selects (k0, k1…, the last one the rid), in page order: the JSON is read
+ * for these rows only, after the sort and the LIMIT.
+ */
+function withRows(page: string, keys: { descending: boolean }[], backwards: boolean): string {
+  const cols = keys.map((_, i) => `p.k${i}`).join(', ');
+  return (
+    `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${cols} ` +
+    `FROM (${page}) p CROSS JOIN resources r WHERE r.rid = p.k${keys.length - 1} ORDER BY ${orderBy(keys, backwards, 'p.')}`
+  );
 }
 
 /**
@@ -304,7 +325,7 @@ function nearDriver(plan: SearchPlan) {
       c.kind === 'near' && c.code === k.code && c.values.length === 1 && c.values[0].lat === k.lat && c.values[0].lon === k.lon,
   );
   if (!condition) return undefined;
-  return { condition, lat: k.lat, lon: k.lon, rest: plan.where.filter((c) => c !== condition) };
+  return { condition, rest: plan.where.filter((c) => c !== condition) };
 }
 
 /** EXPLAIN QUERY PLAN of a plan's first page (benches and diagnostics). */

@@ -284,19 +284,21 @@ export class SqlBuilder {
         )}`;
       case 'near':
         return `${pid} AND ${or(
-          c.values.map((v) => {
-            const dLat = v.km / 111.2;
-            const dLon = v.km / (111.2 * Math.max(0.01, Math.cos((v.lat * Math.PI) / 180)));
-            return (
-              `(${t}.min_lat >= ${this.p(v.lat - dLat)} AND ${t}.max_lat <= ${this.p(v.lat + dLat)} ` +
-              `AND ${t}.min_lon >= ${this.p(v.lon - dLon)} AND ${t}.max_lon <= ${this.p(v.lon + dLon)} ` +
-              `AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`
-            );
-          }),
+          c.values.map((v) => `(${this.nearBox(v, t)} AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`),
         )}`;
       case 'missing':
         return pid;
     }
+  }
+
+  /** The R*Tree rows (`t`, idx_geo) in the lat/lon box around a `near` value's circle: its candidates. */
+  nearBox(v: { lat: number; lon: number; km: number }, t: string): string {
+    const dLat = v.km / 111.2;
+    const dLon = v.km / (111.2 * Math.max(0.01, Math.cos((v.lat * Math.PI) / 180)));
+    return (
+      `${t}.min_lat >= ${this.p(v.lat - dLat)} AND ${t}.max_lat <= ${this.p(v.lat + dLat)} ` +
+      `AND ${t}.min_lon >= ${this.p(v.lon - dLon)} AND ${t}.max_lon <= ${this.p(v.lon + dLon)}`
+    );
   }
 
   /**
