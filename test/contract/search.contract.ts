@@ -271,6 +271,34 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         expect(await ids('Organization', '_has:HealthcareService:organization:name=ssr')).toEqual(['o1']);
         expect(await ids('Organization', '_has:Location:organization:_has:HealthcareService:location:name=mco')).toEqual(['o2']);
       });
+      test('_has: only live sources of the named type count', async () => {
+        // h1, a HealthcareService named SSR, points to o1; l1, a Location pointing to o1, is named Bât A
+        expect(await ids('Organization', '_has:Location:organization:name=ssr')).toEqual([]);
+        expect(await ids('Organization', '_has:Location:organization:name=bat a')).toEqual(['o1']);
+        expect(await ids('Organization', '_has:HealthcareService:organization:location.address-city=paris')).toEqual(['o2']);
+        await del('HealthcareService', 'h1');
+        expect(await ids('Organization', '_has:HealthcareService:organization:name=ssr')).toEqual([]);
+        expect(await ids('Organization', '_has:HealthcareService:organization:name=ssr&_total=accurate')).toEqual([]);
+      });
+      test('_has paging skips deleted targets: next, previous, self, total', async () => {
+        await put(
+          ...[0, 1, 2, 3, 4, 5].map((i) => org(`p${i}`)),
+          ...[0, 1, 2, 3, 4, 5].map((i) => ({ resourceType: 'HealthcareService', id: `s${i}`, name: 'unit', providedBy: { reference: `Organization/p${i}` } }) as R),
+        );
+        await del('Organization', 'p2');
+        await del('Organization', 'p3');
+        const query = '_has:HealthcareService:organization:name=unit&_count=2&_total=accurate';
+        const first = await search('Organization', query);
+        expect(matchIds(first)).toEqual(['p0', 'p1']);
+        expect(first.total).toBe(4);
+        const second = await search('Organization', new URL(first.link!.find((l) => l.relation === 'next')!.url).search.slice(1));
+        expect(matchIds(second)).toEqual(['p4', 'p5']);
+        expect(second.link!.find((l) => l.relation === 'next')).toBeUndefined();
+        const back = await search('Organization', new URL(second.link!.find((l) => l.relation === 'previous')!.url).search.slice(1));
+        expect(matchIds(back)).toEqual(['p0', 'p1']);
+        const self = await search('Organization', new URL(second.link!.find((l) => l.relation === 'self')!.url).search.slice(1));
+        expect(matchIds(self)).toEqual(['p4', 'p5']);
+      });
       test('deleted targets break the chain', async () => {
         await del('Location', 'l1');
         expect(await ids('HealthcareService', 'location.address-city=Lyon')).toEqual([]);

@@ -1,7 +1,7 @@
 /**
  * Query plans the SQLite search relies on for pages that cost the same whatever their number (EXPLAIN QUERY PLAN):
  * a default-order page must read its rows in rid order from an index and stop after `_count`, never sort all
- * matches first. A `near` page sorts its candidates' keys, not the resources.
+ * matches first. Pages that must sort their candidates (`near`, `_has`) sort keys, not resources.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
@@ -68,4 +68,13 @@ describe('SQLite search plans', () => {
     }
   });
 
+  it('answers a `_has` page from index rows and the (type, id) index, reading no source row', async () => {
+    const has = plan([['_has:PractitionerRole:location:active', 'true'], ['_count', '5']], 'Location');
+    const steps = explainSearch(store.database, has).join(' | ');
+    expect(steps).toMatch(/COVERING INDEX sqlite_autoindex_resources_1/);
+    // the only row lookups by rid are those of the page (the outer `r`), never of the sources
+    expect(steps.match(/USING INTEGER PRIMARY KEY/g)).toHaveLength(1);
+    const page = await store.search(has);
+    expect(page.entries.map((e) => e.id)).toEqual(['l0', 'l1', 'l2', 'l3', 'l4']);
+  });
 });

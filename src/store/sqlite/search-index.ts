@@ -251,20 +251,31 @@ function pageQuery(
   const types = plan.resourceTypes;
   const backwards = cursor?.d === 'p';
   const b = new SqlBuilder();
+  const ranked = [...plan.where].sort((x, y) => selectivityRank(x) - selectivityRank(y));
   if (!plan.sort.length) {
     // Default order (rid): drive from an index read in rid order when the most selective condition allows it.
-    const where = [...plan.where].sort((x, y) => selectivityRank(x) - selectivityRank(y));
-    const drv = where.length ? b.driver(where[0], types, 'd') : undefined;
+    const drv = ranked.length ? b.driver(ranked[0], types, 'd') : undefined;
     if (drv) {
       let sql =
         `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, d.rid AS k0 ` +
         `FROM ${drv.table} d${drv.indexedBy && indexExists(drv.indexedBy) ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
         `WHERE ${drv.where} AND r.rid = d.rid ` +
-        `AND ${b.scoped('r', types, where.slice(1), true)}`;
+        `AND ${b.scoped('r', types, ranked.slice(1), true)}`;
       if (cursor) sql += ` AND d.rid ${cursor.d === 's' ? '>=' : backwards ? '<' : '>'} ${b.p(cursor.k[0])}`;
       // GROUP BY: one row per resource even when several of its values match.
       sql += ` GROUP BY d.rid ORDER BY d.rid ${backwards ? 'DESC' : 'ASC'} LIMIT ${b.p(plan.count + 1)}`;
       return { sql, params: b.params };
+    }
+    if (ranked[0]?.kind === 'has') {
+      // Led by `_has`: the targets are found by (type, id) in the resources' unique index, which holds their
+      // rids. Sort those rids, then read rows (liveness, JSON) from the start of the page on, rather than every
+      // target's row before the sort (a broad `_has` has thousands of targets for a page of 10). `LIMIT -1`
+      // keeps SQLite from flattening the sorted rids into the outer query.
+      const typeSql = types.length === 1 ? `= ${b.p(types[0])}` : `IN (${types.map((t) => b.p(t)).join(', ')})`;
+      let rids = `SELECT r.rid AS k0 FROM resources r WHERE r.resource_type ${typeSql} AND ${b.all(ranked, 'r', types)}`;
+      if (cursor) rids += ` AND ${keyset(b, keys, cursor, backwards)}`;
+      rids += ` ORDER BY ${orderBy(keys, backwards)} LIMIT -1`;
+      return { sql: withRows(rids, keys, backwards, b.p(plan.count + 1)), params: b.params };
     }
   }
   const geo = nearDriver(plan);
@@ -303,13 +314,15 @@ function orderBy(keys: { descending: boolean }[], backwards: boolean, table = ''
 
 /**
  * The rows of a page whose keys `page` selects (k0, k1…, the last one the rid), in page order: the JSON is read
- * for these rows only, after the sort and the LIMIT.
+ * for these rows only, after the sort and the LIMIT. With `liveLimit` (SQL for the LIMIT), `page` selects
+ * candidates in order that may be deleted: the live ones are kept here, up to that limit.
  */
-function withRows(page: string, keys: { descending: boolean }[], backwards: boolean): string {
+function withRows(page: string, keys: { descending: boolean }[], backwards: boolean, liveLimit?: string): string {
   const cols = keys.map((_, i) => `p.k${i}`).join(', ');
   return (
     `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, ${cols} ` +
-    `FROM (${page}) p CROSS JOIN resources r WHERE r.rid = p.k${keys.length - 1} ORDER BY ${orderBy(keys, backwards, 'p.')}`
+    `FROM (${page}) p CROSS JOIN resources r WHERE r.rid = p.k${keys.length - 1}${liveLimit ? ' AND r.deleted = 0' : ''} ` +
+    `ORDER BY ${orderBy(keys, backwards, 'p.')}${liveLimit ? ` LIMIT ${liveLimit}` : ''}`
   );
 }
 
