@@ -19,7 +19,10 @@ export interface WriteHook {
 
 export interface PresentHook {
   types: string[];
-  /** Returns the resource to serve (a modified copy, or the same object when nothing changes). */
+  /**
+   * Returns the resource to serve: a modified copy, or the same object when nothing changes (then the stored JSON
+   * is served as it is). It never modifies its argument.
+   */
   present(resource: Resource): Resource;
 }
 
@@ -62,8 +65,13 @@ export function presentResource(resource: Resource): Resource {
   return out;
 }
 
-/** The JSON of a stored version as it is served: the stored bytes unless a present hook applies. */
+/**
+ * The JSON of a stored version as it is served: the stored bytes unless a present hook changes the resource. The
+ * stored JSON is JSON.stringify's output, so it is also the JSON of the parsed resource a hook returns unchanged.
+ */
 export function presentJson(version: StoredVersion): string {
   if (!presentHooks.has(version.resourceType)) return version.json;
-  return JSON.stringify(presentResource(JSON.parse(version.json) as Resource));
+  const stored = JSON.parse(version.json) as Resource;
+  const served = presentResource(stored);
+  return served === stored ? version.json : JSON.stringify(served);
 }
