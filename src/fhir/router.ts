@@ -13,7 +13,7 @@ import { conditionalUpdate, update } from './interactions/update';
 import { conditionalRemove, remove } from './interactions/delete';
 import { conditionalPatch, patch, type PatchBody } from './interactions/patch';
 import { history } from './interactions/history';
-import { searchInteraction } from './interactions/search';
+import { searchset } from './interactions/search';
 import { capabilityStatement } from './interactions/capabilities';
 import { processBundle } from './interactions/transaction';
 import type { WriteOutcome } from './interactions/write-common';
@@ -66,8 +66,23 @@ export interface FhirResponse {
   version?: StoredVersion;
   /** A resource built for this response (Bundle, OperationOutcome, CapabilityStatement, Parameters…). */
   resource?: Resource;
+  /** A resource built for this response that writes its own JSON (a searchset); see builtResource for the object. */
+  serializable?: SerializableResource;
   /** Location header (create, and update that created). */
   location?: string;
+}
+
+/** A response resource whose compact JSON is written without building the object first (src/fhir/search/bundle.ts). */
+export interface SerializableResource {
+  /** The resource as an object, built on each call. */
+  toResource(): Resource;
+  /** Its compact JSON: byte for byte JSON.stringify(toResource()). */
+  toJson(): string;
+}
+
+/** The resource built for a response, as an object (undefined when it serves a stored version, or nothing). */
+export function builtResource(res: FhirResponse): Resource | undefined {
+  return res.resource ?? res.serializable?.toResource();
 }
 
 /** Resolves a request against the store; `tx` is given when the request runs inside a transaction bundle. */
@@ -81,7 +96,7 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
 
   // System level: /, /metadata, /_history, /$operation
   if (first === undefined) {
-    if (m === 'GET') return { status: 200, resource: await searchInteraction(reader, searchInput(ctx, req, undefined), ctx.limits) };
+    if (m === 'GET') return { status: 200, serializable: await searchset(reader, searchInput(ctx, req, undefined), ctx.limits) };
     if (m === 'POST') {
       return { status: 200, resource: await processBundle(ctx, resourceBody(req), { returnMinimal: req.preferReturn === 'minimal' }) };
     }
@@ -106,7 +121,7 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
   if (second === undefined) {
     switch (m) {
       case 'GET':
-        return { status: 200, resource: await searchInteraction(reader, searchInput(ctx, req, type), ctx.limits) };
+        return { status: 200, serializable: await searchset(reader, searchInput(ctx, req, type), ctx.limits) };
       case 'POST':
         return written(
           type,
@@ -126,7 +141,7 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
     if (m !== 'POST') throw methodNotAllowed(req, 'POST');
     const form = req.body?.kind === 'form' ? req.body.value : [];
     const merged = { ...req, query: [...req.query, ...form] };
-    return { status: 200, resource: await searchInteraction(reader, searchInput(ctx, merged, type), ctx.limits) };
+    return { status: 200, serializable: await searchset(reader, searchInput(ctx, merged, type), ctx.limits) };
   }
   if (second === '_history' && third === undefined) {
     if (m !== 'GET') throw methodNotAllowed(req, 'GET');

@@ -61,11 +61,17 @@ function tagSubsetted(resource: Resource): Resource {
   return { ...resource, meta };
 }
 
+/** Whether applySummary changes resources under these parameters (it does not for `_summary=false` or none). */
+export function isSubsetting(summary: string | undefined, elements: string[] | undefined): boolean {
+  return summary === 'true' || summary === 'count' || summary === 'text' || summary === 'data' || !!elements?.length;
+}
+
 /**
  * Applies `_summary` (true | text | data | count | false) or, when given, `_elements` (top-level element names;
  * `_summary` wins when both are present, as the spec leaves it open and summaries are the stronger request).
  */
 export function applySummary(resource: Resource, summary: string | undefined, elements: string[] | undefined): Resource {
+  if (!isSubsetting(summary, elements)) return resource;
   const te = typeElements(resource.resourceType);
   switch (summary) {
     case 'true':

@@ -126,6 +126,11 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     sendJson(res, result.status, p.contentType, presentJson(v));
     return;
   }
+  if (result.serializable) {
+    const s = result.serializable;
+    sendJson(res, result.status, p.contentType, p.pretty ? JSON.stringify(s.toResource(), null, 2) : s.toJson());
+    return;
+  }
   let resource: Resource | undefined = v ? presentResource(JSON.parse(v.json)) : result.resource;
   if (resource && v && (p.summary || p.elements)) resource = applySummary(resource, p.summary, p.elements);
   sendJson(res, result.status, p.contentType, resource === undefined ? '' : JSON.stringify(resource, null, p.pretty ? 2 : undefined));

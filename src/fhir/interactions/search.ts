@@ -9,8 +9,8 @@ import { badRequest } from '../errors';
 import { getRegistry } from '../search/registry';
 import { planSearch } from '../search/plan';
 import { resolveIncludes } from '../search/include';
-import { searchsetBundle } from '../search/bundle';
-import { applySummary } from '../summary';
+import { Searchset } from '../search/bundle';
+import { applySummary, isSubsetting } from '../summary';
 
 export interface SearchInteractionInput {
   /** [type] for GET /[type]; undefined for system-level search (GET /?_type=...): then _type decides, or all types. */
@@ -30,11 +30,13 @@ export interface SearchLimits {
   maxIncludes?: number;
 }
 
-export async function searchInteraction(
-  reader: StoreReader,
-  input: SearchInteractionInput,
-  limits: SearchLimits,
-): Promise<Bundle> {
+/** The searchset Bundle of a search, as an object. */
+export async function searchInteraction(reader: StoreReader, input: SearchInteractionInput, limits: SearchLimits): Promise<Bundle> {
+  return (await searchset(reader, input, limits)).toResource();
+}
+
+/** The searchset of a search, kept as its parts: an object on demand, or compact JSON written around the stored entries. */
+export async function searchset(reader: StoreReader, input: SearchInteractionInput, limits: SearchLimits): Promise<Searchset> {
   const registry = getRegistry();
   const planned = planSearch(registry, input.resourceTypes, input.params, {
     defaultCount: limits.defaultCount,
@@ -69,13 +71,14 @@ export async function searchInteraction(
   }
   const outcome: OperationOutcome | undefined = issues.length ? { resourceType: 'OperationOutcome', issue: issues } : undefined;
   const types = input.resourceTypes;
-  return searchsetBundle({
+  const { summary, elements } = planned;
+  return new Searchset({
     baseUrl: input.baseUrl,
     resourceType: types && types.length === 1 ? types[0] : undefined,
     linkParams: planned.linkParams,
     result,
     included,
     outcome,
-    render: (r) => applySummary(r, planned.summary, planned.elements),
+    render: isSubsetting(summary, elements) ? (r) => applySummary(r, summary, elements) : undefined,
   });
 }

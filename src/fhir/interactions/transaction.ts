@@ -15,8 +15,7 @@ import { findConditionalMatches } from '../search/conditional';
 import { stripQuestionMark } from './conditional';
 import { etag } from '../versioning';
 import { presentResource } from '../hooks';
-import type { FhirContext, FhirMethod, FhirRequest, FhirResponse } from '../router';
-import { route } from '../router';
+import { builtResource, route, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../router';
 
 export interface BundleOptions {
   /** `Prefer: return=minimal` leaves resources out of response entries. */
@@ -207,8 +206,9 @@ function toResponseEntry(ctx: FhirContext, res: FhirResponse, options: BundleOpt
     if (!v.deleted) entry.fullUrl = `${ctx.baseUrl}/${v.resourceType}/${v.id}`;
     if (res.location) entry.response!.location = res.location;
     if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = presentResource(JSON.parse(v.json));
-  } else if (res.resource && !options.returnMinimal) {
-    entry.resource = res.resource;
+  } else if (!options.returnMinimal) {
+    const resource = builtResource(res);
+    if (resource) entry.resource = resource;
   }
   return entry;
 }
