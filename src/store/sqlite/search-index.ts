@@ -279,24 +279,7 @@ function pageQuery(
     }
   }
   const geo = nearDriver(plan);
-  if (geo) {
-    // Nearest first with a `near` condition: the points of the R*Tree box, each with its distance computed once
-    // (subquery `c`: its `LIMIT -1` keeps SQLite from flattening it into the join, or pushing the distance test
-    // down into it, either of which evaluates geo_km again for the test, the sort key and the keyset). The
-    // candidates are sorted on their keys alone; the JSON is read for the rows of the page only.
-    const v = geo.condition.values[0];
-    const exprs = ['c.km', ...keys.slice(1).map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)))];
-    const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
-    const candidates =
-      `SELECT g.rid, geo_km(g.min_lat, g.min_lon, ${b.p(v.lat)}, ${b.p(v.lon)}) AS km FROM idx_geo g ` +
-      `WHERE g.pid ${b.pids(types, geo.condition.code)} AND ${b.nearBox(v, 'g')} LIMIT -1`;
-    let where = `c.km <= ${b.p(v.km)} AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest, true)}`;
-    if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
-    const page =
-      `SELECT ${selectKeys} FROM (${candidates}) c CROSS JOIN resources r WHERE ${where} ` +
-      `ORDER BY ${orderBy(keys, backwards)} LIMIT ${b.p(plan.count + 1)}`;
-    return { sql: withRows(page, keys, backwards), params: b.params };
-  }
+  if (geo) return { sql: nearPage(b, plan, geo, keys, cursor), params: b.params };
   const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = scopeSql(b, plan);
@@ -324,6 +307,44 @@ function withRows(page: string, keys: { descending: boolean }[], backwards: bool
     `FROM (${page}) p CROSS JOIN resources r WHERE r.rid = p.k${keys.length - 1}${liveLimit ? ' AND r.deleted = 0' : ''} ` +
     `ORDER BY ${orderBy(keys, backwards, 'p.')}${liveLimit ? ` LIMIT ${liveLimit}` : ''}`
   );
+}
+
+/**
+ * Nearest first with a `near` condition. The points of the R*Tree box get their distance computed once (the
+ * materialized `c`), are sorted on their keys alone, and the JSON is read for the rows of the page only.
+ *
+ * Without other conditions, only the candidates up to the distance of the (_count + 1)-th one past the cursor
+ * have their resource row read (for the `_id` tie-breaker): each point is a live resource of the searched type
+ * (index rows exist for live resources only, and their pid names the type), so those candidates hold the page.
+ * Points after the cursor's distance are all after the cursor, whatever their `_id`: the bound counts those only.
+ */
+function nearPage(
+  b: SqlBuilder,
+  plan: SearchPlan,
+  geo: NonNullable<ReturnType<typeof nearDriver>>,
+  keys: ReturnType<typeof effectiveKeys>,
+  cursor: Cursor | undefined,
+): string {
+  const types = plan.resourceTypes;
+  const backwards = cursor?.d === 'p';
+  const v = geo.condition.values[0];
+  const candidates =
+    `SELECT g.rid, geo_km(g.min_lat, g.min_lon, ${b.p(v.lat)}, ${b.p(v.lon)}) AS km FROM idx_geo g ` +
+    `WHERE g.pid ${b.pids(types, geo.condition.code)} AND ${b.nearBox(v, 'g')}`;
+  const exprs = ['c.km', ...keys.slice(1).map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)))];
+  const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
+  let where = `c.km <= ${b.p(v.km)}`;
+  if (!geo.rest.length) {
+    const past = cursor ? ` AND km ${backwards ? '<' : '>'} ${b.p(cursor.k[0])}` : '';
+    const bound = `(SELECT km FROM c WHERE km <= ${b.p(v.km)}${past} ORDER BY km ${backwards ? 'DESC' : 'ASC'} LIMIT 1 OFFSET ${b.p(plan.count)})`;
+    where += backwards ? ` AND c.km >= coalesce(${bound}, -1e308)` : ` AND c.km <= coalesce(${bound}, 1e308)`;
+  }
+  where += ` AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest, true)}`;
+  if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
+  const page =
+    `WITH c AS MATERIALIZED (${candidates}) SELECT ${selectKeys} FROM c CROSS JOIN resources r WHERE ${where} ` +
+    `ORDER BY ${orderBy(keys, backwards)} LIMIT ${b.p(plan.count + 1)}`;
+  return withRows(page, keys, backwards);
 }
 
 /**
