@@ -42,7 +42,11 @@ describe('bulkLoad on the SQLite store', () => {
     });
     expect(during).not.toContain('idx_string_value');
     expect(during).not.toContain('idx_token_value');
-    expect(before.length - during.length).toBeGreaterThanOrEqual(8);
+    expect(before.length - during.length).toBeGreaterThanOrEqual(6);
+    // Indexes whose keys grow with every write (type and time, type and sequence) are appended to during the load.
+    for (const kept of ['resources_type_updated', 'resources_type_live', 'resource_history_type', 'resource_history_updated']) {
+      expect(during).toContain(kept);
+    }
     expect(indexes(store.database)).toEqual(before);
     expect(await names(store, [['name', 'clinique 5']])).toEqual(['o5']);
     expect(store.database.prepare('SELECT count(*) AS n FROM deferred_indexes').get()).toEqual({ n: 0 });
