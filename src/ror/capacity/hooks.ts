@@ -17,7 +17,7 @@ import type { Coding, Extension, Location, Meta, OperationOutcomeIssue, Resource
 import { SERVER_CANONICAL_BASE } from '../../fhir/canonical';
 import type { StoredVersion } from '../../store/store';
 import { FhirError } from '../../fhir/errors';
-import { ROR_LOCATION_PROFILE } from './codes';
+import { ROR_LOCATION_PROFILE, SUPPORTED_CAPACITY_URL } from './codes';
 import { checkCapacityEntry } from './check';
 import type { CapacityConfig } from './config';
 import { capacityEntries, entryKey, isCapacityExtension, readRecord } from './model';
@@ -144,6 +144,14 @@ export function staleTag(staleHours: number): Coding {
  * The Location as served: tagged `stale-capacity` when it has capacity entries and none was updated within the
  * threshold (entries without a readable date count as stale).
  */
+/**
+ * Whether presentLocation may change a stored Location, from its JSON text: only one with a capacity entry can get
+ * the tag, and such an entry's url appears verbatim in the JSON (JSON.stringify escapes neither ':' nor '/').
+ */
+export function mayPresentDifferently(json: string): boolean {
+  return json.includes(SUPPORTED_CAPACITY_URL);
+}
+
 export function presentLocation(resource: Resource, config: CapacityConfig): Resource {
   const entries = capacityEntries(resource);
   if (!entries.length) return resource;

@@ -15,7 +15,7 @@ import { registerOperation } from '../../fhir/operations';
 import { type CapacityConfig, loadCapacityConfig } from './config';
 import { capacityImportOperation } from './csv-import';
 import { capacityHistoryOperation } from './history';
-import { prepareLocation, presentLocation } from './hooks';
+import { mayPresentDifferently, prepareLocation, presentLocation } from './hooks';
 import { setCapacityOperation } from './set-capacity';
 
 export { DATA_QUALITY_SYSTEM, STALE_CAPACITY_CODE } from './hooks';
@@ -30,7 +30,11 @@ export function registerCapacityFeatures(overrides: Partial<CapacityConfig> = {}
   if (registered) return;
   registered = true;
   registerWriteHook({ types: ['Location'], prepare: (resource, current) => prepareLocation(resource, current, config) });
-  registerPresentHook({ types: ['Location'], present: (resource) => presentLocation(resource, config) });
+  registerPresentHook({
+    types: ['Location'],
+    present: (resource) => presentLocation(resource, config),
+    mayChange: mayPresentDifferently,
+  });
   registerOperation(setCapacityOperation(config));
   registerOperation(capacityImportOperation(config));
   registerOperation(capacityHistoryOperation());

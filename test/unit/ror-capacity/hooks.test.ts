@@ -4,7 +4,7 @@ import { FhirError } from '../../../src/fhir/errors';
 import type { StoredVersion } from '../../../src/store/store';
 import { CODE_LISTS, ROR_LOCATION_PROFILE } from '../../../src/ror/capacity/codes';
 import type { CapacityConfig } from '../../../src/ror/capacity/config';
-import { DATA_QUALITY_SYSTEM, prepareLocation, presentLocation, STALE_CAPACITY_CODE } from '../../../src/ror/capacity/hooks';
+import { DATA_QUALITY_SYSTEM, mayPresentDifferently, prepareLocation, presentLocation, STALE_CAPACITY_CODE } from '../../../src/ror/capacity/hooks';
 import { type CapacityRecord, capacityEntries, capacityExtension } from '../../../src/ror/capacity/model';
 
 const NOW = '2026-11-21T10:00:00.000Z';
@@ -121,6 +121,21 @@ describe('stale-capacity tag', () => {
     expect(isStale(presentLocation(loc(withoutDate(rec({}))), config))).toBe(true);
     const none: Location = { resourceType: 'Location', name: 'no capacity' };
     expect(presentLocation(none, config)).toBe(none);
+  });
+
+  test('the JSON pre-check is false only for Locations the tag can never reach', () => {
+    const cases: Location[] = [
+      loc(rec({})),
+      loc(rec({ capacityUpdateDate: '2026-11-21T09:00:00Z' })),
+      loc(withoutDate(rec({}))),
+      { resourceType: 'Location', name: 'no capacity' },
+      { resourceType: 'Location', extension: [{ url: 'urn:other', valueString: 'x' }] },
+    ];
+    for (const l of cases) {
+      const json = JSON.stringify(l);
+      if (!mayPresentDifferently(json)) expect(presentLocation(JSON.parse(json), config)).toEqual(JSON.parse(json));
+    }
+    expect(cases.map((l) => mayPresentDifferently(JSON.stringify(l)))).toEqual([true, true, true, false, false]);
   });
 
   test('stripped on write, other tags kept', () => {
