@@ -130,7 +130,21 @@ export class SearchParamRegistry {
     return this.writePlan(resourceType).groups;
   }
 
-  private readonly writePlans = new Map<string, { direct: SearchParamDef[]; composites: SearchParamDef[]; groups: Map<string, SearchParamDef[]> }>();
+  /**
+   * The code whose index rows a parameter's searches read: its own, or that of the parameter it duplicates.
+   * Parameters of one type with the same expression and kind of rows (R4 Practitioner `name` and `phonetic`, the
+   * ROR Location `commune-cog` and `near-insee-code`) would get identical rows; they are written once, under the
+   * code that sorts first, and every search of the others reads them. Adding a SearchParameter that duplicates
+   * one under a code sorting earlier moves the rows to it: run `npm run reindex`, as after any change of them.
+   */
+  indexCode(resourceType: string, code: string): string {
+    return this.writePlan(resourceType).indexCodes.get(code) ?? code;
+  }
+
+  private readonly writePlans = new Map<
+    string,
+    { direct: SearchParamDef[]; composites: SearchParamDef[]; groups: Map<string, SearchParamDef[]>; indexCodes: Map<string, string> }
+  >();
 
   /** What indexing a resource of this type evaluates, computed once per type (it runs on every write). */
   private writePlan(resourceType: string) {
@@ -141,10 +155,20 @@ export class SearchParamRegistry {
       for (const p of all) {
         if (p.group && p.index) groups.set(p.group.key, [...(groups.get(p.group.key) ?? []), p]);
       }
+      const direct = all.filter((p) => p.atom && p.index && !p.group && !ON_STORE_COLUMNS.has(p.code));
+      const indexCodes = new Map<string, string>();
+      const byRows = new Map<string, string>();
+      for (const p of [...direct].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) {
+        const rows = `${p.type}|${p.index}|${p.targets.join(',')}|${String(p.atom)}`;
+        const first = byRows.get(rows);
+        if (first) indexCodes.set(p.code, first);
+        else byRows.set(rows, p.code);
+      }
       plan = {
-        direct: all.filter((p) => p.atom && p.index && !p.group && !ON_STORE_COLUMNS.has(p.code)),
+        direct: direct.filter((p) => !indexCodes.has(p.code)),
         composites: all.filter((p) => p.type === 'composite' && p.atom && p.components),
         groups,
+        indexCodes,
       };
       this.writePlans.set(resourceType, plan);
     }

@@ -4,6 +4,7 @@
  * conditions nest freely: chains and `_has` recurse with a fresh alias of `resources`.
  */
 import type { Condition, LeafCondition, RangeValue, SortKey } from '../search-plan';
+import { getRegistry } from '../../fhir/search/registry';
 import { pidOf } from './search-pid';
 
 /** Upper bound of every string starting with a prefix (U+10FFFF sorts after any other code point). */
@@ -39,7 +40,9 @@ export class SqlBuilder {
   }
 
   pids(types: string[], code: string): string {
-    const list = types.map((t) => pidOf(t, code));
+    // A parameter that duplicates another reads that one's rows (SearchParamRegistry.indexCode).
+    const registry = getRegistry();
+    const list = types.map((t) => pidOf(t, registry.indexCode(t, code)));
     return list.length === 1 ? `= ${this.p(list[0])}` : `IN (${list.map((x) => this.p(x)).join(', ')})`;
   }
 

@@ -67,7 +67,9 @@ describe('ROR SearchParameters', () => {
     expect(numbers(rows, 'nb-capacity')).toEqual([24, 2]);
     expect(dates(rows, 'capacity-update-date')).toBe(2);
     expect(tokens(rows, 'commune-cog')).toEqual([`${TRE('TRE_R13-CommuneOM')}|01451`]);
-    expect(tokens(rows, 'near-insee-code')).toEqual([`${TRE('TRE_R13-CommuneOM')}|01451`]);
+    // near-insee-code has commune-cog's expression: its searches read commune-cog's rows (registry.indexCode).
+    expect(tokens(rows, 'near-insee-code')).toEqual([]);
+    expect(registry.indexCode('Location', 'near-insee-code')).toBe('commune-cog');
   });
 
   it('extracts closing type, additional bed and crisis types', () => {
