@@ -65,6 +65,33 @@ describe('background WAL checkpoints', () => {
   });
 });
 
+describe('when the checkpoint thread starts', () => {
+  const started = (store: SqliteStore) => (store as unknown as { checkpointer?: unknown }).checkpointer !== undefined;
+  const put = (store: SqliteStore, n: number, from = 0) =>
+    store.transaction((tx) =>
+      tx.write(Array.from({ length: n }, (_, i) => ({ kind: 'put' as const, resource: { resourceType: 'Basic' as const, id: `b${from + i}`, code: { text: 'x'.repeat(2000) } } }))),
+    );
+
+  it('a few small commits do not start it; a commit that leaves a large WAL does, long before 64 commits', async () => {
+    const store = new SqliteStore({ dataDir: tempDir() });
+    for (let i = 0; i < 3; i++) await put(store, 1, i);
+    expect(started(store)).toBe(false);
+    // The writer never checkpoints a WAL of SQLite's default size itself: only its backstop remains.
+    expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    await put(store, 3000, 100);
+    expect(started(store)).toBe(true);
+    await store.close();
+  });
+
+  it('never starts without background checkpoints, and the writer keeps SQLite\'s own automatic checkpoint', async () => {
+    const store = new SqliteStore({ dataDir: tempDir(), backgroundCheckpoints: false });
+    await put(store, 3000);
+    expect(started(store)).toBe(false);
+    expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await store.close();
+  });
+});
+
 describe('a process whose last work is closing the store', () => {
   it('finishes the close (the thread does not let the process exit half-way)', () => {
     const dataDir = tempDir();

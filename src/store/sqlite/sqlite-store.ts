@@ -41,7 +41,8 @@ export interface SqliteStoreOptions {
   readCacheSize?: number;
   /**
    * WAL checkpoints on a worker thread (checkpointer.ts) rather than in the COMMIT of a request; default true.
-   * The thread starts with the store's `CHECKPOINTER_AFTER`th group commit, so short-lived stores never start it.
+   * The thread starts with the store's `CHECKPOINTER_AFTER`th group commit, or the first that leaves a WAL of
+   * `CHECKPOINTER_WAL_BYTES`, so short-lived stores with little to write never start it.
    */
   backgroundCheckpoints?: boolean;
   /** Told about a failed background checkpoint (the writer's backstop still bounds the WAL). */
@@ -50,7 +51,16 @@ export interface SqliteStoreOptions {
 
 /** Group commits before the checkpoint thread starts. */
 const CHECKPOINTER_AFTER = 64;
-/** The writer's own automatic checkpoint once the thread runs: a backstop (pages, ~40 MB of WAL). */
+/**
+ * A WAL this large after a commit starts the thread at once: 1,000 pages, the size at which SQLite's own automatic
+ * checkpoint would run inside a COMMIT. A batch writer (the sync's 500-resource transactions) reaches it in one
+ * commit, and its nightly run of some 35 commits would otherwise never get the thread.
+ */
+const CHECKPOINTER_WAL_BYTES = 1000 * 4096;
+/**
+ * The writer's own automatic checkpoint when checkpoints are in the background: a backstop (pages, ~40 MB of WAL),
+ * set from the start so that no COMMIT checkpoints a WAL the thread is about to take.
+ */
 const BACKSTOP_PAGES = 10_000;
 
 /** Search execution on a connection; supplied by the search index module (see ./search-index.ts). */
@@ -146,6 +156,7 @@ export class SqliteStore implements ResourceStore {
     // 3 times the pages written to the WAL. In memory it holds one group's changed pages: a few MB for HTTP writes,
     // tens of MB for a sync batch of 500 resources. (Large sorts must not follow it there: see deferred-indexes.ts.)
     this.writer.pragma('temp_store = MEMORY');
+    if (this.backgroundCheckpoints) this.writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     migrate(this.writer);
     // A bulk load interrupted by a crash left its indexes to build (deferred-indexes.ts).
     rebuildDeferredIndexes(this.writer);
@@ -277,7 +288,10 @@ export class SqliteStore implements ResourceStore {
     } finally {
       this.cache.settled();
     }
-    if (++this.commits === CHECKPOINTER_AFTER) this.startCheckpointer();
+    const idle = this.backgroundCheckpoints && !this.checkpointer;
+    if (idle && (++this.commits >= CHECKPOINTER_AFTER || walBytes(this.file) >= CHECKPOINTER_WAL_BYTES)) {
+      this.startCheckpointer();
+    }
     group.forEach((t, i) => (settled[i].ok ? t.resolve(settled[i].value) : t.reject(settled[i].value)));
   }
 
@@ -345,7 +359,6 @@ export class SqliteStore implements ResourceStore {
   private startCheckpointer(): void {
     if (!this.backgroundCheckpoints || this.closed) return;
     this.checkpointer = new Checkpointer({ file: this.file, onError: this.onBackgroundError });
-    this.writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   }
 
   async close(): Promise<void> {
@@ -406,6 +419,10 @@ export class SqliteStore implements ResourceStore {
     this.cache.written(CurrentVersionCache.key(resourceType, id));
     return { resourceType, id, versionId: String(version), lastUpdated, deleted: deleted === 1, json };
   }
+}
+
+function walBytes(file: string): number {
+  return fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 /** Statistics only help the planner: failing to refresh them must not keep the store from opening or closing. */
