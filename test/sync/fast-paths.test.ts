@@ -91,9 +91,11 @@ class TestSource implements RecordSource {
   readonly name = 'test';
   readonly kinds: SyncKind[] = ['finess-et'];
   mapped = 0;
+  reads = 0;
   constructor(private readonly records: { key: string; name: string; ej?: string }[]) {}
 
   async *read(): AsyncGenerator<ParsedRecord> {
+    this.reads++;
     let n = 0;
     for (const r of this.records) {
       const line = ++n;
@@ -112,7 +114,7 @@ describe('raw records', () => {
   let env: SyncEnv;
   beforeEach(() => (env = syncEnv()));
   afterEach(() => env.close());
-  const reconcile = (source: RecordSource) => reconcileSource(source, { store: env.store, state: env.state });
+  const reconcile = (source: RecordSource, maxBuffered?: number) => reconcileSource(source, { store: env.store, state: env.state, maxBuffered });
 
   test('a deliberately invalid mapped resource is rejected with its line, not written; the others are', async () => {
     const source = new TestSource([
@@ -127,6 +129,22 @@ describe('raw records', () => {
     expect(report.rejections[0].reason).toMatch(/finess-et 010000032/);
     expect(await env.store.read('Organization', 'finess-et-010000032')).toBeUndefined();
     expect(await env.store.read('Organization', 'finess-et-010000040')).toBeDefined();
+  });
+
+  test('changed records are kept from the scan when few; beyond maxBuffered the file is read again, same result', async () => {
+    const records = Array.from({ length: 30 }, (_, i) => ({ key: `0100000${String(i).padStart(2, '0')}`, name: `CH ${i}` }));
+    const first = new TestSource(records);
+    expect((await reconcile(first, 100)).created).toBe(30);
+    expect(first.reads).toBe(1);
+    const renamed = records.map((r, i) => (i % 3 ? r : { ...r, name: `${r.name} bis` }));
+    const reread = new TestSource(renamed);
+    expect(await reconcile(reread, 5)).toMatchObject({ updated: 10, unchanged: 20 });
+    expect(reread.reads).toBe(2);
+    const back = new TestSource(records);
+    expect(await reconcile(back, 10)).toMatchObject({ updated: 10, unchanged: 20 });
+    expect(back.reads).toBe(1);
+    const names = await env.find<Organization>('Organization', 'active=true');
+    expect(names.map((o) => o.name).sort()).toEqual(records.map((r) => r.name).sort());
   });
 
   test('unchanged records are not mapped; a changed text or a link target that appears re-maps the record', async () => {
