@@ -131,13 +131,17 @@ export function writeIndexRows(
   if (!rows) return;
   const pid = (code: string) => pidOf(resourceType, code);
   if (created) {
+    // Positional arguments, no intermediate arrays: this runs for every row of every created resource.
+    const t = s.tables;
     let ord = 0;
-    for (const kind of VALUE_KINDS) {
-      const insert = s.tables[kind].insert;
-      for (const r of rows[kind]) {
-        const [p, grp, ...values] = cells(kind, pid(r.code), r);
-        insert.run(rid, p, ord++, grp, ...values);
-      }
+    for (const r of rows.strings) t.strings.insert.run(rid, pid(r.code), ord++, r.grp, r.norm, r.exact);
+    for (const r of rows.tokens) {
+      t.tokens.insert.run(rid, pid(r.code), ord++, r.grp, r.system, r.value, r.text, r.typeSystem, r.typeCode);
+    }
+    for (const r of rows.refs) t.refs.insert.run(rid, pid(r.code), ord++, r.grp, r.type, r.id, r.url);
+    for (const r of rows.dates) t.dates.insert.run(rid, pid(r.code), ord++, r.grp, r.lo, r.hi);
+    for (const r of rows.numbers) {
+      t.numbers.insert.run(rid, pid(r.code), ord++, r.grp, r.value, r.lo, r.hi, r.system, r.unit);
     }
   } else {
     replaceValueRows(s, rid, rows, pid);
