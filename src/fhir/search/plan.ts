@@ -59,7 +59,19 @@ const MAX_CHAIN_DEPTH = 6;
 export const CURSOR_PARAM = '_cursor';
 
 /** Result parameters and others that are no search criteria. */
-const IGNORED_CONTROL = new Set(['_format', '_pretty', '_contained', '_containedType', '_score']);
+const IGNORED_CONTROL = new Set(['_format', '_pretty', '_score']);
+
+/**
+ * Parameters of every resource (https://hl7.org/fhir/R4/search.html#all) this server does not implement: reported
+ * as such, not as unknown. `_contained` and `_containedType` are accepted at their defaults (`false`, `container`):
+ * that is what every search does.
+ */
+const UNSUPPORTED_COMMON: Record<string, { values?: string[]; ok?: string }> = {
+  _filter: {},
+  _query: {},
+  _contained: { values: ['false', 'true', 'both'], ok: 'false' },
+  _containedType: { values: ['container', 'contained'], ok: 'container' },
+};
 
 export function planSearch(
   registry: SearchParamRegistry,
@@ -122,6 +134,10 @@ export function planSearch(
         continue;
       default:
         if (IGNORED_CONTROL.has(base)) continue;
+        if (Object.hasOwn(UNSUPPORTED_COMMON, base)) {
+          ctx.unsupportedCommon(name, base, value);
+          continue;
+        }
     }
     const condition = ctx.condition(types, name, value);
     if (condition) out.plan.where.push(condition);
@@ -159,6 +175,15 @@ class Planner {
     private readonly registry: SearchParamRegistry,
     private readonly options: PlanOptions,
   ) {}
+
+  /** `_filter`, `_query`, `_contained=true`…: refused under strict handling, else reported (UNSUPPORTED_COMMON). */
+  unsupportedCommon(name: string, base: string, value: string): void {
+    const { values, ok } = UNSUPPORTED_COMMON[base];
+    if (values && !values.includes(value)) throw badRequest(`${name}: '${value.slice(0, 80)}' is not one of ${values.join(', ')}`, [name]);
+    if (ok !== undefined && value === ok) return;
+    const what = base === '_contained' || base === '_containedType' ? 'searching contained resources is' : `${base} is`;
+    this.unknown(name, `${what} not supported by this server`);
+  }
 
   private unknown(name: string, why: string): undefined {
     if (this.options.strict) throw badRequest(`search parameter '${name}': ${why}`, [name]);

@@ -100,6 +100,23 @@ describe('planSearch: parameters without an expression', () => {
     expect(p.plan.where).toEqual([]);
     expect(p.ignored[0]).toContain('_query');
   });
+
+  test('_filter, _query and contained-resource searches are named as not supported, never as unknown', () => {
+    const strict = { ...opts, strict: true };
+    for (const [name, value] of [['_filter', 'name eq x'], ['_query', 'x'], ['_contained', 'true'], ['_contained', 'both'], ['_containedType', 'contained']]) {
+      const p = planSearch(registry, ['Organization'], [[name, value]], opts);
+      expect(p.plan.where).toEqual([]);
+      expect(p.ignored).toHaveLength(1);
+      expect(p.ignored[0]).toMatch(/not supported by this server/);
+      expect(p.ignored[0]).not.toMatch(/unknown/);
+      expect(() => planSearch(registry, ['Organization'], [[name, value]], strict)).toThrow(/not supported by this server/);
+    }
+    // The defaults are what every search does: accepted silently, strict or not.
+    for (const [name, value] of [['_contained', 'false'], ['_containedType', 'container']]) {
+      expect(planSearch(registry, ['Organization'], [[name, value]], strict).ignored).toEqual([]);
+    }
+    expect(() => planSearch(registry, ['Organization'], [['_contained', 'yes']], opts)).toThrow(/_contained: 'yes' is not one of false, true, both/);
+  });
 });
 
 describe('planSearch: nesting bound', () => {
