@@ -57,10 +57,10 @@ interface TableStatements {
   rowsOf: Database.Statement<[number]>;
   insert: Database.Statement;
   deleteOne: Database.Statement<[number, number, number]>;
+  deleteAll: Database.Statement<[number]>;
 }
 
 class WriteStatements {
-  readonly del: Database.Statement[];
   readonly tables: Record<ValueKind, TableStatements>;
   readonly geoOrds: Database.Statement<[number], { ord: number }>;
   readonly delGeo: Database.Statement;
@@ -70,7 +70,6 @@ class WriteStatements {
   readonly insGeo: Database.Statement;
   readonly insText: Database.Statement;
   constructor(db: Database.Database) {
-    this.del = ['idx_string', 'idx_token', 'idx_ref', 'idx_date', 'idx_number'].map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
     this.tables = Object.fromEntries(
       VALUE_KINDS.map((kind) => {
         const { table, columns } = VALUE_TABLES[kind];
@@ -81,6 +80,7 @@ class WriteStatements {
             rowsOf: db.prepare(`SELECT ord, pid, grp, ${columns.join(', ')} FROM ${table} WHERE rid = ?`).raw(),
             insert: db.prepare(`INSERT INTO ${table} VALUES (${marks})`),
             deleteOne: db.prepare(`DELETE FROM ${table} WHERE rid = ? AND pid = ? AND ord = ?`),
+            deleteAll: db.prepare(`DELETE FROM ${table} WHERE rid = ?`),
           },
         ];
       }),
@@ -124,7 +124,7 @@ export function writeIndexRows(
     s.delGeoPoints.run(rid);
     s.delText.run(rid);
     if (!rows) {
-      for (const d of s.del) d.run(rid);
+      for (const kind of VALUE_KINDS) s.tables[kind].deleteAll.run(rid);
       return;
     }
   }
@@ -167,25 +167,21 @@ function replaceValueRows(s: WriteStatements, rid: number, rows: IndexRows, pid:
   VALUE_KINDS.forEach((kind, k) => {
     const t = s.tables[kind];
     // Old rows by their cells, several ords for rows that repeat.
-    const kept = new Map<string, number[]>();
+    const kept = new Map<string, { pid: number; ords: number[] }>();
     for (const [ord, ...c] of olds[k]) {
       const key = JSON.stringify(c);
-      const ords = kept.get(key);
-      if (ords) ords.push(ord);
-      else kept.set(key, [ord]);
+      const old = kept.get(key);
+      if (old) old.ords.push(ord);
+      else kept.set(key, { pid: c[0] as number, ords: [ord] });
     }
     const added: Cells[] = [];
     for (const r of rows[kind]) {
       const c = cells(kind, pid(r.code), r);
-      const ords = kept.get(JSON.stringify(c));
-      if (ords?.length) ords.pop();
+      const old = kept.get(JSON.stringify(c));
+      if (old?.ords.length) old.ords.pop();
       else added.push(c);
     }
-    for (const [key, ords] of kept) {
-      if (!ords.length) continue;
-      const p = (JSON.parse(key) as Cells)[0] as number;
-      for (const ord of ords) t.deleteOne.run(rid, p, ord);
-    }
+    for (const { pid: p, ords } of kept.values()) for (const ord of ords) t.deleteOne.run(rid, p, ord);
     for (const [p, grp, ...values] of added) t.insert.run(rid, p, nextOrd++, grp, ...values);
   });
 }
