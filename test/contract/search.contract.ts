@@ -478,6 +478,9 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         const self = await search('Location', new URL(back.link!.find((l) => l.relation === 'self')!.url).search.slice(1));
         expect(matchIds(self)).toEqual(['tb', 'n3']);
         expect(matchIds(await search('Location', 'near=45|4|25|km&name:missing=true'))).toEqual(['n1', 'ta', 'tb']);
+        // `near` as a plain condition: another order, a count
+        expect(matchIds(await search('Location', 'near=45|4|25|km&_sort=-_id'))).toEqual(['tb', 'ta', 'n1']);
+        expect((await search('Location', 'near=45|4|25|km&_summary=count')).total).toBe(3);
       });
       test('a tampered cursor or one from another query is a 400', async () => {
         await expect400('Organization', '_cursor=garbage', '_cursor');

@@ -148,6 +148,27 @@ export const migrations: Migration[] = [
       db.exec('CREATE INDEX resources_type_live ON resources (resource_type, deleted);');
     },
   },
+  {
+    version: 8,
+    description: 'idx_geo without auxiliary columns: the parameter is a third R*Tree dimension, the rid comes from the id',
+    up: (db) => {
+      // An R*Tree keeps auxiliary columns (+rid, +pid) in a shadow table: reading them cost one B-tree seek per point
+      // of the box, 90 µs of the 116 µs a 5 km box of 184 points took on the search bench. The id already holds the
+      // rid (rid * 8 + ord); the parameter becomes a small number (geo_params.n, exact in the R*Tree's 32-bit
+      // floats) stored as a third dimension [n, n + 0.5], which the tree itself filters on. Not [n, n]: a
+      // dimension without extent gives every box a zero volume, which the R*Tree's insertion heuristics compare,
+      // and the tree they built answered the same box in 650 µs instead of 20 µs.
+      db.exec(`
+        CREATE TABLE geo_params (n INTEGER PRIMARY KEY, pid INTEGER NOT NULL UNIQUE);
+        INSERT INTO geo_params (pid) SELECT DISTINCT pid FROM idx_geo_point ORDER BY pid;
+        DROP TABLE idx_geo;
+        CREATE VIRTUAL TABLE idx_geo USING rtree (id, min_lat, max_lat, min_lon, max_lon, min_param, max_param);
+        INSERT INTO idx_geo
+          SELECT p.rid * 8 + p.ord, p.lat, p.lat, p.lon, p.lon, g.n, g.n + 0.5
+          FROM idx_geo_point p JOIN geo_params g ON g.pid = p.pid;
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

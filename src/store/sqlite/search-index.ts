@@ -16,7 +16,7 @@ import { extractIndexRows } from '../../fhir/search/extract';
 import { getRegistry, type SearchParamRegistry } from '../../fhir/search/registry';
 import { writeIndexRows } from './search-write';
 import { toStored, type ResourceRow } from './rows';
-import { geoKm, isLastUpdated, selectivityRank, SqlBuilder, tableOf } from './search-sql';
+import { geoKm, geoRid, isLastUpdated, selectivityRank, SqlBuilder, tableOf } from './search-sql';
 
 type Row = ResourceRow & Record<string, unknown>;
 
@@ -336,8 +336,8 @@ function nearPage(
   const backwards = cursor?.d === 'p';
   const v = geo.condition.values[0];
   const candidates =
-    `SELECT g.rid, geo_km(g.min_lat, g.min_lon, ${b.p(v.lat)}, ${b.p(v.lon)}) AS km FROM idx_geo g ` +
-    `WHERE g.pid ${b.pids(types, geo.condition.code)} AND ${b.nearBox(v, 'g')}`;
+    `SELECT ${geoRid('g')} AS rid, geo_km(g.min_lat, g.min_lon, ${b.p(v.lat)}, ${b.p(v.lon)}) AS km FROM idx_geo g ` +
+    `WHERE ${b.geoParam(types, geo.condition.code, 'g')} AND ${b.nearBox(v, 'g')}`;
   const exprs = ['c.km', ...keys.slice(1).map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)))];
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = `c.km <= ${b.p(v.km)}`;

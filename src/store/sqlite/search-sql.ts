@@ -10,6 +10,11 @@ import { pidOf } from './search-pid';
 /** Upper bound of every string starting with a prefix (U+10FFFF sorts after any other code point). */
 export const MAX_CHAR = '\u{10FFFF}';
 
+/** At most this many geo points per resource: the R*Tree id is rid * GEO_SLOTS + ord (migration 8). */
+export const GEO_SLOTS = 8;
+/** A geo parameter's extent in the R*Tree's third dimension, [n, n + extent] (why not 0: migration 8). */
+export const GEO_PARAM_EXTENT = 0.5;
+
 /** The index rows a default-order page is read from (see pageQuery in search-index.ts). */
 export interface Driver {
   table: string;
@@ -216,7 +221,7 @@ export class SqlBuilder {
   private leafIn(c: LeafCondition, alias: string, types: string[]): string {
     const t = this.alias('t');
     // `near` reads the R*Tree, which has no rid index to probe: it keeps its (bounded, box-sized) set.
-    if (c.kind === 'near') return `${alias}.rid IN (SELECT ${t}.rid FROM idx_geo ${t} WHERE ${this.leafWhere(c, t, types)})`;
+    if (c.kind === 'near') return `${alias}.rid IN (SELECT ${geoRid(t)} FROM idx_geo ${t} WHERE ${this.leafWhere(c, t, types)})`;
     // A probe writes the value columns `+t.col`: only the primary key (rid, …) may serve it, never a value index
     // that SQLite (without statistics) could prefer and scan for every row.
     return this.ridIn(alias, t, `${tableOf(c)} ${t}`, this.leafWhere(c, this.probes.has(alias) ? `+${t}` : t, types));
@@ -237,6 +242,11 @@ export class SqlBuilder {
 
   /** The WHERE clause selecting matching rows of a leaf's table (aliased `t`). */
   leafWhere(c: LeafCondition, t: string, types: string[]): string {
+    if (c.kind === 'near') {
+      return `${this.geoParam(types, c.code, t)} AND (${c.values
+        .map((v) => `(${this.nearBox(v, t)} AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`)
+        .join(' OR ')})`;
+    }
     const pid = `${t}.pid ${this.pids(types, c.code)}`;
     const or = (parts: string[]) => (parts.length ? `(${parts.join(' OR ')})` : '0');
     switch (c.kind) {
@@ -298,13 +308,17 @@ export class SqlBuilder {
             return `(${compare}${unit}${system})`;
           }),
         )}`;
-      case 'near':
-        return `${pid} AND ${or(
-          c.values.map((v) => `(${this.nearBox(v, t)} AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`),
-        )}`;
       case 'missing':
         return pid;
     }
+  }
+
+  /**
+   * The R*Tree rows (`t`, idx_geo) of a geo parameter: its number (geo_params, migration 8) is the tree's third
+   * dimension, so the tree filters on it without reading a row elsewhere.
+   */
+  geoParam(types: string[], code: string, t: string): string {
+    return `${t}.min_param ${types.length === 1 ? '=' : 'IN'} (SELECT n FROM geo_params WHERE pid ${this.pids(types, code)})`;
   }
 
   /** The R*Tree rows (`t`, idx_geo) in the lat/lon box around a `near` value's circle: its candidates. */
@@ -540,6 +554,11 @@ export function tableOf(c: LeafCondition): string {
     case 'missing':
       return TABLES[c.index];
   }
+}
+
+/** The rid of an R*Tree row `t` (idx_geo), from its id (rid * GEO_SLOTS + ord). */
+export function geoRid(t: string): string {
+  return `${t}.id / ${GEO_SLOTS}`;
 }
 
 /** `:above` on a uri: the uri itself and every parent path of it. */

@@ -4,9 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { IndexRows } from '../../fhir/search/extract';
 import { pidOf } from './search-pid';
-
-/** At most this many geo points per resource (R*Tree id = rid * GEO_SLOTS + ord). */
-const GEO_SLOTS = 8;
+import { GEO_PARAM_EXTENT, GEO_SLOTS } from './search-sql';
 
 // One INSERT per row, on purpose: a multi-row INSERT (one statement for all the rows of a table) saves calls into
 // SQLite, but a statement that can change several rows runs in a statement transaction that journals the pages it
@@ -68,6 +66,8 @@ class WriteStatements {
   readonly delText: Database.Statement;
   readonly insGeoPoint: Database.Statement;
   readonly insGeo: Database.Statement;
+  readonly geoParam: Database.Statement<[number], number>;
+  readonly insGeoParam: Database.Statement<[number]>;
   readonly insText: Database.Statement;
   constructor(db: Database.Database) {
     this.tables = Object.fromEntries(
@@ -91,6 +91,8 @@ class WriteStatements {
     this.delText = db.prepare('DELETE FROM idx_text WHERE rid = ?');
     this.insGeoPoint = db.prepare('INSERT INTO idx_geo_point VALUES (?, ?, ?, ?, ?)');
     this.insGeo = db.prepare('INSERT INTO idx_geo VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.geoParam = db.prepare<[number], number>('SELECT n FROM geo_params WHERE pid = ?').pluck();
+    this.insGeoParam = db.prepare('INSERT INTO geo_params (pid) VALUES (?)');
     this.insText = db.prepare('INSERT INTO idx_text VALUES (?, ?, ?)');
   }
 }
@@ -149,9 +151,20 @@ export function writeIndexRows(
   rows.geos.slice(0, GEO_SLOTS).forEach((g, i) => {
     const p = pid(g.code);
     s.insGeoPoint.run(rid, p, i, g.lat, g.lon);
-    s.insGeo.run(rid * GEO_SLOTS + i, g.lat, g.lat, g.lon, g.lon, rid, p);
+    const n = geoParamNumber(s, p);
+    s.insGeo.run(rid * GEO_SLOTS + i, g.lat, g.lat, g.lon, g.lon, n, n + GEO_PARAM_EXTENT);
   });
   if (rows.narrative || rows.content) s.insText.run(rid, rows.narrative, rows.content);
+}
+
+/**
+ * The R*Tree's number for a geo parameter (migration 8), allocated on its first point. Read from the table each
+ * time, not cached: a number allocated in a transaction that rolls back must not outlive it.
+ */
+function geoParamNumber(s: WriteStatements, pid: number): number {
+  const n = s.geoParam.get(pid);
+  if (n !== undefined) return n;
+  return Number(s.insGeoParam.run(pid).lastInsertRowid);
 }
 
 /**
