@@ -20,6 +20,7 @@ describe('SQLite search plans', () => {
     const locations: (Resource & { id: string })[] = Array.from({ length: 40 }, (_, i) => ({
       resourceType: 'Location',
       id: `l${i}`,
+      status: 'active',
       position: { latitude: 45 + i / 100, longitude: 4 },
     }));
     const roles: (Resource & { id: string })[] = locations.map((l, i) => ({
@@ -66,6 +67,21 @@ describe('SQLite search plans', () => {
     } finally {
       store.database.function('geo_km', { deterministic: true }, (a, b, c, d) => geoKm(Number(a), Number(b), Number(c), Number(d)));
     }
+  });
+
+  it('checks a condition broader than the `near` box per candidate, and a narrower one as a set', async () => {
+    // 40 active Locations. A 2 km box holds 2 or 3 of them: `status=active` (40 rows) is probed per candidate.
+    const narrowBox = plan([['near', '45|4|2|km'], ['status', 'active']], 'Location');
+    const probed = explainSearch(store.database, narrowBox).join(' | ');
+    expect(probed).toMatch(/SEARCH t0 EXISTS USING PRIMARY KEY \(rid=\?\)/);
+    expect(probed).not.toMatch(/LIST SUBQUERY/);
+    expect((await store.search(narrowBox)).entries.map((e) => e.id)).toEqual(['l0', 'l1']);
+    // A 50 km box holds all 40: the 40 rows of `status=active` are no more than twice that, read as one set.
+    const wideBox = plan([['near', '45|4|50|km'], ['status', 'active'], ['_count', '3']], 'Location');
+    const set = explainSearch(store.database, wideBox).join(' | ');
+    expect(set).toMatch(/LIST SUBQUERY/);
+    expect((await store.search(wideBox)).entries.map((e) => e.id)).toEqual(['l0', 'l1', 'l2']);
+    expect((await store.search(plan([['near', '45|4|2|km'], ['status', 'suspended']], 'Location'))).entries).toEqual([]);
   });
 
   it('answers a `_has` page from index rows and the (type, id) index, reading no source row', async () => {

@@ -129,7 +129,7 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
 
   // 'p' pages walk backwards: reverse every key, then reverse the rows.
   const backwards = cursor?.d === 'p';
-  const { sql, params } = pageQuery(plan, keys, cursor, (name) => hasIndex(db, name));
+  const { sql, params } = pageQuery(db, plan, keys, cursor);
   const rows = prepare(db, sql).all(...params) as Row[];
   const more = rows.length > plan.count;
   const page = rows.slice(0, plan.count);
@@ -220,6 +220,11 @@ function estimateTotal(db: Database.Database, plan: SearchPlan, atLeast: number)
 /** Whether condition `c` selects at most `cap` index rows (a LIMIT-ed read); false when that cannot be told cheaply. */
 function setSizeAtMost(db: Database.Database, c: Condition, types: string[], cap: number): boolean {
   if (c.kind === 'id') return c.ids.length * types.length <= cap;
+  if (c.kind === 'same-element') {
+    // Its matches are among the rids of any one of its leaves: the first sized one bounds the set.
+    const leaf = c.conditions.find(isSizedLeaf);
+    return leaf ? setSizeAtMost(db, leaf, types, cap) : false;
+  }
   if (!isSizedLeaf(c)) return false;
   const b = new SqlBuilder();
   const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${tableOf(c)} t WHERE ${b.leafWhere(c, 't', types)} LIMIT ${cap + 1})`;
@@ -249,12 +254,7 @@ function scopeSql(b: SqlBuilder, plan: SearchPlan): string {
 }
 
 /** The SQL of one page: scope, conditions, keyset after/before the cursor, order, limit. */
-function pageQuery(
-  plan: SearchPlan,
-  keys: ReturnType<typeof effectiveKeys>,
-  cursor: Cursor | undefined,
-  indexExists: (name: string) => boolean,
-) {
+function pageQuery(db: Database.Database, plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cursor: Cursor | undefined) {
   const types = plan.resourceTypes;
   const backwards = cursor?.d === 'p';
   const b = new SqlBuilder();
@@ -265,7 +265,7 @@ function pageQuery(
     if (drv) {
       let sql =
         `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, d.rid AS k0 ` +
-        `FROM ${drv.table} d${drv.indexedBy && indexExists(drv.indexedBy) ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
+        `FROM ${drv.table} d${drv.indexedBy && hasIndex(db, drv.indexedBy) ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
         `WHERE ${drv.where} AND r.rid = d.rid ` +
         `AND ${b.scoped('r', types, ranked.slice(1), true)}`;
       if (cursor) sql += ` AND d.rid ${cursor.d === 's' ? '>=' : backwards ? '<' : '>'} ${b.p(cursor.k[0])}`;
@@ -286,7 +286,7 @@ function pageQuery(
     }
   }
   const geo = nearDriver(plan);
-  if (geo) return { sql: nearPage(b, plan, geo, keys, cursor), params: b.params };
+  if (geo) return { sql: nearPage(db, b, plan, geo, keys, cursor), params: b.params };
   const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = scopeSql(b, plan);
@@ -326,6 +326,7 @@ function withRows(page: string, keys: { descending: boolean }[], backwards: bool
  * Points after the cursor's distance are all after the cursor, whatever their `_id`: the bound counts those only.
  */
 function nearPage(
+  db: Database.Database,
   b: SqlBuilder,
   plan: SearchPlan,
   geo: NonNullable<ReturnType<typeof nearDriver>>,
@@ -346,12 +347,39 @@ function nearPage(
     const bound = `(SELECT km FROM c WHERE km <= ${b.p(v.km)}${past} ORDER BY km ${backwards ? 'DESC' : 'ASC'} LIMIT 1 OFFSET ${b.p(plan.count)})`;
     where += backwards ? ` AND c.km >= coalesce(${bound}, -1e308)` : ` AND c.km <= coalesce(${bound}, 1e308)`;
   }
-  where += ` AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest, true)}`;
+  const probed = probedWithNear(db, geo, types);
+  where += ` AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest.filter((c) => !probed.includes(c)), true)}`;
+  if (probed.length) {
+    b.probes.add('r');
+    where += ` AND ${b.all(probed, 'r', types)}`;
+    b.probes.delete('r');
+  }
   if (cursor) where += ` AND ${keyset(b, keys, cursor, backwards)}`;
   const page =
     `WITH c AS MATERIALIZED (${candidates}) SELECT ${selectKeys} FROM c CROSS JOIN resources r WHERE ${where} ` +
     `ORDER BY ${orderBy(keys, backwards)} LIMIT ${b.p(plan.count + 1)}`;
   return withRows(page, keys, backwards);
+}
+
+/** A `near` box is counted up to this many points; a larger one counts as this large (probedWithNear). */
+const NEAR_BOX_COUNT_CAP = 20_000;
+
+/**
+ * The conditions besides `near` to check by a probe per candidate of the box rather than as a set. A set is built
+ * whole before the first candidate: `status=active` matches most Locations, and that set made a 5 km `near` page
+ * take 0.5 s, where probing its 150 candidates takes well under a millisecond. A small set is cheaper than probes,
+ * e.g. a chain to one organization against the 30,000 candidates of a 100 km box. So a condition is probed when
+ * its index rows outnumber twice the box's points; one whose size cannot be told cheaply (a chain, `_has`) stays
+ * a set, as before.
+ */
+function probedWithNear(db: Database.Database, geo: NonNullable<ReturnType<typeof nearDriver>>, types: string[]): Condition[] {
+  if (!geo.rest.length) return [];
+  const b = new SqlBuilder();
+  const sql =
+    `SELECT count(*) AS n FROM (SELECT 1 FROM idx_geo g WHERE ${b.geoParam(types, geo.condition.code, 'g')} ` +
+    `AND ${b.nearBox(geo.condition.values[0], 'g')} LIMIT ${NEAR_BOX_COUNT_CAP})`;
+  const box = (prepare(db, sql).get(...b.params) as { n: number }).n;
+  return geo.rest.filter((c) => (isSizedLeaf(c) || c.kind === 'same-element') && !setSizeAtMost(db, c, types, 2 * box));
 }
 
 /**
@@ -371,7 +399,7 @@ function nearDriver(plan: SearchPlan) {
 
 /** EXPLAIN QUERY PLAN of a plan's first page (benches and diagnostics). */
 export function explainSearch(db: Database.Database, plan: SearchPlan): string[] {
-  const { sql, params } = pageQuery(plan, effectiveKeys(plan), undefined, (name) => hasIndex(db, name));
+  const { sql, params } = pageQuery(db, plan, effectiveKeys(plan), undefined);
   prepare(db, sql); // registers the SQL functions on this connection
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
 }
