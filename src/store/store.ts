@@ -22,9 +22,14 @@ export interface StoredVersion {
   json: string;
 }
 
-/** A write: the resource body to store as the next version, or a deletion. */
+/**
+ * A write: the resource body to store as the next version, or a deletion. A put may name the version it replaces
+ * (`expectVersion`, 0: the resource must not exist yet, a deletion counting as a version): when the current version
+ * is another one, the write throws VersionConflictError (./errors.ts). For callers that read in one transaction
+ * and write in a later one.
+ */
 export type ResourceChange =
-  | { kind: 'put'; resource: Resource & { id: string } }
+  | { kind: 'put'; resource: Resource & { id: string }; expectVersion?: number }
   | { kind: 'delete'; resourceType: string; id: string };
 
 export interface HistoryQuery {

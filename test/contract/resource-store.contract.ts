@@ -4,7 +4,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../src/store/store';
-import { InvalidCursorError } from '../../src/store/errors';
+import { InvalidCursorError, VersionConflictError } from '../../src/store/errors';
 
 export interface StoreFactory {
   /** A new, empty store. */
@@ -182,6 +182,35 @@ export function resourceStoreContract(adapter: string, factory: StoreFactory): v
       release();
       await running;
       expect(await store.read('Organization', 'u')).toBeDefined();
+    });
+
+    test('a put naming the version it replaces fails when the resource is at another one, and keeps nothing', async () => {
+      await store.transaction((tx) => tx.write([{ kind: 'put', resource: org('e', 'v1') }]));
+      // 0: must not exist yet
+      await expect(store.transaction((tx) => tx.write([{ kind: 'put', resource: org('e', 'x'), expectVersion: 0 }]))).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      const conflict = store.transaction((tx) =>
+        tx.write([
+          { kind: 'put', resource: org('f', 'new') },
+          { kind: 'put', resource: org('e', 'stale'), expectVersion: 2 },
+        ]),
+      );
+      await expect(conflict).rejects.toThrow(/Organization\/e is at version 1, not 2/);
+      expect(await store.read('Organization', 'f')).toBeUndefined();
+      const [v2, created] = await store.transaction((tx) =>
+        tx.write([
+          { kind: 'put', resource: org('e', 'v2'), expectVersion: 1 },
+          { kind: 'put', resource: org('g', 'new'), expectVersion: 0 },
+        ]),
+      );
+      expect([v2.versionId, created.versionId]).toEqual(['2', '1']);
+      // a deletion is a version too
+      await store.transaction((tx) => tx.write([{ kind: 'delete', resourceType: 'Organization', id: 'g' }]));
+      await expect(store.transaction((tx) => tx.write([{ kind: 'put', resource: org('g', 'again'), expectVersion: 0 }]))).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      expect((await store.transaction((tx) => tx.write([{ kind: 'put', resource: org('g', 'again'), expectVersion: 2 }])))[0].versionId).toBe('3');
     });
 
     test('several writes in one transaction are returned in order', async () => {

@@ -22,6 +22,7 @@ import type {
   StoreWriter,
 } from '../store';
 import type { SearchPlan, SearchResult } from '../search-plan';
+import { VersionConflictError } from '../errors';
 import { migrate } from './migrations';
 import { AsyncLock } from './async-lock';
 import { toStored, type ResourceRow } from './rows';
@@ -389,6 +390,9 @@ export class SqliteStore implements ResourceStore {
     const resourceType = change.kind === 'put' ? change.resource.resourceType : change.resourceType;
     const id = change.kind === 'put' ? change.resource.id : change.id;
     const current = this.writeStmts.position.get(resourceType, id);
+    if (change.kind === 'put' && change.expectVersion !== undefined && (current?.version ?? 0) !== change.expectVersion) {
+      throw new VersionConflictError(resourceType, id, change.expectVersion, current?.version ?? 0);
+    }
     const version = (current?.version ?? 0) + 1;
     const lastUpdated = this.nextInstant();
     let json = '';
