@@ -89,6 +89,7 @@ async function main(): Promise<number> {
         maxDeactivationShare: args.maxDeactivation ?? syncConfig.maxDeactivationShare,
         batchSize: args.batch ?? syncConfig.batchSize,
         reportDir: syncConfig.reportDir,
+        validateOnThread: true,
         onProgress: (p) => progress.update(p),
         log: (msg) => {
           progress.done();

@@ -37,7 +37,7 @@ async function phase(dataDir: string, extracts: string, zip: boolean): Promise<v
   const started = Date.now();
   // As `npm run sync` does: a first import into an empty store builds the search indexes at the end (bulkLoad).
   const report = await store.bulkLoad(() =>
-    runSync({ store, state, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500) }),
+    runSync({ store, state, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500), validateOnThread: process.env.SYNC_THREAD !== '0' }),
   );
   const ms = Date.now() - started;
   sample();

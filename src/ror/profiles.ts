@@ -29,6 +29,11 @@ export interface RorConformance {
 
 let loaded: RorConformance | undefined;
 
+/** Whether loadRorConformance ran in this thread (a validation thread then loads the same profiles). */
+export function rorConformanceLoaded(): boolean {
+  return loaded !== undefined;
+}
+
 export function loadRorConformance(root: string = ROR_PROFILE_DIR): RorConformance {
   if (loaded) return loaded;
   const definitions: StructureDefinition[] = [];

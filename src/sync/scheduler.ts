@@ -63,6 +63,7 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
             reportDir: config.reportDir,
             batchSize: config.batchSize,
             maxDeactivationShare: config.maxDeactivationShare,
+            validateOnThread: true,
             log: (msg) => log.info(msg),
           }),
         );

@@ -15,13 +15,13 @@
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore, StoredVersion, StoreWriter } from '../../store/store';
 import { findConditionalMatches } from '../../fhir/search/conditional';
-import { FhirError } from '../../fhir/errors';
 import type { ItemKey, KindCounts, RawRecord, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow, SyncStateStore } from './state';
 import { fingerprint, idFor, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
-import { ShapeCachedValidator } from './validate';
+import { describeRejection, ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
+import { VersionConflictError } from '../../store/errors';
 
 export interface EngineOptions {
   store: ResourceStore;
@@ -44,6 +44,11 @@ export interface EngineOptions {
    * checks (./validate.ts); 'full': every resource through validateResourceForWrite.
    */
   validation?: 'shape' | 'full';
+  /**
+   * Validate on this thread (owned by the caller, shared by the sources of a run), batch k + 1 while batch k is
+   * written: the apply pass then prepares a batch in one transaction and writes it in the next (see applyBatch).
+   */
+  validationThread?: ValidationThread;
 }
 
 export interface Progress {
@@ -83,6 +88,24 @@ interface Planned {
   /** For an item of a raw record: the record's text digest and the item's key (with its links). */
   digest?: string;
   key?: ItemKey;
+}
+
+/** A resource of a batch to write once validated. */
+interface PreparedWrite {
+  item: SyncItem;
+  resource: Resource & { id: string };
+  row: StateRow;
+  what: 'created' | 'updated';
+  /** The version read when preparing (0: none): the write fails if the resource changed since (VersionConflictError). */
+  expectVersion: number;
+}
+
+/** A batch read and merged, its resources not validated yet. */
+interface PreparedBatch {
+  batch: Planned[];
+  writes: PreparedWrite[];
+  /** Items whose merged content equals the stored one: only their state row is written. */
+  unchanged: { kind: SyncKind; row: StateRow }[];
 }
 
 /** A record with changed items (their indexes), kept between the passes. */
@@ -136,6 +159,10 @@ class Run {
   private readonly activeBefore = new Map<SyncKind, number>();
   private readonly systemUse = new Map<string, boolean>();
   private readonly validator: ShapeCachedValidator;
+  /** With a validation thread: the batch prepared in the last transaction, to write in the next. */
+  private inflight: { prepared: PreparedBatch; errors: Promise<(string | undefined)[]> } | undefined;
+  private readonly threadStatsAtStart: ValidationStats | undefined;
+  private threadFailure: string | undefined;
   private regrouped = false;
 
   constructor(
@@ -144,6 +171,7 @@ class Run {
   ) {
     this.batchSize = opts.batchSize ?? 500;
     this.validator = new ShapeCachedValidator(opts.validation ?? 'shape');
+    this.threadStatsAtStart = opts.validationThread ? { ...opts.validationThread.stats } : undefined;
     this.report = {
       source: source.name,
       file: '',
@@ -341,6 +369,7 @@ class Run {
     }
     this.buffer = undefined;
     await flush();
+    await this.writeInflight();
   }
 
   /** Fingerprint of an item of a raw record: the record's text digest and the current ids of its link targets. */
@@ -383,50 +412,123 @@ class Run {
     }
   }
 
+  /**
+   * One batch: read, merge, validate, write, in one transaction. With a validation thread the work is pipelined:
+   * the transaction prepares this batch and hands its resources to the thread, then writes the batch prepared by
+   * the previous transaction, whose verdicts came meanwhile; so the main thread writes while the other one
+   * validates. A batch prepared in one transaction and written in the next expects the versions it read: if a
+   * resource changed in between (a write through the API), the transaction fails with VersionConflictError, keeps
+   * nothing, and both batches are done again the plain way.
+   */
   private async applyBatch(batch: Planned[]): Promise<void> {
+    const thread = this.opts.validationThread;
+    if (!thread) return this.applyBatchAlone(batch);
+    const previous = this.inflight;
+    let next: NonNullable<Run['inflight']> | undefined;
+    try {
+      await this.opts.store.transaction(async (tx) => {
+        const prepared = await this.prepareBatch(tx, batch);
+        const errors = thread.validate(prepared.writes.map((w) => w.resource));
+        errors.catch(() => undefined); // awaited when the batch is written; a failure is handled there
+        next = { prepared, errors };
+        if (previous) await this.writeBatch(tx, previous.prepared, await this.verdicts(previous));
+      });
+      this.inflight = next;
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      this.inflight = undefined;
+      if (previous) await this.applyBatchAlone(previous.prepared.batch);
+      await this.applyBatchAlone(batch);
+    }
+  }
+
+  /** Writes the batch a validation thread is still holding, at the end of the apply pass. */
+  private async writeInflight(): Promise<void> {
+    const last = this.inflight;
+    if (!last) return;
+    this.inflight = undefined;
+    try {
+      await this.opts.store.transaction(async (tx) => this.writeBatch(tx, last.prepared, await this.verdicts(last)));
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      await this.applyBatchAlone(last.prepared.batch);
+    }
+  }
+
+  /** A batch read, merged, validated here and written in one transaction. */
+  private async applyBatchAlone(batch: Planned[]): Promise<void> {
     await this.opts.store.transaction(async (tx) => {
-      const existing = await this.findExisting(tx, batch.map((p) => p.item));
-      const puts: (Resource & { id: string })[] = [];
-      const rows: StateRow[] = [];
-      const outcomes: { kind: SyncKind; what: keyof KindCounts }[] = [];
-      // Ids first (an adopted resource keeps its id), so that links between records of this batch resolve to them.
-      const ids = new Map<SyncItem, string>();
-      for (const { item } of batch) {
-        const st = this.states.get(item.kind)!;
-        const id = existing.get(item)?.id ?? st.ids.get(item.key) ?? idFor(item.kind, item.key);
-        if (id !== idFor(item.kind, item.key)) st.ids.set(item.key, id);
-        ids.set(item, id);
-      }
-      for (const p of batch) {
-        const { item } = p;
-        await this.resolveLinks(item);
-        p.fp = p.digest !== undefined ? await this.rawFingerprint(p.digest, p.key!) : fingerprint(JSON.stringify(item.resource));
-        const found = existing.get(item);
-        const id = ids.get(item)!;
-        const current = found && !found.deleted ? (JSON.parse(found.json) as Resource) : undefined;
-        const merged = mergeOwned(current, item.resource, item.kind) as Resource & { id: string };
-        merged.id = id;
-        if (!current) addCreationDate(merged, this.now());
-        const row: StateRow = { kind: item.kind, key: item.key, hash: p.fp, resourceId: id === idFor(item.kind, item.key) ? undefined : id };
-        if (current && sameContent(current, merged)) {
-          rows.push(row);
-          outcomes.push({ kind: item.kind, what: 'unchanged' });
-          continue;
-        }
-        try {
-          this.validator.validate(merged);
-        } catch (err) {
-          this.reject({ line: item.line, reason: `${item.kind} ${item.key}: ${describe(err)}` });
-          continue;
-        }
-        puts.push(merged);
-        rows.push(row);
-        outcomes.push({ kind: item.kind, what: current ? 'updated' : 'created' });
-      }
-      if (puts.length) await tx.write(puts.map((resource) => ({ kind: 'put', resource })));
-      this.opts.state.save(rows);
-      for (const o of outcomes) this.count(o.kind, o.what);
+      const prepared = await this.prepareBatch(tx, batch);
+      await this.writeBatch(tx, prepared, prepared.writes.map((w) => this.validateHere(w.resource)));
     });
+  }
+
+  /** The thread's verdicts on a prepared batch; if the thread failed, the batch is validated here (and it is said). */
+  private async verdicts(p: NonNullable<Run['inflight']>): Promise<(string | undefined)[]> {
+    try {
+      return await p.errors;
+    } catch (err) {
+      this.threadFailure ??= (err as Error).message;
+      return p.prepared.writes.map((w) => this.validateHere(w.resource));
+    }
+  }
+
+  private validateHere(resource: Resource): string | undefined {
+    try {
+      this.validator.validate(resource);
+      return undefined;
+    } catch (err) {
+      return describeRejection(err);
+    }
+  }
+
+  /** Reads the batch's current resources and merges the sync's fields into them; nothing is written. */
+  private async prepareBatch(tx: StoreWriter, batch: Planned[]): Promise<PreparedBatch> {
+    const existing = await this.findExisting(tx, batch.map((p) => p.item));
+    const prepared: PreparedBatch = { batch, writes: [], unchanged: [] };
+    // Ids first (an adopted resource keeps its id), so that links between records of this batch resolve to them.
+    const ids = new Map<SyncItem, string>();
+    for (const { item } of batch) {
+      const st = this.states.get(item.kind)!;
+      const id = existing.get(item)?.id ?? st.ids.get(item.key) ?? idFor(item.kind, item.key);
+      if (id !== idFor(item.kind, item.key)) st.ids.set(item.key, id);
+      ids.set(item, id);
+    }
+    const now = this.now();
+    for (const p of batch) {
+      const { item } = p;
+      await this.resolveLinks(item);
+      p.fp = p.digest !== undefined ? await this.rawFingerprint(p.digest, p.key!) : fingerprint(JSON.stringify(item.resource));
+      const found = existing.get(item);
+      const id = ids.get(item)!;
+      const current = found && !found.deleted ? (JSON.parse(found.json) as Resource) : undefined;
+      const merged = mergeOwned(current, item.resource, item.kind) as Resource & { id: string };
+      merged.id = id;
+      if (!current) addCreationDate(merged, now);
+      const row: StateRow = { kind: item.kind, key: item.key, hash: p.fp, resourceId: id === idFor(item.kind, item.key) ? undefined : id };
+      if (current && sameContent(current, merged)) {
+        prepared.unchanged.push({ kind: item.kind, row });
+        continue;
+      }
+      const expectVersion = found ? Number(found.versionId) : 0;
+      prepared.writes.push({ item, resource: merged, row, what: current ? 'updated' : 'created', expectVersion });
+    }
+    return prepared;
+  }
+
+  /** Writes a prepared batch: its valid resources and every state row; `errors[i]` rejects write i. */
+  private async writeBatch(tx: StoreWriter, prepared: PreparedBatch, errors: (string | undefined)[]): Promise<void> {
+    const valid = prepared.writes.filter((_, i) => errors[i] === undefined);
+    if (valid.length) {
+      await tx.write(valid.map((w) => ({ kind: 'put', resource: w.resource, expectVersion: w.expectVersion })));
+    }
+    this.opts.state.save([...prepared.unchanged.map((u) => u.row), ...valid.map((w) => w.row)]);
+    // Counted once written: a batch done again after a conflict is not counted twice.
+    prepared.writes.forEach((w, i) => {
+      if (errors[i] !== undefined) this.reject({ line: w.item.line, reason: `${w.item.kind} ${w.item.key}: ${errors[i]}` });
+    });
+    for (const u of prepared.unchanged) this.count(u.kind, 'unchanged');
+    for (const w of valid) this.count(w.item.kind, w.what);
   }
 
   /** Current resources of the batch: by the state's id, else by business identifier (one search per type). */
@@ -527,9 +629,18 @@ class Run {
   }
 
   finish(): void {
-    this.report.validation = { ...this.validator.stats };
+    const own = this.validator.stats;
+    const thread = this.opts.validationThread?.stats;
+    const start = this.threadStatsAtStart;
+    this.report.validation =
+      thread && start
+        ? { full: own.full + thread.full - start.full, cached: own.cached + thread.cached - start.cached, shapes: Math.max(own.shapes, thread.shapes) }
+        : { ...own };
     this.report.encoding = this.source.encoding;
     this.report.warnings = (this.source.warnings ?? []).slice(0, this.opts.maxRejections ?? 10_000);
+    if (this.threadFailure) {
+      this.report.warnings.push({ line: 0, reason: `the validation thread failed, so resources were validated on the main thread: ${this.threadFailure}` });
+    }
   }
 
   private now(): Date {
@@ -545,14 +656,4 @@ function addCreationDate(r: any, now: Date): void {
 
 function escapeToken(v: string): string {
   return v.replace(/([\\,|$])/g, '\\$1');
-}
-
-function describe(err: unknown): string {
-  if (err instanceof FhirError) {
-    return (err.outcome.issue ?? [])
-      .filter((i) => i.severity === 'error' || i.severity === 'fatal')
-      .map((i) => `${i.diagnostics ?? i.details?.text ?? i.code}${i.expression?.length ? ` (${i.expression.join(', ')})` : ''}`)
-      .join('; ');
-  }
-  return (err as Error).message;
 }
