@@ -59,6 +59,10 @@ export function rebuildDeferredIndexes(db: Database.Database): string[] {
         if (!exists.get(name)) db.exec(sql);
         done.run(name);
       })();
+      // The new index is in the WAL now (a national token index: GBs). Every page read looks the page up in the
+      // WAL's index first, a hash table per 4,096 frames, so reads slow down as the WAL grows: copy it into the
+      // database before the next index reads its table (the copy is owed anyway; the close would do it).
+      db.pragma('wal_checkpoint(TRUNCATE)');
     }
   } finally {
     db.pragma(`temp_store = ${tempStore}`);
