@@ -112,6 +112,24 @@ describe('SQLite index rows of updated resources', () => {
     }
   });
 
+  test('a created resource with more rows of a kind than one INSERT takes has them all, as an update writes them', async () => {
+    // 70 identifiers: token rows in three multi-row INSERTs (32 rows each at most) on create, one by one on update
+    const many = {
+      resourceType: 'Organization',
+      id: 'm',
+      name: 'Many',
+      identifier: Array.from({ length: 70 }, (_, i) => ({ system: 'urn:many', value: `v${i}` })),
+    } as WithId<Organization>;
+    await put(store, many);
+    await put(fresh, { resourceType: 'Organization', id: 'm', name: 'Many' } as WithId<Organization>);
+    await put(fresh, many);
+    const rows = rowsOf(store, 'Organization', 'm');
+    expect(rows.filter((r) => r.includes('urn:many'))).toHaveLength(70);
+    expect(rows).toEqual(rowsOf(fresh, 'Organization', 'm'));
+    expect(await ids('identifier=urn:many|v0')).toEqual(['m']);
+    expect(await ids('identifier=urn:many|v69')).toEqual(['m']);
+  });
+
   test('a deleted resource has no index rows left, and a re-created one gets its rows back', async () => {
     const o = { resourceType: 'Organization', id: 'd', name: 'Gone', identifier: [{ system: 'urn:x', value: '1' }] } as WithId<Organization>;
     await put(store, o);
