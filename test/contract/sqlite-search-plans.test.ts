@@ -21,6 +21,7 @@ describe('SQLite search plans', () => {
       resourceType: 'Location',
       id: `l${i}`,
       status: 'active',
+      managingOrganization: { reference: `Organization/o${i % 20}` },
       position: { latitude: 45 + i / 100, longitude: 4 },
     }));
     const roles: (Resource & { id: string })[] = locations.map((l, i) => ({
@@ -82,6 +83,26 @@ describe('SQLite search plans', () => {
     expect(set).toMatch(/LIST SUBQUERY/);
     expect((await store.search(wideBox)).entries.map((e) => e.id)).toEqual(['l0', 'l1', 'l2']);
     expect((await store.search(plan([['near', '45|4|2|km'], ['status', 'suspended']], 'Location'))).entries).toEqual([]);
+  });
+
+  it('reads the candidates of a condition much smaller than the `near` box from that condition, same order and paging', async () => {
+    // The 50 km box holds the 40 Locations; `organization=Organization/o3` has 2 (l3, l23): fewer than 40 / 16.
+    const small = plan([['near', '45|4|50|km'], ['organization', 'Organization/o3'], ['_count', '1']], 'Location');
+    const steps = explainSearch(store.database, small).join(' | ');
+    expect(steps).toMatch(/SEARCH t USING (COVERING )?INDEX idx_ref_target/);
+    expect(steps).toMatch(/SCAN g VIRTUAL TABLE INDEX 1:/); // the tree's points found by id
+    const first = await store.search(small);
+    expect(first.entries.map((e) => e.id)).toEqual(['l3']);
+    const second = await store.search({ ...small, cursor: first.next });
+    expect(second.entries.map((e) => e.id)).toEqual(['l23']);
+    expect(second.next).toBeUndefined();
+    // with another small condition, probed per candidate, and a box that leaves one of the two out
+    const both = plan([['near', '45|4|20|km'], ['organization', 'Organization/o3'], ['status', 'active']], 'Location');
+    expect((await store.search(both)).entries.map((e) => e.id)).toEqual(['l3']);
+    // the box-driven plan gives the same answer when the condition is not that small (a sixth of the box)
+    const wide = plan([['near', '45|4|50|km'], ['organization', 'Organization/o3,Organization/o4,Organization/o5']], 'Location');
+    expect(explainSearch(store.database, wide).join(' | ')).toMatch(/SCAN g VIRTUAL TABLE INDEX 2:/);
+    expect((await store.search(wide)).entries.map((e) => e.id)).toEqual(['l3', 'l4', 'l5', 'l23', 'l24', 'l25']);
   });
 
   it('answers a `_has` page from index rows and the (type, id) index, reading no source row', async () => {
