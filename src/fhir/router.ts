@@ -108,7 +108,7 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
   }
   if (first === '_history' && second === undefined) {
     if (m !== 'GET') throw methodNotAllowed(req, 'GET');
-    return { status: 200, resource: await history(reader, { params: req.query, baseUrl: ctx.baseUrl }, ctx.limits) };
+    return { status: 200, serializable: await history(reader, { params: req.query, baseUrl: ctx.baseUrl }, ctx.limits) };
   }
   if (first.startsWith('$') && second === undefined) {
     return runOperation(ctx, { level: 'system', name: first.slice(1), req, reader, write });
@@ -145,7 +145,7 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
   }
   if (second === '_history' && third === undefined) {
     if (m !== 'GET') throw methodNotAllowed(req, 'GET');
-    return { status: 200, resource: await history(reader, { resourceType: type, params: req.query, baseUrl: ctx.baseUrl }, ctx.limits) };
+    return { status: 200, serializable: await history(reader, { resourceType: type, params: req.query, baseUrl: ctx.baseUrl }, ctx.limits) };
   }
   if (second.startsWith('$') && third === undefined) {
     return runOperation(ctx, { level: 'type', resourceType: type, name: second.slice(1), req, reader, write });
@@ -174,7 +174,7 @@ export async function route(ctx: FhirContext, req: FhirRequest, tx?: StoreWriter
   if (third === '_history') {
     if (m !== 'GET') throw methodNotAllowed(req, 'GET');
     if (fourth === undefined) {
-      return { status: 200, resource: await history(reader, { resourceType: type, id, params: req.query, baseUrl: ctx.baseUrl }, ctx.limits) };
+      return { status: 200, serializable: await history(reader, { resourceType: type, id, params: req.query, baseUrl: ctx.baseUrl }, ctx.limits) };
     }
     return { status: 200, version: await vread(reader, type, id, fourth) };
   }

@@ -1,7 +1,8 @@
 /**
  * A searchset is sent as JSON written around its entries' stored JSON (src/fhir/search/bundle.ts, toJson), not
  * parsed and serialized again: the bytes must be those of JSON.stringify on the Bundle object (toResource), which
- * batch entries, `_pretty`, `_summary` and `_elements` still use.
+ * batch entries, `_pretty`, `_summary` and `_elements` still use. History bundles are written the same way
+ * (src/fhir/interactions/history.ts).
  */
 import request from 'supertest';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -10,6 +11,7 @@ import { CAPACITY_URL, TRE } from '../helpers/ror';
 import { registerCapacityFeatures } from '../../src/ror/capacity';
 import { searchInteraction, searchset } from '../../src/fhir/interactions/search';
 import { Searchset } from '../../src/fhir/search/bundle';
+import { history } from '../../src/fhir/interactions/history';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const cc = (system: string, code: string) => ({ coding: [{ system, code }] });
@@ -144,4 +146,40 @@ test('a search inside a batch gets the Bundle object, equal to the one sent alon
   expect(res.body.entry[0].resource).toEqual(alone.body);
   const direct: Bundle = await searchInteraction(s.store, { resourceTypes: ['HealthcareService'], params: params(query), baseUrl: BASE, strict: false }, { defaultCount: 20, maxCount: 1000 });
   expect(direct).toEqual(alone.body);
+});
+
+describe('history bundles', () => {
+  const historyOf = (resourceType: string | undefined, id: string | undefined, query: string) =>
+    history(s.store, { resourceType, id, params: params(query), baseUrl: BASE }, { defaultCount: 20, maxCount: 1000 });
+
+  test('are written around the stored JSON too: JSON.stringify of the Bundle object, deletions and paging included', async () => {
+    await put(s.app, '/Organization/o0', { resourceType: 'Organization', id: 'o0', name: 'Hôpital « Nord » bis', active: true });
+    expect((await request(s.app).delete('/HealthcareService/h4')).status).toBeLessThan(300);
+    const cases: [string | undefined, string | undefined, string][] = [
+      [undefined, undefined, '_count=7'],
+      ['Location', undefined, ''],
+      ['Location', 'stale', ''],
+      ['HealthcareService', 'h4', ''],
+      ['Organization', 'o0', '_count=1'],
+    ];
+    let deletions = 0;
+    for (const [type, id, query] of cases) {
+      let q: string | undefined = query;
+      for (let page = 0; q !== undefined && page < 4; page++) {
+        const h = await historyOf(type, id, q);
+        const bundle = h.toResource();
+        expect(h.toJson()).toBe(JSON.stringify(bundle));
+        const path = `/${[type, id, '_history'].filter(Boolean).join('/')}`;
+        expect((await sent(`${path}?${q}`)).body).toBe(JSON.stringify(bundle));
+        expect((await sent(`${path}?${q}${q ? '&' : ''}_pretty=true`)).body).toBe(JSON.stringify(bundle, null, 2));
+        deletions += (bundle.entry ?? []).filter((e) => e.request?.method === 'DELETE').length;
+        const next: string | undefined = bundle.link?.find((l) => l.relation === 'next')?.url;
+        q = next ? new URL(next).search.slice(1) : undefined;
+      }
+    }
+    expect(deletions).toBeGreaterThan(0);
+    // the present hook applies to history as to reads: the stale Location's versions carry the tag
+    const stale = (await historyOf('Location', 'stale', '')).toResource();
+    expect(stale.entry!.map((e) => (e.resource!.meta?.tag ?? []).map((t) => t.code))).toEqual([['stale-capacity']]);
+  });
 });

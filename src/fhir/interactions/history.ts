@@ -1,7 +1,8 @@
 /**
  * history at instance, type and system level: https://hl7.org/fhir/R4/http.html#history
  * Newest first, `_since` (instant), `_count`, and opaque `_cursor` paging links (stable while data changes: a
- * cursor is a position in the append-only history, not an offset).
+ * cursor is a position in the append-only history, not an offset). The Bundle is sent as JSON written around the
+ * versions' stored JSON (HistoryBundle.toJson), as searchsets are (../search/bundle.ts).
  */
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import type { StoredVersion, StoreReader } from '../../store/store';
@@ -9,7 +10,8 @@ import { InvalidCursorError } from '../../store/errors';
 import { badRequest } from '../errors';
 import { assertKnownType, assertValidId } from '../ids';
 import { etag } from '../versioning';
-import { presentResource } from '../hooks';
+import { presentJson, presentResource } from '../hooks';
+import type { SerializableResource } from '../router';
 
 export interface HistoryInput {
   resourceType?: string;
@@ -24,7 +26,7 @@ export async function history(
   reader: StoreReader,
   input: HistoryInput,
   limits: { defaultCount: number; maxCount: number },
-): Promise<Bundle> {
+): Promise<HistoryBundle> {
   if (input.resourceType) assertKnownType(input.resourceType);
   if (input.id) assertValidId(input.id);
   let count = limits.defaultCount;
@@ -59,13 +61,38 @@ export async function history(
   if (page.next) {
     link.push({ relation: 'next', url: linkUrl(input.baseUrl, path, { _since: since, _count: String(count), _cursor: page.next }) });
   }
-  return {
-    resourceType: 'Bundle',
-    type: 'history',
-    total: page.total,
-    link,
-    entry: page.entries.map((v) => historyEntry(input.baseUrl, v)),
-  };
+  return new HistoryBundle(input.baseUrl, page.total, link, page.entries);
+}
+
+/** A history Bundle: its object (toResource) or the same bytes written around the stored JSON (toJson). */
+export class HistoryBundle implements SerializableResource {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly total: number | undefined,
+    private readonly link: BundleLink[],
+    private readonly versions: StoredVersion[],
+  ) {}
+
+  toResource(): Bundle {
+    return {
+      resourceType: 'Bundle',
+      type: 'history',
+      total: this.total,
+      link: this.link,
+      entry: this.versions.map((v) => historyEntry(this.baseUrl, v)),
+    };
+  }
+
+  /** Byte for byte JSON.stringify(toResource()): the keys in the same order, each resource's stored JSON copied. */
+  toJson(): string {
+    const entries = this.versions.map((v) => {
+      const { fullUrl, request, response } = historyEntry(this.baseUrl, v, false);
+      const resource = v.deleted ? '' : `"resource":${presentJson(v)},`;
+      return `{"fullUrl":${JSON.stringify(fullUrl)},${resource}"request":${JSON.stringify(request)},"response":${JSON.stringify(response)}}`;
+    });
+    const total = this.total !== undefined ? `,"total":${JSON.stringify(this.total)}` : '';
+    return `{"resourceType":"Bundle","type":"history"${total},"link":${JSON.stringify(this.link)},"entry":[${entries.join(',')}]}`;
+  }
 }
 
 function linkUrl(baseUrl: string, path: string, params: Record<string, string | undefined>): string {
@@ -75,14 +102,15 @@ function linkUrl(baseUrl: string, path: string, params: Record<string, string | 
   return `${baseUrl}/${path}${qs ? `?${qs}` : ''}`;
 }
 
-function historyEntry(baseUrl: string, v: StoredVersion): BundleEntry {
+/** A version's entry; `withResource` false leaves the resource out (toJson copies its stored JSON instead). */
+function historyEntry(baseUrl: string, v: StoredVersion, withResource = true): BundleEntry {
   const url = `${v.resourceType}/${v.id}`;
   const entry: BundleEntry = { fullUrl: `${baseUrl}/${url}` };
   if (v.deleted) {
     entry.request = { method: 'DELETE', url };
     entry.response = { status: '204 No Content', etag: etag(v.versionId), lastModified: v.lastUpdated };
   } else {
-    entry.resource = presentResource(JSON.parse(v.json));
+    if (withResource) entry.resource = presentResource(JSON.parse(v.json));
     const created = v.versionId === '1';
     entry.request = { method: created ? 'POST' : 'PUT', url: created ? v.resourceType : url };
     entry.response = {
