@@ -30,7 +30,14 @@ describe('SQLite search plans', () => {
       active: true,
       location: [{ reference: `Location/${l.id}` }],
     }));
-    await store.transaction((tx) => tx.write([...practitioners, ...locations, ...roles].map((resource) => ({ kind: 'put' as const, resource }))));
+    const organizations: (Resource & { id: string })[] = Array.from({ length: 20 }, (_, i) => ({
+      resourceType: 'Organization',
+      id: `o${i}`,
+      identifier: [{ system: 'urn:o', value: `o${i}` }],
+    }));
+    await store.transaction((tx) =>
+      tx.write([...practitioners, ...organizations, ...locations, ...roles].map((resource) => ({ kind: 'put' as const, resource }))),
+    );
   });
   afterAll(() => store.close());
 
@@ -103,6 +110,18 @@ describe('SQLite search plans', () => {
     const wide = plan([['near', '45|4|50|km'], ['organization', 'Organization/o3,Organization/o4,Organization/o5']], 'Location');
     expect(explainSearch(store.database, wide).join(' | ')).toMatch(/SCAN g VIRTUAL TABLE INDEX 2:/);
     expect((await store.search(wide)).entries.map((e) => e.id)).toEqual(['l3', 'l4', 'l5', 'l23', 'l24', 'l25']);
+  });
+
+  it('reads the candidates of a chain to a few targets from their references (`organization.identifier=…`)', async () => {
+    const chain = plan([['near', '45|4|50|km'], ['organization.identifier', 'urn:o|o3']], 'Location');
+    const steps = explainSearch(store.database, chain).join(' | ');
+    expect(steps).toMatch(/SEARCH ref USING (COVERING )?INDEX idx_ref_target/);
+    expect(steps).toMatch(/SCAN g VIRTUAL TABLE INDEX 1:/);
+    expect((await store.search(chain)).entries.map((e) => e.id)).toEqual(['l3', 'l23']);
+    // every organization matches `urn:o|`: the chain is not small, the box drives, same kind of answer
+    const broad = plan([['near', '45|4|3|km'], ['organization.identifier', 'urn:o|']], 'Location');
+    expect(explainSearch(store.database, broad).join(' | ')).toMatch(/SCAN g VIRTUAL TABLE INDEX 2:/);
+    expect((await store.search(broad)).entries.map((e) => e.id)).toEqual(['l0', 'l1', 'l2']);
   });
 
   it('answers a `_has` page from index rows and the (type, id) index, reading no source row', async () => {

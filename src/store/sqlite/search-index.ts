@@ -356,8 +356,8 @@ function nearPage(
   // The box's points, or those of the driving condition's rids in the box, found by their R*Tree id: the same rows
   // either way, so distances (from the tree's coordinates) and cursors do not depend on the choice.
   const candidates = choice.driver
-    ? `SELECT DISTINCT p.rid, ${distance} AS km FROM ${tableOf(choice.driver)} t CROSS JOIN idx_geo_point p CROSS JOIN idx_geo g ` +
-      `WHERE ${b.leafWhere(choice.driver, 't', types)} AND p.rid = t.rid AND p.pid ${b.pids(types, geo.condition.code)} ` +
+    ? `SELECT DISTINCT p.rid, ${distance} AS km FROM ${choice.driver.from} CROSS JOIN idx_geo_point p CROSS JOIN idx_geo g ` +
+      `WHERE ${choice.driver.where(b)} AND p.rid = ${choice.driver.rid} AND p.pid ${b.pids(types, geo.condition.code)} ` +
       `AND g.id = p.rid * ${GEO_SLOTS} + p.ord AND ${b.nearBox(v, 'g')}`
     : `SELECT ${geoRid('g')} AS rid, ${distance} AS km FROM idx_geo g ` +
       `WHERE ${b.geoParam(types, geo.condition.code, 'g')} AND ${b.nearBox(v, 'g')}`;
@@ -370,7 +370,7 @@ function nearPage(
     where += backwards ? ` AND c.km >= coalesce(${bound}, -1e308)` : ` AND c.km <= coalesce(${bound}, 1e308)`;
   }
   const { driver, probed } = choice;
-  where += ` AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest.filter((c) => c !== driver && !probed.includes(c)), true)}`;
+  where += ` AND r.rid = c.rid AND ${b.scoped('r', types, geo.rest.filter((c) => c !== driver?.condition && !probed.includes(c)), true)}`;
   if (probed.length) {
     b.probes.add('r');
     where += ` AND ${b.all(probed, 'r', types)}`;
@@ -408,14 +408,18 @@ function nearChoice(
   db: Database.Database,
   geo: NonNullable<ReturnType<typeof nearDriver>>,
   types: string[],
-): { driver?: LeafCondition; probed: Condition[] } {
+): { driver?: DriverRows; probed: Condition[] } {
   if (!geo.rest.length) return { probed: [] };
   const driverCap = NEAR_BOX_COUNT_CAP / NEAR_DRIVER_RATIO;
-  let smallest: { c: LeafCondition; n: number } | undefined;
+  let smallest: { rows: DriverRows; n: number } | undefined;
   for (const c of geo.rest) {
-    if (!isSizedLeaf(c) || c.kind === 'near') continue;
-    const n = leafRowsUpTo(db, c, types, smallest ? Math.min(driverCap, smallest.n) : driverCap);
-    if (n <= driverCap && (!smallest || n < smallest.n)) smallest = { c, n };
+    const rows = driverRows(db, c, types, driverCap);
+    if (!rows) continue;
+    const b = new SqlBuilder();
+    const cap = smallest ? Math.min(driverCap, smallest.n) : driverCap;
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${rows.from} WHERE ${rows.where(b)} LIMIT ${cap + 1})`;
+    const n = (prepare(db, sql).get(...b.params) as { n: number }).n;
+    if (n <= driverCap && (!smallest || n < smallest.n)) smallest = { rows, n };
   }
   const boxCap = smallest ? smallest.n * NEAR_DRIVER_RATIO + 1 : NEAR_BOX_COUNT_CAP;
   const b = new SqlBuilder();
@@ -425,9 +429,42 @@ function nearChoice(
   const box = (prepare(db, sql).get(...b.params) as { n: number }).n;
   if (smallest && box >= boxCap) {
     // Driven by a small set, the candidates are few: every other condition is probed.
-    return { driver: smallest.c, probed: geo.rest.filter((c) => c !== smallest.c) };
+    const driver = smallest.rows;
+    return { driver, probed: geo.rest.filter((c) => c !== driver.condition) };
   }
   return { probed: geo.rest.filter((c) => (isSizedLeaf(c) || c.kind === 'same-element') && !setSizeAtMost(db, c, types, 2 * box)) };
+}
+
+/** Rows giving the rids (`rid`) of the searched type that satisfy `condition` (`from` … `where`): a `near` driver. */
+interface DriverRows {
+  condition: Condition;
+  from: string;
+  /** Writes its parameters into `b`, so call it where the SQL is written. */
+  where: (b: SqlBuilder) => string;
+  rid: string;
+}
+
+/**
+ * The rows that can drive a `near` page from condition `c`: a leaf's index rows; or, for a chain to one type whose
+ * only condition is a leaf matching at most `cap` targets (checked here, so that counting the chain stays
+ * bounded), the references to those targets (`organization.identifier=<FINESS>`). Otherwise undefined.
+ */
+function driverRows(db: Database.Database, c: Condition, types: string[], cap: number): DriverRows | undefined {
+  if (isSizedLeaf(c) && c.kind !== 'near') {
+    return { condition: c, from: `${tableOf(c)} t`, where: (b) => b.leafWhere(c, 't', types), rid: 't.rid' };
+  }
+  if (c.kind !== 'chain' || c.targetTypes.length !== 1 || c.where.length !== 1) return undefined;
+  const [inner] = c.where;
+  if (!isSizedLeaf(inner) || inner.kind === 'near' || leafRowsUpTo(db, inner, c.targetTypes, cap) > cap) return undefined;
+  return {
+    condition: c,
+    // A target's index rows exist while it is live; its (type, id) is what references point to.
+    from: `${tableOf(inner)} t CROSS JOIN resources tr CROSS JOIN idx_ref ref`,
+    where: (b) =>
+      `${b.leafWhere(inner, 't', c.targetTypes)} AND tr.rid = t.rid AND ref.pid ${b.pids(types, c.code)} ` +
+      `AND ref.target_id = tr.id AND ref.target_type = tr.resource_type`,
+    rid: 'ref.rid',
+  };
 }
 
 /**
