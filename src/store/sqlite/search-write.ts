@@ -30,40 +30,30 @@ const VALUE_KINDS = Object.keys(VALUE_TABLES) as ValueKind[];
 /** A row's (pid, grp, ...values), in its table's column order; SQL NULL for an absent value. */
 type Cells = (string | number | null)[];
 
-function cells(kind: ValueKind, pid: number, r: IndexRows[ValueKind][number]): Cells {
-  const n = (v: string | number | null | undefined) => v ?? null;
-  switch (kind) {
-    case 'strings': {
-      const x = r as IndexRows['strings'][number];
-      return [pid, x.grp, x.norm, x.exact];
-    }
-    case 'tokens': {
-      const x = r as IndexRows['tokens'][number];
-      return [pid, x.grp, n(x.system), n(x.value), n(x.text), n(x.typeSystem), n(x.typeCode)];
-    }
-    case 'refs': {
-      const x = r as IndexRows['refs'][number];
-      return [pid, x.grp, n(x.type), n(x.id), n(x.url)];
-    }
-    case 'dates': {
-      const x = r as IndexRows['dates'][number];
-      return [pid, x.grp, x.lo, x.hi];
-    }
-    case 'numbers': {
-      const x = r as IndexRows['numbers'][number];
-      return [pid, x.grp, x.value, x.lo, x.hi, n(x.system), n(x.unit)];
-    }
-  }
-}
+type Bind<K extends ValueKind> = (args: unknown[], rid: number, pid: number, ord: number, r: IndexRows[K][number]) => void;
 
-/** Appends a row's bind values, in its table's column order (rid, pid, ord, grp, ...values), to `args`. */
-const BIND: { [K in ValueKind]: (args: unknown[], rid: number, pid: number, ord: number, r: IndexRows[K][number]) => void } = {
+/**
+ * Appends a row's bind values, in its table's column order (rid, pid, ord, grp, ...values), to `args`: the one
+ * place that maps a row to its columns. Pushed in place, with no array per row: this runs for every row of every
+ * created resource.
+ */
+const BIND: { [K in ValueKind]: Bind<K> } = {
   strings: (a, rid, pid, ord, r) => a.push(rid, pid, ord, r.grp, r.norm, r.exact),
   tokens: (a, rid, pid, ord, r) => a.push(rid, pid, ord, r.grp, r.system, r.value, r.text, r.typeSystem, r.typeCode),
   refs: (a, rid, pid, ord, r) => a.push(rid, pid, ord, r.grp, r.type, r.id, r.url),
   dates: (a, rid, pid, ord, r) => a.push(rid, pid, ord, r.grp, r.lo, r.hi),
   numbers: (a, rid, pid, ord, r) => a.push(rid, pid, ord, r.grp, r.value, r.lo, r.hi, r.system, r.unit),
 };
+
+/** BIND of one kind, typed for it (TypeScript cannot narrow the mapped type through a generic key). */
+const bindOf = <K extends ValueKind>(kind: K) => BIND[kind] as Bind<K>;
+
+/** A row's (pid, grp, ...values), as SQLite returns them (NULL for an absent value): the update diff compares these. */
+function cells<K extends ValueKind>(kind: K, pid: number, r: IndexRows[K][number]): Cells {
+  const args: unknown[] = [];
+  bindOf(kind)(args, 0, pid, 0, r);
+  return [args[1], ...args.slice(3)].map((v) => (v ?? null) as string | number | null);
+}
 
 interface TableStatements {
   /** (ord, pid, grp, ...values) of one resource's rows. */
@@ -177,7 +167,7 @@ function insertCreated<K extends ValueKind>(
   pid: (code: string) => number,
   ord: number,
 ): number {
-  const bind = BIND[kind] as (args: unknown[], rid: number, pid: number, ord: number, r: IndexRows[K][number]) => void;
+  const bind = bindOf(kind);
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
     const n = Math.min(MAX_ROWS_PER_INSERT, rows.length - i);
     const args: unknown[] = [];
