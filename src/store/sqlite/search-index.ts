@@ -231,8 +231,13 @@ function setSizeAtMost(db: Database.Database, c: Condition, types: string[], cap
 
 /** The index rows of leaf condition `c`, counted up to `cap` + 1 (a LIMIT-ed read). */
 function leafRowsUpTo(db: Database.Database, c: LeafCondition, types: string[], cap: number): number {
+  return countUpTo(db, `${tableOf(c)} t`, (b) => b.leafWhere(c, 't', types), cap + 1);
+}
+
+/** The rows of `from` matching `where` (which writes its parameters into the builder), counted up to `limit`. */
+function countUpTo(db: Database.Database, from: string, where: (b: SqlBuilder) => string, limit: number): number {
   const b = new SqlBuilder();
-  const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${tableOf(c)} t WHERE ${b.leafWhere(c, 't', types)} LIMIT ${cap + 1})`;
+  const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${from} WHERE ${where(b)} LIMIT ${limit})`;
   return (prepare(db, sql).get(...b.params) as { n: number }).n;
 }
 
@@ -415,18 +420,13 @@ function nearChoice(
   for (const c of geo.rest) {
     const rows = driverRows(db, c, types, driverCap);
     if (!rows) continue;
-    const b = new SqlBuilder();
     const cap = smallest ? Math.min(driverCap, smallest.n) : driverCap;
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${rows.from} WHERE ${rows.where(b)} LIMIT ${cap + 1})`;
-    const n = (prepare(db, sql).get(...b.params) as { n: number }).n;
+    const n = countUpTo(db, rows.from, rows.where, cap + 1);
     if (n <= driverCap && (!smallest || n < smallest.n)) smallest = { rows, n };
   }
   const boxCap = smallest ? smallest.n * NEAR_DRIVER_RATIO + 1 : NEAR_BOX_COUNT_CAP;
-  const b = new SqlBuilder();
-  const sql =
-    `SELECT count(*) AS n FROM (SELECT 1 FROM idx_geo g WHERE ${b.geoParam(types, geo.condition.code, 'g')} ` +
-    `AND ${b.nearBox(geo.condition.values[0], 'g')} LIMIT ${boxCap})`;
-  const box = (prepare(db, sql).get(...b.params) as { n: number }).n;
+  const inBox = (b: SqlBuilder) => `${b.geoParam(types, geo.condition.code, 'g')} AND ${b.nearBox(geo.condition.values[0], 'g')}`;
+  const box = countUpTo(db, 'idx_geo g', inBox, boxCap);
   if (smallest && box >= boxCap) {
     // Driven by a small set, the candidates are few: every other condition is probed.
     const driver = smallest.rows;
