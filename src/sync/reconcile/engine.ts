@@ -20,7 +20,7 @@ import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow, SyncStateStore } from './state';
 import { fingerprint, idFor, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
-import { describeRejection, ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
+import { ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
 import { VersionConflictError } from '../../store/errors';
 
 export interface EngineOptions {
@@ -104,8 +104,8 @@ interface PreparedWrite {
 interface PreparedBatch {
   batch: Planned[];
   writes: PreparedWrite[];
-  /** Items whose merged content equals the stored one: only their state row is written. */
-  unchanged: { kind: SyncKind; row: StateRow }[];
+  /** State rows of the items whose merged content equals the stored one: only these rows are written. */
+  unchanged: StateRow[];
 }
 
 /** A record with changed items (their indexes), kept between the passes. */
@@ -459,7 +459,7 @@ class Run {
   private async applyBatchAlone(batch: Planned[]): Promise<void> {
     await this.opts.store.transaction(async (tx) => {
       const prepared = await this.prepareBatch(tx, batch);
-      await this.writeBatch(tx, prepared, prepared.writes.map((w) => this.validateHere(w.resource)));
+      await this.writeBatch(tx, prepared, prepared.writes.map((w) => this.validator.rejection(w.resource)));
     });
   }
 
@@ -469,16 +469,7 @@ class Run {
       return await p.errors;
     } catch (err) {
       this.threadFailure ??= (err as Error).message;
-      return p.prepared.writes.map((w) => this.validateHere(w.resource));
-    }
-  }
-
-  private validateHere(resource: Resource): string | undefined {
-    try {
-      this.validator.validate(resource);
-      return undefined;
-    } catch (err) {
-      return describeRejection(err);
+      return p.prepared.writes.map((w) => this.validator.rejection(w.resource));
     }
   }
 
@@ -507,7 +498,7 @@ class Run {
       if (!current) addCreationDate(merged, now);
       const row: StateRow = { kind: item.kind, key: item.key, hash: p.fp, resourceId: id === idFor(item.kind, item.key) ? undefined : id };
       if (current && sameContent(current, merged)) {
-        prepared.unchanged.push({ kind: item.kind, row });
+        prepared.unchanged.push(row);
         continue;
       }
       const expectVersion = found ? Number(found.versionId) : 0;
@@ -522,12 +513,12 @@ class Run {
     if (valid.length) {
       await tx.write(valid.map((w) => ({ kind: 'put', resource: w.resource, expectVersion: w.expectVersion })));
     }
-    this.opts.state.save([...prepared.unchanged.map((u) => u.row), ...valid.map((w) => w.row)]);
+    this.opts.state.save([...prepared.unchanged, ...valid.map((w) => w.row)]);
     // Counted once written: a batch done again after a conflict is not counted twice.
     prepared.writes.forEach((w, i) => {
       if (errors[i] !== undefined) this.reject({ line: w.item.line, reason: `${w.item.kind} ${w.item.key}: ${errors[i]}` });
     });
-    for (const u of prepared.unchanged) this.count(u.kind, 'unchanged');
+    for (const row of prepared.unchanged) this.count(row.kind, 'unchanged');
     for (const w of valid) this.count(w.item.kind, w.what);
   }
 

@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../../fhir/definitions';
 import { loadRorConformance } from '../../ror/profiles';
-import { describeRejection, ShapeCachedValidator } from './validate';
+import { ShapeCachedValidator } from './validate';
 
 const { mode, ror } = workerData as { mode: 'shape' | 'full'; ror: boolean };
 loadDefinitions();
@@ -19,14 +19,7 @@ const validator = new ShapeCachedValidator(mode);
 
 parentPort!.on('message', ({ id, json }: { id: number; json: string }) => {
   try {
-    const errors = (JSON.parse(json) as Resource[]).map((resource) => {
-      try {
-        validator.validate(resource);
-        return null;
-      } catch (err) {
-        return describeRejection(err);
-      }
-    });
+    const errors = (JSON.parse(json) as Resource[]).map((resource) => validator.rejection(resource) ?? null);
     parentPort!.postMessage({ id, errors, stats: validator.stats });
   } catch (err) {
     parentPort!.postMessage({ id, fatal: (err as Error).stack ?? String(err) });

@@ -34,6 +34,16 @@ export class ShapeCachedValidator {
     if (!this.cache) this.fullCount++;
     validateResourceForWrite(resource, { expectedType: resource.resourceType, cache: this.cache });
   }
+
+  /** Why the resource is rejected, as the report says it (describeRejection), or undefined when it is valid. */
+  rejection(resource: Resource): string | undefined {
+    try {
+      this.validate(resource);
+      return undefined;
+    } catch (err) {
+      return describeRejection(err);
+    }
+  }
 }
 
 /** The reason a resource is rejected, as the report gives it: the error issues of its OperationOutcome. */
