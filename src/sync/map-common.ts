@@ -79,17 +79,27 @@ export function prune<T>(value: T): T {
 }
 
 function pruneAny(v: unknown): unknown {
+  // Plain loops rather than map/filter/Object.entries: this runs on every element of 3.6 million mapped
+  // resources in a national import, and the intermediate arrays were most of its cost.
   if (Array.isArray(v)) {
-    const out = v.map(pruneAny).filter((x) => x !== undefined);
+    const out: unknown[] = [];
+    for (const x of v) {
+      const p = pruneAny(x);
+      if (p !== undefined) out.push(p);
+    }
     return out.length ? out : undefined;
   }
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const p = pruneAny(x);
-      if (p !== undefined) out[k] = p;
+    let empty = true;
+    for (const k of Object.keys(v)) {
+      const p = pruneAny((v as Record<string, unknown>)[k]);
+      if (p !== undefined) {
+        out[k] = p;
+        empty = false;
+      }
     }
-    return Object.keys(out).length ? out : undefined;
+    return empty ? undefined : out;
   }
   return v === '' || v === undefined || v === null ? undefined : v;
 }

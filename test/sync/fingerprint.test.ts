@@ -1,5 +1,6 @@
 import { fingerprint, idFor, rawItemFingerprint, textDigest } from '../../src/sync/reconcile/state';
 import { LineDecoder } from '../../src/sync/io/decode';
+import { prune } from '../../src/sync/map-common';
 
 describe('fingerprints and ids are stable across versions of the code', () => {
   // Values computed by the code of the first national import (createHash per call): a change here would make the
@@ -36,5 +37,28 @@ describe('LineDecoder', () => {
     expect(cp.decode(Buffer.from([0x48, 0xe9, 0x6c, 0x80]))).toBe('Hél€');
     expect(cp.encoding).toBe('windows-1252');
     expect(() => cp.decode(Buffer.from([0x81]))).toThrow(/unassigned/);
+  });
+});
+
+describe('prune: what a mapped resource keeps', () => {
+  test('drops empty strings, null, undefined and the arrays and objects they leave empty, at any depth', () => {
+    const pruned = prune({
+      a: '',
+      b: null,
+      c: undefined,
+      d: [],
+      e: {},
+      f: [{ x: '' }, { y: [null, ''] }],
+      g: { h: { i: '' } },
+      keep: { zero: 0, no: false, text: 'x', list: ['', 'y', undefined, 'z'], nested: [{ v: 'w', empty: {} }] },
+    });
+    expect(pruned).toEqual({ keep: { zero: 0, no: false, text: 'x', list: ['y', 'z'], nested: [{ v: 'w' }] } });
+  });
+
+  test('keeps the order of keys (the fingerprint is of the JSON text) and returns undefined when nothing is left', () => {
+    expect(Object.keys(prune({ z: 1, a: 2, m: { q: 1, b: 2 } }))).toEqual(['z', 'a', 'm']);
+    expect(JSON.stringify(prune({ z: 1, a: 2, m: { q: 1, b: 2 } }))).toBe('{"z":1,"a":2,"m":{"q":1,"b":2}}');
+    expect(prune({ a: [{ b: '' }] })).toBeUndefined();
+    expect(prune([])).toBeUndefined();
   });
 });

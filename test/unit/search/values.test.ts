@@ -1,4 +1,4 @@
-import { dateRange, decimalRange, normalizeString } from '../../../src/fhir/search/index-values';
+import { dateRange, decimalRange, normalizeString, normalizeUnicode } from '../../../src/fhir/search/index-values';
 import { orValues, parseDate, parseNear, parseQuantity, parseToken, splitUnescaped, unescape } from '../../../src/fhir/search/parse';
 import { FhirError } from '../../../src/fhir/errors';
 import { expandValueSet, loadTerminology } from '../../../src/fhir/search/valuesets';
@@ -11,6 +11,12 @@ describe('normalizeString', () => {
   test('folds case, accents and whitespace', () => {
     expect(normalizeString('  Hôpital   NORD ')).toBe('hopital nord');
     expect(normalizeString('Écully Saint-Étienne')).toBe('ecully saint-etienne');
+  });
+
+  test('the printable-ASCII shortcut gives what the general pass gives', () => {
+    const samples = ['', ' ', '   ', 'ABC', ' a', 'a ', '  a  b  ', 'a\tb', 'a\nb', 'urn:oid:1.2.250.1.71.4.2.1', 'SAINT  PIERRE ', '~!@#$%^&*()_+{}|:"<>?`-=[];\',./', 'Zoë', 'x\u00a0y', 'ﬁ'];
+    for (let c = 0; c < 128; c++) samples.push(`A${String.fromCharCode(c)}b`, String.fromCharCode(c));
+    for (const s of samples) expect([s, normalizeString(s)]).toEqual([s, normalizeUnicode(s)]);
   });
 });
 
