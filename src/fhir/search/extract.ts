@@ -278,7 +278,7 @@ function narrativeText(resource: Resource): string {
 }
 
 /** All string values of the resource (not its meta nor narrative markup), normalized, capped. */
-function contentText(resource: Resource): string {
+export function contentText(resource: Resource): string {
   const parts: string[] = [];
   let size = 0;
   const walk = (x: unknown, key: string) => {
@@ -289,7 +289,8 @@ function contentText(resource: Resource): string {
       size += x.length;
     } else if (Array.isArray(x)) for (const y of x) walk(y, key);
     else if (x && typeof x === 'object') {
-      for (const [k, y] of Object.entries(x)) if (k !== 'meta' && k !== 'id' && k !== 'resourceType') walk(y, k);
+      // Keys, not Object.entries: no [key, value] array per property (this walks every element of every write).
+      for (const k of Object.keys(x)) if (k !== 'meta' && k !== 'id' && k !== 'resourceType') walk((x as Record<string, unknown>)[k], k);
     }
   };
   walk(resource, '');

@@ -4,6 +4,9 @@ import { FhirError } from '../../../src/fhir/errors';
 import { expandValueSet, loadTerminology } from '../../../src/fhir/search/valuesets';
 import { tempDir } from '../../helpers/tmp';
 import fs from 'node:fs';
+import path from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+import { contentText } from '../../../src/fhir/search/extract';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -103,5 +106,42 @@ describe('local value sets for :in / :not-in', () => {
     ]);
     expect(expandValueSet('urn:cs|1.0')).toHaveLength(3);
     expect(expandValueSet('urn:unknown')).toBeUndefined();
+  });
+});
+
+describe('_content text', () => {
+  /** The definition: every string value but meta, ids, references, systems, urls and markup, joined, normalized. */
+  const joinedThenNormalized = (resource: unknown) => {
+    const parts: string[] = [];
+    const walk = (x: unknown, key: string) => {
+      if (typeof x === 'string') {
+        if (!['div', 'reference', 'system', 'url'].includes(key)) parts.push(x);
+      } else if (Array.isArray(x)) for (const y of x) walk(y, key);
+      else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) if (!['meta', 'id', 'resourceType'].includes(k)) walk(y, k);
+    };
+    walk(resource, '');
+    return normalizeUnicode(parts.join(' '));
+  };
+
+  test('normalizing each string apart gives the text of normalizing them joined', () => {
+    const dir = path.join(__dirname, '../../fixtures/ror');
+    const resources: unknown[] = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('PATCH'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../src/demo/data/demo-region.bundle.json'), 'utf8'));
+    for (const e of demo.entry) resources.push(e.resource);
+    resources.push({
+      resourceType: 'Organization',
+      id: 'x',
+      meta: { tag: [{ code: 'SKIPPED' }] },
+      name: '  Hôpital\u00a0NORD ',
+      alias: ['', ' ', '\u0301accent first', 'ΟΔΟΣ', 'e', '\u0301', 'tab\there', 'x\u2028y'],
+      telecom: [{ system: 'phone', value: '01 02' }],
+      partOf: { reference: 'Organization/y', display: 'Écully' },
+      text: { status: 'generated', div: '<div>skipped</div>' },
+    });
+    expect(resources.length).toBeGreaterThan(3);
+    for (const r of resources) expect(contentText(r as Resource)).toBe(joinedThenNormalized(r));
   });
 });
