@@ -123,7 +123,7 @@ describe('_content text', () => {
     return normalizeUnicode(parts.join(' '));
   };
 
-  test('normalizing each string apart gives the text of normalizing them joined', () => {
+  test('is the normalized join of every string value outside meta, ids, references, systems, urls and markup', () => {
     const dir = path.join(__dirname, '../../fixtures/ror');
     const resources: unknown[] = fs
       .readdirSync(dir)
