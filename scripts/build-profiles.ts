@@ -22,7 +22,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { parseAliases, parseFshExtensions, toDifferential, type FshExtension } from '../src/ror/conformance/fsh';
 import { baseDefinition, withSnapshot } from '../src/ror/conformance/snapshot';
-import { ELEMENT_GROUP_URL } from '../src/fhir/search/registry';
+import { ELEMENT_GROUP_URL } from '../src/indexing/registry';
 
 const ROR = 'https://interop.esante.gouv.fr/ig/fhir/ror';
 const SD = `${ROR}/StructureDefinition`;

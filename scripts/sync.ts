@@ -13,9 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { loadConfig } from '../src/config';
-import { loadDefinitions } from '../src/fhir/definitions';
+import { loadDefinitions } from '../src/definitions';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../src/store/sqlite/search-index';
+import { Indexer } from '../src/indexing/indexer';
+import { loadSearchParameterFiles, SearchParamRegistry } from '../src/indexing/registry';
 import { SqliteSyncState } from '../src/sync/reconcile/state';
 import { LockBusyError, SqliteSyncLock, withLock } from '../src/sync/lock';
 import { loadSyncConfig } from '../src/sync/config';
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const syncConfig = loadSyncConfig();
   loadDefinitions();
-  const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir: config.dataDir }, new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
   const state = new SqliteSyncState(store.database);
   const lock = new SqliteSyncLock(store.database.name);
   const progress = progressPrinter();

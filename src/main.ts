@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
-import { loadDefinitions } from './fhir/definitions';
+import { loadDefinitions } from './definitions';
 import { validationOutcome } from './fhir/validation';
 import { loadRorConformance } from './ror/profiles';
 import { registerCapacityFeatures } from './ror/capacity';
@@ -13,7 +13,8 @@ import { startSyncScheduler } from './sync';
 import { loadSubscriptionConfig, registerSubscriptionHooks, startSubscriptionDelivery } from './subscriptions';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from './store/sqlite/search-index';
+import { Indexer } from './indexing/indexer';
+import { getRegistry } from './indexing/registry';
 import { loadDemoDataIfEmpty } from './demo/load-demo';
 
 async function main(): Promise<void> {
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   registerSubscriptionHooks({ config: subscriptionConfig, logger });
   const store = new SqliteStore(
     { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
-    createSqliteSearchIndex(),
+    new Indexer(getRegistry()),
   );
   const delivery = startSubscriptionDelivery({ store, logger, config: subscriptionConfig });
   // Also registers GET /$sync-runs; runs nothing until ROR_SYNC_* names a source.

@@ -4,13 +4,14 @@
  * are skipped. Usage: tsx scripts/bench/search-load.ts <dataDir>
  */
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { Indexer } from '../../src/indexing/indexer';
+import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
 import { DATA_VERSION, GENERATORS, SIZES } from './search-data';
 
 const BATCH = 5000;
 
 export async function loadSearchBench(dataDir: string, log: (msg: string) => void = console.log): Promise<void> {
-  const store = new SqliteStore({ dataDir }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir }, new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
   try {
     const db = store.database;
     let loadedAny = false;

@@ -24,9 +24,10 @@ import { median } from './lib/stats';
 import { cityOf, DATA_VERSION, familyOf, finessOf, positionOf, rppsOf, SIZES, specialtyOf } from './search-data';
 import { loadSearchBench } from './search-load';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/search-index';
+import { explainSearch } from '../../src/store/sqlite/search-index';
+import { Indexer } from '../../src/indexing/indexer';
+import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/fhir/search/registry';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DATA_DIR = process.env.BENCH_SEARCH_DIR ?? `/tmp/ror-bench-search-v${DATA_VERSION}`;
@@ -107,18 +108,19 @@ const BROAD: Scenario[] = [
 ];
 
 function explainAll(): Record<string, string[]> {
-  const store = new SqliteStore({ dataDir: DATA_DIR }, createSqliteSearchIndex());
+  const indexer = new Indexer(new SearchParamRegistry(loadSearchParameterFiles()));
+  const store = new SqliteStore({ dataDir: DATA_DIR }, indexer);
   const out: Record<string, string[]> = {};
   try {
     for (const s of [...SCENARIOS, ...BROAD]) {
       const url = new URL(`http://x${s.query(1)}`);
       const type = url.pathname.slice(1);
-      const planned = planSearch(getRegistry(), [type], [...url.searchParams.entries()], {
+      const planned = planSearch(indexer.registry, [type], [...url.searchParams.entries()], {
         defaultCount: 20,
         maxCount: 1000,
         strict: true,
       });
-      out[s.name] = explainSearch(store.database, planned.plan);
+      out[s.name] = explainSearch(store.database, indexer, planned.plan);
     }
   } finally {
     void store.close();

@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { loadDefinitions } from '../../src/fhir/definitions';
+import { loadDefinitions } from '../../src/definitions';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { Indexer } from '../../src/indexing/indexer';
+import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
 import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 
@@ -24,7 +25,7 @@ const FILES = (dir: string, zip = false) => ({
 
 async function phase(dataDir: string, extracts: string, zip: boolean): Promise<void> {
   loadDefinitions();
-  const store = new SqliteStore({ dataDir }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir }, new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
   const state = new SqliteSyncState(store.database);
   // maxRSS counts the database pages the search index memory-maps (mmap_size, src/store/sqlite/search-index.ts):
   // clean file pages the kernel can drop. The process's own memory is RssAnon, sampled here.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound } from './errors';
-import { isKnownResourceType } from './definitions';
+import { isKnownResourceType } from '../definitions';
 
 /** FHIR logical id: https://hl7.org/fhir/R4/datatypes.html#id */
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;

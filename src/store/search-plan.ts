@@ -2,13 +2,13 @@
  * A storage-neutral search plan: what the FHIR search layer (src/fhir/search) hands to a store adapter.
  * Parsing and planning know nothing of SQL or MongoDB; each adapter translates a plan into its own query.
  *
- * Values in a plan are already normalized the way index rows are written (see src/fhir/search/index-values.ts),
+ * Values in a plan are already normalized the way index rows are written (see src/indexing/index-values.ts),
  * so an adapter only compares: it never parses FHIR values itself.
  */
-import type { StoredVersion } from './store';
+import type { IndexType } from '../indexing/types';
+import type { StoredVersion } from './version';
 
-/** Search parameter value types, as indexed on write. `uri` values are indexed with tokens (no system). */
-export type IndexType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'geo';
+export type { IndexType };
 
 /** FHIR comparison prefixes, https://hl7.org/fhir/R4/search.html#prefix */
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';

@@ -9,18 +9,9 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchPlan, SearchResult } from './search-plan';
+import type { StoredVersion } from './version';
 
-/** One stored version of a resource. `json` is the exact serialized resource (meta included), served as is. */
-export interface StoredVersion {
-  resourceType: string;
-  id: string;
-  versionId: string;
-  /** ISO 8601 instant with milliseconds, UTC. */
-  lastUpdated: string;
-  /** True when this version records a deletion; `json` is then empty. */
-  deleted: boolean;
-  json: string;
-}
+export type { StoredVersion };
 
 /**
  * A write: the resource body to store as the next version, or a deletion. A put may name the version it replaces

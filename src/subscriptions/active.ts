@@ -15,7 +15,7 @@ import type { Subscription } from '@medplum/fhirtypes';
 import type { StoreReader, StoreWriter } from '../store/store';
 import type { SearchPlan } from '../store/search-plan';
 import type { Logger } from '../logger';
-import { getRegistry } from '../fhir/search/registry';
+import { getRegistry } from '../indexing/registry';
 import { planSearch } from '../fhir/search/plan';
 import { parseCriteria, type ParsedCriteria } from './criteria';
 

@@ -6,8 +6,8 @@
  */
 import type { SearchPlan } from '../store/search-plan';
 import { FhirError, unprocessable } from '../fhir/errors';
-import { isKnownResourceType } from '../fhir/definitions';
-import { getRegistry } from '../fhir/search/registry';
+import { isKnownResourceType } from '../definitions';
+import { getRegistry } from '../indexing/registry';
 import { planSearch } from '../fhir/search/plan';
 
 export interface ParsedCriteria {

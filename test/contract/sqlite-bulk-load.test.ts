@@ -7,9 +7,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/search-index';
+import { explainSearch } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/fhir/search/registry';
+import { getRegistry } from '../../src/indexing/registry';
 import { tempDir } from '../helpers/tmp';
 
 const indexes = (db: Database.Database) =>
@@ -27,7 +28,7 @@ describe('bulkLoad on the SQLite store', () => {
   let store: SqliteStore;
   beforeEach(() => {
     dir = tempDir();
-    store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: dir }, testIndexer());
   });
   afterEach(() => store.close());
 
@@ -65,7 +66,7 @@ describe('bulkLoad on the SQLite store', () => {
     const query: [string, string][] = [['code-value-concept', 'http://loinc.org|8867-4$http://snomed.info/sct|high']];
     const search = async () => {
       const { plan } = planSearch(getRegistry(), ['Observation'], query, { defaultCount: 10, maxCount: 10, strict: true });
-      const sql = explainSearch(store.database, plan).join(' ');
+      const sql = explainSearch(store.database, testIndexer(), plan).join(' ');
       return { ids: (await store.search(plan)).entries.map((e) => e.id), usesValueIndex: sql.includes('idx_token_value') };
     };
     await store.bulkLoad(async () => {
@@ -101,7 +102,7 @@ describe('bulkLoad on the SQLite store', () => {
     db.prepare('INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)').run('idx_string_value', sql);
     db.exec('DROP INDEX idx_string_value');
     db.close();
-    store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: dir }, testIndexer());
     expect(indexes(store.database)).toEqual(before);
     expect(store.database.prepare('SELECT count(*) AS n FROM deferred_indexes').get()).toEqual({ n: 0 });
   });

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { Checkpointer } from '../../src/store/sqlite/checkpointer';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempDir } from '../helpers/tmp';
+import { testIndexer } from '../helpers/indexing';
 
 const until = async (test: () => boolean, timeoutMs = 5000) => {
   const start = Date.now();
@@ -53,7 +54,7 @@ describe('background WAL checkpoints', () => {
 
   it('starts with a busy store and stops with it: everything committed is in the database file after close', async () => {
     const dataDir = tempDir();
-    const store = new SqliteStore({ dataDir });
+    const store = new SqliteStore({ dataDir }, testIndexer());
     for (let i = 0; i < 80; i++) {
       await store.transaction((tx) => tx.write([{ kind: 'put', resource: { resourceType: 'Basic', id: `b${i}`, code: { text: 'x' } } }]));
     }
@@ -73,7 +74,7 @@ describe('when the checkpoint thread starts', () => {
     );
 
   it('a few small commits do not start it; a commit that leaves a large WAL does, long before 64 commits', async () => {
-    const store = new SqliteStore({ dataDir: tempDir() });
+    const store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
     for (let i = 0; i < 3; i++) await put(store, 1, i);
     expect(started(store)).toBe(false);
     // The writer never checkpoints a WAL of SQLite's default size itself: only its backstop remains.
@@ -84,7 +85,7 @@ describe('when the checkpoint thread starts', () => {
   });
 
   it('never starts without background checkpoints, and the writer keeps SQLite\'s own automatic checkpoint', async () => {
-    const store = new SqliteStore({ dataDir: tempDir(), backgroundCheckpoints: false });
+    const store = new SqliteStore({ dataDir: tempDir(), backgroundCheckpoints: false }, testIndexer());
     await put(store, 3000);
     expect(started(store)).toBe(false);
     expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
@@ -97,8 +98,10 @@ describe('a process whose last work is closing the store', () => {
     const dataDir = tempDir();
     const script = `
       const { SqliteStore } = require(${JSON.stringify(path.join(__dirname, '../../src/store/sqlite/sqlite-store'))});
+      const { Indexer } = require(${JSON.stringify(path.join(__dirname, '../../src/indexing/indexer'))});
+      const { SearchParamRegistry } = require(${JSON.stringify(path.join(__dirname, '../../src/indexing/registry'))});
       (async () => {
-        const store = new SqliteStore({ dataDir: ${JSON.stringify(dataDir)} });
+        const store = new SqliteStore({ dataDir: ${JSON.stringify(dataDir)} }, new Indexer(new SearchParamRegistry()));
         for (let i = 0; i < 80; i++) {
           await store.transaction((tx) => tx.write([{ kind: 'put', resource: { resourceType: 'Basic', id: 'b' + i } }]));
         }

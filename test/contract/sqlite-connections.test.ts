@@ -4,12 +4,12 @@
  */
 import type Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import type { SearchPlan } from '../../src/store/search-plan';
 import { tempDir } from '../helpers/tmp';
 
 test('the search connections get their page cache and memory map on first use', async () => {
-  const store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
   const reader = (store as unknown as { reader: Database.Database }).reader;
   const plan: SearchPlan = { resourceTypes: ['Organization'], where: [], sort: [], count: 10, total: 'none' };
   await store.search(plan);

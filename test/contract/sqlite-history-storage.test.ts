@@ -6,6 +6,7 @@
 import type { Organization } from '@medplum/fhirtypes';
 import { historySql, SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempDir } from '../helpers/tmp';
+import { testIndexer } from '../helpers/indexing';
 
 const org = (id: string, name: string): Organization & { id: string } => ({ resourceType: 'Organization', id, name });
 
@@ -23,7 +24,7 @@ function historyJson(store: SqliteStore, id: string): Record<number, string> {
 describe('SQLite version storage', () => {
   let store: SqliteStore;
   beforeEach(() => {
-    store = new SqliteStore({ dataDir: tempDir() });
+    store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
   });
   afterEach(() => store.close());
 

@@ -5,7 +5,7 @@
  */
 import type { Bundle, Location, Organization, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { tempDir } from '../helpers/tmp';
 
@@ -45,8 +45,8 @@ describe('SQLite index rows of updated resources', () => {
   let store: SqliteStore;
   let fresh: SqliteStore;
   beforeEach(() => {
-    store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
-    fresh = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
+    fresh = new SqliteStore({ dataDir: tempDir() }, testIndexer());
   });
   afterEach(async () => {
     await store.close();
@@ -105,7 +105,7 @@ describe('SQLite index rows of updated resources', () => {
     for (let i = 0; i < 60; i++) {
       const v = version(i);
       await put(store, v);
-      const other = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+      const other = new SqliteStore({ dataDir: tempDir() }, testIndexer());
       await put(other, v);
       expect(rowsOf(store, 'Location', 'loc')).toEqual(rowsOf(other, 'Location', 'loc'));
       await other.close();

@@ -3,10 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { DEFAULT_ANALYSIS_LIMIT, hasStatistics, optimizeDatabase } from '../../src/store/sqlite/maintenance';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/fhir/search/registry';
+import { getRegistry } from '../../src/indexing/registry';
 import { tempDir } from '../helpers/tmp';
 
 describe('SQLite maintenance: optimizeDatabase', () => {
@@ -14,7 +14,7 @@ describe('SQLite maintenance: optimizeDatabase', () => {
   let store: SqliteStore;
   beforeEach(async () => {
     dir = tempDir();
-    store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: dir }, testIndexer());
     const orgs: (Resource & { id: string })[] = Array.from({ length: 300 }, (_, i) => ({ resourceType: 'Organization', id: `o${i}`, name: `org ${i}`, active: i % 2 === 0 }));
     await store.transaction((tx) => tx.write(orgs.map((resource) => ({ kind: 'put' as const, resource }))));
     // The store checked its statistics on open, when it was empty: start these tests from none.

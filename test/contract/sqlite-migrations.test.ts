@@ -6,9 +6,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/fhir/search/registry';
+import { getRegistry } from '../../src/indexing/registry';
 import { tempDir } from '../helpers/tmp';
 
 const plan = (query: [string, string][]) =>
@@ -17,7 +17,7 @@ const plan = (query: [string, string][]) =>
 describe('SQLite migrations', () => {
   it('8: the geo index of a version-7 store is rebuilt without auxiliary columns and `near` finds the same points', async () => {
     const dataDir = tempDir();
-    const open = () => new SqliteStore({ dataDir }, createSqliteSearchIndex());
+    const open = () => new SqliteStore({ dataDir }, testIndexer());
     let store = open();
     const locations: (Resource & { id: string })[] = [0.3, 0.1, 0.2].map((dLat, i) => ({
       resourceType: 'Location',

@@ -4,7 +4,8 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex, ESTIMATE_EXACT_UP_TO, ESTIMATE_SAMPLE } from '../../src/store/sqlite/search-index';
+import { ESTIMATE_EXACT_UP_TO, ESTIMATE_SAMPLE } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { tempDir } from '../helpers/tmp';
 
@@ -22,7 +23,7 @@ const org = (i: number): Resource & { id: string } => ({
 describe('SQLite _total=estimate', () => {
   let store: SqliteStore;
   beforeAll(async () => {
-    store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
     const all = Array.from({ length: N }, (_, i) => org(i));
     await store.transaction((tx) => tx.write(all.map((resource) => ({ kind: 'put' as const, resource }))));
   }, 60_000);

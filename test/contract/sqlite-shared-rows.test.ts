@@ -4,16 +4,16 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { pidOf } from '../../src/store/sqlite/search-pid';
-import { getRegistry } from '../../src/fhir/search/registry';
+import { getRegistry } from '../../src/indexing/registry';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { tempDir } from '../helpers/tmp';
 
 describe('parameters sharing index rows', () => {
   let store: SqliteStore;
   beforeAll(async () => {
-    store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
     const resources: (Resource & { id: string })[] = [
       { resourceType: 'Practitioner', id: 'p1', name: [{ family: 'Dupré', given: ['Anaïs'] }] },
       { resourceType: 'Practitioner', id: 'p2', name: [{ family: 'Martin', given: ['Paul'] }] },

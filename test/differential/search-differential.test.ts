@@ -6,9 +6,9 @@
 import { matchesSearchRequest, parseSearchRequest } from '@medplum/core';
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { searchInteraction } from '../../src/fhir/interactions/search';
-import { loadDefinitions } from '../../src/fhir/definitions';
+import { loadDefinitions } from '../../src/definitions';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -98,7 +98,7 @@ describe('differential: server search vs @medplum/core matchesSearchRequest', ()
 
   beforeAll(async () => {
     loadDefinitions();
-    store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+    store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
     await store.transaction((tx) =>
       tx.write(patients.map((p) => ({ kind: 'put' as const, resource: p as Resource & { id: string } }))),
     );

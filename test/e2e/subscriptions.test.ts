@@ -9,7 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/http/app';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import {
   loadSubscriptionConfig,
   registerSubscriptionHooks,
@@ -91,7 +91,7 @@ interface Server {
 }
 
 function open(dataDir: string, cfg: SubscriptionConfig, deliver = true): Server {
-  const store = new SqliteStore({ dataDir }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir }, testIndexer());
   registerSubscriptionHooks({ config: cfg, logger });
   const app = createApp({ store, logger, baseUrl: 'http://fhir.test', maxBodyBytes: 1 << 20, defaultCount: 20, maxCount: 1000 });
   const delivery = deliver ? startSubscriptionDelivery({ store, logger, config: cfg }) : undefined;

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/http/app';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from './indexing';
 import { tempDir } from './tmp';
 import { loadRorConformance } from '../../src/ror/profiles';
 import { registerSubscriptionHooks } from '../../src/subscriptions';
@@ -20,7 +20,7 @@ export interface TestServer {
 export function testServer(options: { maxBodyBytes?: number } = {}): TestServer {
   loadRorConformance();
   registerSubscriptionHooks();
-  const store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
   const app = createApp({
     store,
     logger: pino({ level: 'silent' }),

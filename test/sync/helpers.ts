@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
+import { testIndexer } from '../helpers/indexing';
 import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 import type { RunOptions, SourceSpecs } from '../../src/sync/run';
@@ -29,7 +29,7 @@ export interface SyncEnv {
 
 export function syncEnv(): SyncEnv {
   const dir = tempDir('ror-sync-');
-  const store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
+  const store = new SqliteStore({ dataDir: dir }, testIndexer());
   const state = new SqliteSyncState(store.database);
   return {
     store,

@@ -4,15 +4,14 @@
  * SearchParameters -, profiles from those loaded in the validator, operations from their registry), so it cannot
  * drift from the code. Computed once per base URL.
  */
-import { getSearchParameters } from '@medplum/core';
 import type {
   CapabilityStatement,
   CapabilityStatementRestResource,
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
-import { allResourceTypes } from '../definitions';
+import { allResourceTypes } from '../../definitions';
 import { listOperations } from '../operations';
-import { getRegistry } from '../search/registry';
+import { getRegistry } from '../../indexing/registry';
 import { registeredResourceProfiles } from '../validation';
 
 import packageJson from '../../../package.json';
@@ -61,10 +60,11 @@ export function registerCapabilityClaims(add: CapabilityClaims): void {
 }
 
 function searchParams(type: string): CapabilityStatementRestResourceSearchParam[] {
-  const registry = getRegistry(); // loads the project's SearchParameters into the index read below
-  const params = getSearchParameters(type) ?? {};
-  return Object.entries(params)
-    .filter(([code]) => registry.supports(type, code)) // never claim a parameter search would ignore
+  const registry = getRegistry();
+  return registry
+    .codesOf(type)
+    .filter((code) => registry.supports(type, code)) // never claim a parameter search would ignore
+    .map((code) => [code, registry.definition(type, code)!] as const)
     .map(([code, sp]) => ({
       name: code,
       definition: sp.url,

@@ -6,7 +6,7 @@ import type { Bundle, OperationOutcome, OperationOutcomeIssue } from '@medplum/f
 import type { StoreReader } from '../../store/store';
 import { InvalidCursorError } from '../../store/errors';
 import { badRequest } from '../errors';
-import { getRegistry } from '../search/registry';
+import { getRegistry } from '../../indexing/registry';
 import { planSearch } from '../search/plan';
 import { resolveIncludes } from '../search/include';
 import { Searchset } from '../search/bundle';

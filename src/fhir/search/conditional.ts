@@ -6,7 +6,7 @@
 import type { StoreReader, StoredVersion } from '../../store/store';
 import { InvalidCursorError } from '../../store/errors';
 import { badRequest } from '../errors';
-import { getRegistry } from './registry';
+import { getRegistry } from '../../indexing/registry';
 import { planSearch } from './plan';
 
 export async function findConditionalMatches(

@@ -6,9 +6,9 @@
 import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoreReader, StoredVersion } from '../../store/store';
-import type { SearchParamRegistry } from './registry';
+import type { SearchParamRegistry } from '../../indexing/registry';
 import type { IncludeSpec } from './plan';
-import { parseReferenceString } from './extract';
+import { parseReferenceString } from '../../indexing/extract';
 
 export interface IncludeResult {
   included: StoredVersion[];

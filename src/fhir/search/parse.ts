@@ -4,7 +4,7 @@
  */
 import { badRequest } from '../errors';
 import type { Prefix, QuantityValue, RangeValue, TokenValue } from '../../store/search-plan';
-import { dateRange, decimalRange } from './index-values';
+import { dateRange, decimalRange } from '../../indexing/index-values';
 import { codeSystemForAlias } from './valuesets';
 
 /** Splits on a separator not escaped by a backslash; pieces keep their escapes. */

@@ -6,11 +6,11 @@
  * (or refused with `strict`); unknown modifiers, prefixes and malformed values are always a 400.
  */
 import { badRequest } from '../errors';
-import { allResourceTypes, isKnownResourceType } from '../definitions';
+import { allResourceTypes, isKnownResourceType } from '../../definitions';
 import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey } from '../../store/search-plan';
-import { indexTypeOf, type SearchParamDef, type SearchParamRegistry, type SearchParamType } from './registry';
-import { componentCode, parseReferenceString } from './extract';
-import { normalizeString } from './index-values';
+import { indexTypeOf, type SearchParamDef, type SearchParamRegistry, type SearchParamType } from '../../indexing/registry';
+import { componentCode, parseReferenceString } from '../../indexing/extract';
+import { normalizeString } from '../../indexing/index-values';
 import {
   orValues,
   parseDate,

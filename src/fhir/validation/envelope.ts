@@ -2,7 +2,7 @@
  * Checks on the envelope of a resource sent for a write, before its content is looked at: a JSON object, a known
  * resourceType matching the URL, and an id fit for the interaction. Each failure is a 400 with a single issue.
  */
-import { isKnownResourceType } from '../definitions';
+import { isKnownResourceType } from '../../definitions';
 import { badRequest } from '../errors';
 import { FHIR_ID } from './walk';
 

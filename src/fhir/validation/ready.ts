@@ -1,4 +1,4 @@
-import { loadDefinitions } from '../definitions';
+import { loadDefinitions } from '../../definitions';
 
 let ready = false;
 

@@ -4,7 +4,7 @@
  * Medplum only warns on a wrong target type and misreads absolute URLs and `urn:uuid:` references.
  */
 import type { InternalSchemaElement } from '@medplum/core';
-import { isKnownResourceType } from '../definitions';
+import { isKnownResourceType } from '../../definitions';
 import type { Issue } from './issues';
 import { error } from './issues';
 

@@ -9,7 +9,7 @@
  */
 import type { InternalSchemaElement, InternalTypeSchema, TypedValue } from '@medplum/core';
 import { capitalize, getDataType, isPrimitiveType, toTypedValue, tryGetDataType } from '@medplum/core';
-import { isKnownResourceType } from '../definitions';
+import { isKnownResourceType } from '../../definitions';
 import { requiredCodes } from './bindings';
 import type { InvariantContext } from './invariants';
 import { checkOrganization, checkTypeInvariants } from './invariants';

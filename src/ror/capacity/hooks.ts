@@ -14,7 +14,7 @@
  * older than the threshold (ROR_CAPACITY_STALE_HOURS), computed at read time.
  */
 import type { Coding, Extension, Location, Meta, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { SERVER_CANONICAL_BASE } from '../../fhir/canonical';
+import { SERVER_CANONICAL_BASE } from '../../canonical';
 import type { StoredVersion } from '../../store/store';
 import { FhirError } from '../../fhir/errors';
 import { ROR_LOCATION_PROFILE, SUPPORTED_CAPACITY_URL } from './codes';

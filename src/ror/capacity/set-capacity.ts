@@ -18,7 +18,7 @@
  * resulting Location fails validation.
  */
 import type { Location, Parameters, ParametersParameter } from '@medplum/fhirtypes';
-import { SERVER_CANONICAL_BASE } from '../../fhir/canonical';
+import { SERVER_CANONICAL_BASE } from '../../canonical';
 import { badRequest, FhirError, gone, notFound, unprocessable } from '../../fhir/errors';
 import { update } from '../../fhir/interactions/update';
 import type { OperationDefinitionSummary } from '../../fhir/operations';

@@ -11,12 +11,26 @@ import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Condition, LeafCondition, SearchPlan, SearchResult, SortKey } from '../search-plan';
 import { InvalidCursorError } from '../errors';
-import type { SqliteSearchIndex } from './sqlite-store';
-import { extractIndexRows } from '../../fhir/search/extract';
-import { getRegistry, type SearchParamRegistry } from '../../fhir/search/registry';
+import type { Indexer } from '../../indexing/indexer';
 import { writeIndexRows } from './search-write';
 import { toStored, type ResourceRow } from './rows';
-import { GEO_SLOTS, geoKm, geoRid, isLastUpdated, selectivityRank, SqlBuilder, tableOf } from './search-sql';
+import { GEO_SLOTS, geoKm, geoRid, isLastUpdated, selectivityRank, SqlBuilder, tableOf, type IndexCodes } from './search-sql';
+
+/** Index rows and search execution on a connection (the store owns the connections and transactions). */
+export interface SqliteSearchIndex {
+  /**
+   * Replaces the index rows of resource `rid` (no rows when `resource` is undefined: deleted); `created` says the
+   * resource is new, so it has no rows to remove.
+   */
+  indexResource(db: Database.Database, rid: number, resource: Resource | undefined, created?: boolean): void;
+  search(db: Database.Database, plan: SearchPlan): SearchResult;
+}
+
+/** A search on one connection, and where each parameter's index rows are (Indexer.indexCode). */
+interface SearchSession {
+  db: Database.Database;
+  codes: IndexCodes;
+}
 
 type Row = ResourceRow & Record<string, unknown>;
 
@@ -76,13 +90,15 @@ function hasIndex(db: Database.Database, name: string): boolean {
   return known.names.has(name);
 }
 
-export function createSqliteSearchIndex(registry: SearchParamRegistry = getRegistry()): SqliteSearchIndex {
+/** The search index of a SQLite store: rows extracted by `indexer` on write, plans executed as SQL. */
+export function createSqliteSearchIndex(indexer: Indexer): SqliteSearchIndex {
+  const codes: IndexCodes = (type, code) => indexer.indexCode(type, code);
   return {
     indexResource(db, rid, resource: Resource | undefined, created = false) {
-      const rows = resource ? extractIndexRows(registry, resource) : undefined;
+      const rows = resource ? indexer.rows(resource) : undefined;
       writeIndexRows(db, rid, resource?.resourceType ?? '', rows, created);
     },
-    search: (db, plan) => executeSearch(db, plan),
+    search: (db, plan) => executeSearch({ db, codes }, plan),
   };
 }
 
@@ -114,7 +130,7 @@ function decode(text: string, sig: string, nKeys: number): Cursor {
   throw new InvalidCursorError(text);
 }
 
-function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
+function executeSearch(s: SearchSession, plan: SearchPlan): SearchResult {
   const sig = signature(plan);
   const keys = effectiveKeys(plan);
   const cursor = plan.cursor ? decode(plan.cursor, sig, keys.length) : undefined;
@@ -123,14 +139,14 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
   // `_total=none` costs nothing; `_count=0` always wants the total (exact unless `estimate` is asked).
   const wantTotal = plan.total !== 'none' || plan.count === 0;
   if (plan.count === 0) {
-    result.total = plan.total === 'estimate' ? estimateTotal(db, plan, 0) : exactTotal(db, plan);
+    result.total = plan.total === 'estimate' ? estimateTotal(s, plan, 0) : exactTotal(s, plan);
     return { ...result, entries: [] };
   }
 
   // 'p' pages walk backwards: reverse every key, then reverse the rows.
   const backwards = cursor?.d === 'p';
-  const { sql, params } = pageQuery(db, plan, keys, cursor);
-  const rows = prepare(db, sql).all(...params) as Row[];
+  const { sql, params } = pageQuery(s, plan, keys, cursor);
+  const rows = prepare(s.db, sql).all(...params) as Row[];
   const more = rows.length > plan.count;
   const page = rows.slice(0, plan.count);
   if (backwards) page.reverse();
@@ -140,8 +156,8 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
   if (wantTotal) {
     // A first page with no next page holds every match: its length is the exact total, for free.
     if (!cursor && !more) result.total = page.length;
-    else if (plan.total === 'estimate') result.total = estimateTotal(db, plan, cursor ? 0 : rows.length);
-    else result.total = exactTotal(db, plan);
+    else if (plan.total === 'estimate') result.total = estimateTotal(s, plan, cursor ? 0 : rows.length);
+    else result.total = exactTotal(s, plan);
   }
   if (plan.cursor) result.self = plan.cursor;
   if (page.length) {
@@ -156,10 +172,10 @@ function executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
   return result as SearchResult;
 }
 
-function exactTotal(db: Database.Database, plan: SearchPlan): number {
-  const b = new SqlBuilder();
+function exactTotal(s: SearchSession, plan: SearchPlan): number {
+  const b = new SqlBuilder(s.codes);
   const sql = `SELECT count(*) AS n FROM resources r WHERE ${scopeSql(b, plan)}`;
-  return (prepare(db, sql).get(...b.params) as { n: number }).n;
+  return (prepare(s.db, sql).get(...b.params) as { n: number }).n;
 }
 
 /**
@@ -184,13 +200,13 @@ const ESTIMATE_TYPE_COUNT_TTL_MS = 60_000;
 const typeCounts = new WeakMap<Database.Database, Map<string, { n: number; at: number }>>();
 
 /** `atLeast`: matches already seen (first page rows); the estimate never goes below it. */
-function estimateTotal(db: Database.Database, plan: SearchPlan, atLeast: number): number {
+function estimateTotal(s: SearchSession, plan: SearchPlan, atLeast: number): number {
   const types = plan.resourceTypes;
   const small = [...plan.where]
     .sort((x, y) => selectivityRank(x) - selectivityRank(y))
-    .find((c) => setSizeAtMost(db, c, types, ESTIMATE_EXACT_UP_TO));
+    .find((c) => setSizeAtMost(s, c, types, ESTIMATE_EXACT_UP_TO));
   if (small) {
-    const b = new SqlBuilder();
+    const b = new SqlBuilder(s.codes);
     // The (type, id) index serves an `_id` set; otherwise the small set drives (rowid lookups).
     const typeCol = small.kind === 'id' ? 'r.resource_type' : '+r.resource_type';
     const typeSql = `${typeCol} IN (${types.map((t) => b.p(t)).join(', ')})`;
@@ -198,47 +214,47 @@ function estimateTotal(db: Database.Database, plan: SearchPlan, atLeast: number)
     b.probes.add('r');
     const rest = b.all(plan.where.filter((c) => c !== small), 'r', types);
     const sql = `SELECT count(*) AS n FROM resources r WHERE ${typeSql} AND r.deleted = 0 AND ${driver} AND ${rest}`;
-    return (prepare(db, sql).get(...b.params) as { n: number }).n;
+    return (prepare(s.db, sql).get(...b.params) as { n: number }).n;
   }
   let total = 0;
   for (const type of types) {
-    const population = typeCount(db, type);
+    const population = typeCount(s.db, type);
     if (!population) continue;
-    const b = new SqlBuilder();
+    const b = new SqlBuilder(s.codes);
     b.probes.add('s');
     const match = b.all(plan.where, 's', [type]);
     const sql =
       `SELECT count(*) AS n, coalesce(sum(s.deleted = 0 AND ${match}), 0) AS m FROM ` +
       `(SELECT rid, resource_type, id, last_updated, deleted FROM resources WHERE resource_type = ${b.p(type)} ` +
       `ORDER BY id LIMIT ${b.p(ESTIMATE_SAMPLE)}) s`;
-    const { n, m } = prepare(db, sql).get(...b.params) as { n: number; m: number };
+    const { n, m } = prepare(s.db, sql).get(...b.params) as { n: number; m: number };
     total += n < ESTIMATE_SAMPLE ? m : n ? (m / n) * population : 0;
   }
   return Math.max(atLeast, Math.round(total));
 }
 
 /** Whether condition `c` selects at most `cap` index rows (a LIMIT-ed read); false when that cannot be told cheaply. */
-function setSizeAtMost(db: Database.Database, c: Condition, types: string[], cap: number): boolean {
+function setSizeAtMost(s: SearchSession, c: Condition, types: string[], cap: number): boolean {
   if (c.kind === 'id') return c.ids.length * types.length <= cap;
   if (c.kind === 'same-element') {
     // Its matches are among the rids of any one of its leaves: the first sized one bounds the set.
     const leaf = c.conditions.find(isSizedLeaf);
-    return leaf ? setSizeAtMost(db, leaf, types, cap) : false;
+    return leaf ? setSizeAtMost(s, leaf, types, cap) : false;
   }
   if (!isSizedLeaf(c)) return false;
-  return leafRowsUpTo(db, c, types, cap) <= cap;
+  return leafRowsUpTo(s, c, types, cap) <= cap;
 }
 
 /** The index rows of leaf condition `c`, counted up to `cap` + 1 (a LIMIT-ed read). */
-function leafRowsUpTo(db: Database.Database, c: LeafCondition, types: string[], cap: number): number {
-  return countUpTo(db, `${tableOf(c)} t`, (b) => b.leafWhere(c, 't', types), cap + 1);
+function leafRowsUpTo(s: SearchSession, c: LeafCondition, types: string[], cap: number): number {
+  return countUpTo(s, `${tableOf(c)} t`, (b) => b.leafWhere(c, 't', types), cap + 1);
 }
 
 /** The rows of `from` matching `where` (which writes its parameters into the builder), counted up to `limit`. */
-function countUpTo(db: Database.Database, from: string, where: (b: SqlBuilder) => string, limit: number): number {
-  const b = new SqlBuilder();
+function countUpTo(s: SearchSession, from: string, where: (b: SqlBuilder) => string, limit: number): number {
+  const b = new SqlBuilder(s.codes);
   const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${from} WHERE ${where(b)} LIMIT ${limit})`;
-  return (prepare(db, sql).get(...b.params) as { n: number }).n;
+  return (prepare(s.db, sql).get(...b.params) as { n: number }).n;
 }
 
 function isSizedLeaf(c: Condition): c is LeafCondition {
@@ -264,10 +280,10 @@ function scopeSql(b: SqlBuilder, plan: SearchPlan): string {
 }
 
 /** The SQL of one page: scope, conditions, keyset after/before the cursor, order, limit. */
-function pageQuery(db: Database.Database, plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cursor: Cursor | undefined) {
+function pageQuery(s: SearchSession, plan: SearchPlan, keys: ReturnType<typeof effectiveKeys>, cursor: Cursor | undefined) {
   const types = plan.resourceTypes;
   const backwards = cursor?.d === 'p';
-  const b = new SqlBuilder();
+  const b = new SqlBuilder(s.codes);
   const ranked = [...plan.where].sort((x, y) => selectivityRank(x) - selectivityRank(y));
   if (!plan.sort.length) {
     // Default order (rid): drive from an index read in rid order when the most selective condition allows it.
@@ -275,7 +291,7 @@ function pageQuery(db: Database.Database, plan: SearchPlan, keys: ReturnType<typ
     if (drv) {
       let sql =
         `SELECT r.rid, r.resource_type, r.id, r.version, r.last_updated, r.deleted, r.json, d.rid AS k0 ` +
-        `FROM ${drv.table} d${drv.indexedBy && hasIndex(db, drv.indexedBy) ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
+        `FROM ${drv.table} d${drv.indexedBy && hasIndex(s.db, drv.indexedBy) ? ` INDEXED BY ${drv.indexedBy}` : ''} CROSS JOIN resources r ` +
         `WHERE ${drv.where} AND r.rid = d.rid ` +
         `AND ${b.scoped('r', types, ranked.slice(1), true)}`;
       if (cursor) sql += ` AND d.rid ${cursor.d === 's' ? '>=' : backwards ? '<' : '>'} ${b.p(cursor.k[0])}`;
@@ -296,7 +312,7 @@ function pageQuery(db: Database.Database, plan: SearchPlan, keys: ReturnType<typ
     }
   }
   const geo = nearDriver(plan);
-  if (geo) return { sql: nearPage(db, b, plan, geo, keys, cursor), params: b.params };
+  if (geo) return { sql: nearPage(s, b, plan, geo, keys, cursor), params: b.params };
   const exprs = keys.map((k) => (k.kind === 'rid' ? 'r.rid' : b.sortExpr(k, 'r', types)));
   const selectKeys = exprs.map((e, i) => `${e} AS k${i}`).join(', ');
   let where = scopeSql(b, plan);
@@ -346,7 +362,7 @@ function withRows(page: string, keys: { descending: boolean }[], backwards: bool
  * Points after the cursor's distance are all after the cursor, whatever their `_id`: the bound counts those only.
  */
 function nearPage(
-  db: Database.Database,
+  s: SearchSession,
   b: SqlBuilder,
   plan: SearchPlan,
   geo: NonNullable<ReturnType<typeof nearDriver>>,
@@ -356,7 +372,7 @@ function nearPage(
   const types = plan.resourceTypes;
   const backwards = cursor?.d === 'p';
   const v = geo.condition.values[0];
-  const choice = nearChoice(db, geo, types);
+  const choice = nearChoice(s, geo, types);
   const distance = `geo_km(g.min_lat, g.min_lon, ${b.p(v.lat)}, ${b.p(v.lon)})`;
   // The box's points, or those of the driving condition's rids in the box, found by their R*Tree id: the same rows
   // either way, so distances (from the tree's coordinates) and cursors do not depend on the choice.
@@ -410,7 +426,7 @@ const NEAR_DRIVER_RATIO = 16;
  * then the box up to the size that would make that condition the driver.
  */
 function nearChoice(
-  db: Database.Database,
+  s: SearchSession,
   geo: NonNullable<ReturnType<typeof nearDriver>>,
   types: string[],
 ): { driver?: DriverRows; probed: Condition[] } {
@@ -418,21 +434,21 @@ function nearChoice(
   const driverCap = NEAR_BOX_COUNT_CAP / NEAR_DRIVER_RATIO;
   let smallest: { rows: DriverRows; n: number } | undefined;
   for (const c of geo.rest) {
-    const rows = driverRows(db, c, types, driverCap);
+    const rows = driverRows(s, c, types, driverCap);
     if (!rows) continue;
     const cap = smallest ? Math.min(driverCap, smallest.n) : driverCap;
-    const n = countUpTo(db, rows.from, rows.where, cap + 1);
+    const n = countUpTo(s, rows.from, rows.where, cap + 1);
     if (n <= driverCap && (!smallest || n < smallest.n)) smallest = { rows, n };
   }
   const boxCap = smallest ? smallest.n * NEAR_DRIVER_RATIO + 1 : NEAR_BOX_COUNT_CAP;
   const inBox = (b: SqlBuilder) => `${b.geoParam(types, geo.condition.code, 'g')} AND ${b.nearBox(geo.condition.values[0], 'g')}`;
-  const box = countUpTo(db, 'idx_geo g', inBox, boxCap);
+  const box = countUpTo(s, 'idx_geo g', inBox, boxCap);
   if (smallest && box >= boxCap) {
     // Driven by a small set, the candidates are few: every other condition is probed.
     const driver = smallest.rows;
     return { driver, probed: geo.rest.filter((c) => c !== driver.condition) };
   }
-  return { probed: geo.rest.filter((c) => (isSizedLeaf(c) || c.kind === 'same-element') && !setSizeAtMost(db, c, types, 2 * box)) };
+  return { probed: geo.rest.filter((c) => (isSizedLeaf(c) || c.kind === 'same-element') && !setSizeAtMost(s, c, types, 2 * box)) };
 }
 
 /** Rows giving the rids (`rid`) of the searched type that satisfy `condition` (`from` … `where`): a `near` driver. */
@@ -449,13 +465,13 @@ interface DriverRows {
  * only condition is a leaf matching at most `cap` targets (checked here, so that counting the chain stays
  * bounded), the references to those targets (`organization.identifier=<FINESS>`). Otherwise undefined.
  */
-function driverRows(db: Database.Database, c: Condition, types: string[], cap: number): DriverRows | undefined {
+function driverRows(s: SearchSession, c: Condition, types: string[], cap: number): DriverRows | undefined {
   if (isSizedLeaf(c) && c.kind !== 'near') {
     return { condition: c, from: `${tableOf(c)} t`, where: (b) => b.leafWhere(c, 't', types), rid: 't.rid' };
   }
   if (c.kind !== 'chain' || c.targetTypes.length !== 1 || c.where.length !== 1) return undefined;
   const [inner] = c.where;
-  if (!isSizedLeaf(inner) || inner.kind === 'near' || leafRowsUpTo(db, inner, c.targetTypes, cap) > cap) return undefined;
+  if (!isSizedLeaf(inner) || inner.kind === 'near' || leafRowsUpTo(s, inner, c.targetTypes, cap) > cap) return undefined;
   return {
     condition: c,
     // A target's index rows exist while it is live; its (type, id) is what references point to.
@@ -483,10 +499,11 @@ function nearDriver(plan: SearchPlan) {
 }
 
 /** EXPLAIN QUERY PLAN of a plan's first page (benches and diagnostics). */
-export function explainSearch(db: Database.Database, plan: SearchPlan): string[] {
-  const { sql, params } = pageQuery(db, plan, effectiveKeys(plan), undefined);
-  prepare(db, sql); // registers the SQL functions on this connection
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+export function explainSearch(db: Database.Database, indexer: Indexer, plan: SearchPlan): string[] {
+  const s: SearchSession = { db, codes: (type, code) => indexer.indexCode(type, code) };
+  const { sql, params } = pageQuery(s, plan, effectiveKeys(plan), undefined);
+  prepare(s.db, sql); // registers the SQL functions on this connection
+  return (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
 }
 
 /**

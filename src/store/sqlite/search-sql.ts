@@ -4,7 +4,6 @@
  * conditions nest freely: chains and `_has` recurse with a fresh alias of `resources`.
  */
 import type { Condition, LeafCondition, RangeValue, SortKey } from '../search-plan';
-import { getRegistry } from '../../fhir/search/registry';
 import { pidOf } from './search-pid';
 
 /** Upper bound of every string starting with a prefix (U+10FFFF sorts after any other code point). */
@@ -23,6 +22,9 @@ export interface Driver {
   where: string;
 }
 
+/** The code whose index rows a parameter of a type reads (Indexer.indexCode). */
+export type IndexCodes = (resourceType: string, code: string) => string;
+
 export class SqlBuilder {
   readonly params: unknown[] = [];
   private n = 0;
@@ -35,6 +37,8 @@ export class SqlBuilder {
    */
   readonly probes = new Set<string>();
 
+  constructor(private readonly codes: IndexCodes) {}
+
   p(value: unknown): string {
     this.params.push(value);
     return '?';
@@ -45,9 +49,8 @@ export class SqlBuilder {
   }
 
   pids(types: string[], code: string): string {
-    // A parameter that duplicates another reads that one's rows (SearchParamRegistry.indexCode).
-    const registry = getRegistry();
-    const list = types.map((t) => pidOf(t, registry.indexCode(t, code)));
+    // A parameter that duplicates another reads that one's rows (Indexer.indexCode).
+    const list = types.map((t) => pidOf(t, this.codes(t, code)));
     return list.length === 1 ? `= ${this.p(list[0])}` : `IN (${list.map((x) => this.p(x)).join(', ')})`;
   }
 

@@ -2,7 +2,7 @@
  * Writing index rows: replaces every row of one resource, inside the caller's transaction.
  */
 import type Database from 'better-sqlite3';
-import type { IndexRows } from '../../fhir/search/extract';
+import type { IndexRows } from '../../indexing/extract';
 import { pidOf } from './search-pid';
 import { GEO_PARAM_EXTENT, GEO_SLOTS } from './search-sql';
 

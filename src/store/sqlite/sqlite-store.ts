@@ -32,6 +32,8 @@ import { SqliteOutbox } from './outbox';
 import { Checkpointer } from './checkpointer';
 import { optimizeDatabase } from './maintenance';
 import { deferIndexes, rebuildDeferredIndexes } from './deferred-indexes';
+import { createSqliteSearchIndex, type SqliteSearchIndex } from './search-index';
+import type { Indexer } from '../../indexing/indexer';
 
 export interface SqliteStoreOptions {
   /** Directory holding the database file; created when missing. */
@@ -63,16 +65,6 @@ const CHECKPOINTER_WAL_BYTES = 1000 * 4096;
  * set from the start so that no COMMIT checkpoints a WAL the thread is about to take.
  */
 const BACKSTOP_PAGES = 10_000;
-
-/** Search execution on a connection; supplied by the search index module (see ./search-index.ts). */
-export interface SqliteSearchIndex {
-  /**
-   * Replaces the index rows of resource `rid` (no rows when `resource` is undefined: deleted); `created` says the
-   * resource is new, so it has no rows to remove.
-   */
-  indexResource(db: Database.Database, rid: number, resource: Resource | undefined, created?: boolean): void;
-  search(db: Database.Database, plan: SearchPlan): SearchResult;
-}
 
 
 /** Prepared statements of one connection. */
@@ -137,10 +129,11 @@ export class SqliteStore implements ResourceStore {
   private readonly backgroundCheckpoints: boolean;
   private readonly onBackgroundError?: (message: string) => void;
 
-  constructor(
-    options: SqliteStoreOptions,
-    private readonly searchIndex?: SqliteSearchIndex,
-  ) {
+  private readonly searchIndex: SqliteSearchIndex;
+
+  /** `indexer`: what each write contributes to the search index (the kernel's, so searches and writes agree). */
+  constructor(options: SqliteStoreOptions, indexer: Indexer) {
+    this.searchIndex = createSqliteSearchIndex(indexer);
     fs.mkdirSync(options.dataDir, { recursive: true });
     this.cache = new CurrentVersionCache(options.readCacheSize ?? 10_000);
     const file = path.join(options.dataDir, options.fileName ?? 'ror.sqlite');
@@ -375,8 +368,36 @@ export class SqliteStore implements ResourceStore {
   }
 
   private executeSearch(db: Database.Database, plan: SearchPlan): SearchResult {
-    if (!this.searchIndex) throw new Error('this store was opened without a search index');
     return this.searchIndex.search(db, plan);
+  }
+
+  /**
+   * Rebuilds the search index rows of every resource (of `types`, or all), e.g. after a SearchParameter was added
+   * or changed: `batch` resources per write transaction, so readers keep being served meanwhile and writers wait
+   * for one batch at a time. Returns the number of resources reindexed.
+   */
+  async reindex(options: { types?: string[]; batch?: number; onProgress?: (done: number) => void } = {}): Promise<number> {
+    const types = options.types ?? [];
+    const batch = options.batch ?? 2000;
+    const typeFilter = types.length ? `AND resource_type IN (${types.map(() => '?').join(', ')})` : '';
+    const page = this.writer.prepare(`SELECT rid, deleted, json FROM resources WHERE rid > ? ${typeFilter} ORDER BY rid LIMIT ${batch}`);
+    let last = 0;
+    let done = 0;
+    for (;;) {
+      const rows = await this.underLock(() => {
+        const rows = page.all(last, ...types) as { rid: number; deleted: number; json: string }[];
+        this.writer.transaction(() => {
+          for (const r of rows) this.searchIndex.indexResource(this.writer, r.rid, r.deleted ? undefined : (JSON.parse(r.json) as Resource));
+        })();
+        return rows;
+      });
+      if (!rows.length) break;
+      last = rows[rows.length - 1].rid;
+      done += rows.length;
+      options.onProgress?.(done);
+    }
+    await this.underLock(() => this.writer.exec('ANALYZE'));
+    return done;
   }
 
   /** A strictly increasing instant, so versions written later never sort before earlier ones. */
@@ -419,7 +440,7 @@ export class SqliteStore implements ResourceStore {
     this.insertHistory.run(rid, resourceType, id, version, lastUpdated, deleted);
     // A new rid has no index rows: rows of `resources` are never deleted (deletion is a version), so rids are
     // never reused.
-    this.searchIndex?.indexResource(this.writer, rid, stamped, !current);
+    this.searchIndex.indexResource(this.writer, rid, stamped, !current);
     this.cache.written(CurrentVersionCache.key(resourceType, id));
     return { resourceType, id, versionId: String(version), lastUpdated, deleted: deleted === 1, json };
   }

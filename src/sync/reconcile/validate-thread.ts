@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
-import { loadDefinitions } from '../../fhir/definitions';
+import { loadDefinitions } from '../../definitions';
 import { loadRorConformance } from '../../ror/profiles';
 import { ShapeCachedValidator } from './validate';
 

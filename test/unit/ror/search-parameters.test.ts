@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
-import { extractIndexRows, type IndexRows } from '../../../src/fhir/search/extract';
-import { SearchParamRegistry } from '../../../src/fhir/search/registry';
+import { extractIndexRows, type IndexRows } from '../../../src/indexing/extract';
+import { SearchParamRegistry } from '../../../src/indexing/registry';
 import { fixture, locationWithCapacity, ROR_SD } from './helpers';
 
 const FILE = path.resolve(__dirname, '../../../fhir-profiles/search-parameters/ror-search-parameters.json');

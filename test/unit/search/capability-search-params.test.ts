@@ -1,6 +1,6 @@
 /** The CapabilityStatement lists only search parameters a search filters on (src/fhir/interactions/capabilities.ts). */
 import { capabilityStatement } from '../../../src/fhir/interactions/capabilities';
-import { getRegistry } from '../../../src/fhir/search/registry';
+import { getRegistry } from '../../../src/indexing/registry';
 
 test('no parameter the search layer would ignore is claimed', () => {
   const cs = capabilityStatement('http://x');

@@ -3,10 +3,10 @@
  * repeated element, directly and through a chain.
  */
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
-import { ELEMENT_GROUP_URL, SearchParamRegistry } from '../../../src/fhir/search/registry';
+import { ELEMENT_GROUP_URL, SearchParamRegistry } from '../../../src/indexing/registry';
 import { planSearch } from '../../../src/fhir/search/plan';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store';
-import { createSqliteSearchIndex } from '../../../src/store/sqlite/search-index';
+import { Indexer } from '../../../src/indexing/indexer';
 import { tempDir } from '../../helpers/tmp';
 
 const CONTEXT = "Location.extension.where(url='urn:test:capacity')";
@@ -39,7 +39,7 @@ const entry = (status: string, nb: number) => ({
 describe('element groups', () => {
   let store: SqliteStore;
   beforeAll(async () => {
-    store = new SqliteStore({ dataDir: tempDir() }, createSqliteSearchIndex(registry));
+    store = new SqliteStore({ dataDir: tempDir() }, new Indexer(registry));
     const resources = [
       // A: a free entry with 0 beds and an installed entry with 5: no free bed
       { resourceType: 'Location', id: 'A', extension: [entry('02', 0), entry('01', 5)] },

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { extractIndexRows } from '../../../src/fhir/search/extract';
-import { SearchParamRegistry, loadSearchParameterFiles } from '../../../src/fhir/search/registry';
+import { extractIndexRows } from '../../../src/indexing/extract';
+import { SearchParamRegistry, loadSearchParameterFiles } from '../../../src/indexing/registry';
 import { planSearch } from '../../../src/fhir/search/plan';
 import { tempDir } from '../../helpers/tmp';
 import fs from 'node:fs';

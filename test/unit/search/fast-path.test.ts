@@ -1,8 +1,8 @@
 /** The JSON-walk fast path must index exactly what the FHIRPath engine indexes. */
 import type { Resource } from '@medplum/fhirtypes';
-import { extractIndexRows } from '../../../src/fhir/search/extract';
-import { loadSearchParameterFiles, SearchParamRegistry } from '../../../src/fhir/search/registry';
-import { compileRelativePath, compileSimplePath } from '../../../src/fhir/search/fast-path';
+import { extractIndexRows } from '../../../src/indexing/extract';
+import { loadSearchParameterFiles, SearchParamRegistry } from '../../../src/indexing/registry';
+import { compileRelativePath, compileSimplePath } from '../../../src/indexing/fast-path';
 import { GENERATORS } from '../../../scripts/bench/search-data';
 import { locationWithCapacity } from '../../helpers/ror';
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-import { dateRange, decimalRange, normalizeString, normalizeUnicode } from '../../../src/fhir/search/index-values';
+import { dateRange, decimalRange, normalizeString, normalizeUnicode } from '../../../src/indexing/index-values';
 import { orValues, parseDate, parseNear, parseQuantity, parseToken, splitUnescaped, unescape } from '../../../src/fhir/search/parse';
 import { FhirError } from '../../../src/fhir/errors';
 import { expandValueSet, loadTerminology } from '../../../src/fhir/search/valuesets';
@@ -6,7 +6,7 @@ import { tempDir } from '../../helpers/tmp';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
-import { contentText } from '../../../src/fhir/search/extract';
+import { contentText } from '../../../src/indexing/extract';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Bundle, Organization, Resource } from '@medplum/fhirtypes';
 import { BaseVerdictCache, validateResourceForWrite, validationOutcome } from '../../../src/fhir/validation';
 import { isPresenceOnly, valueDependentNames } from '../../../src/fhir/validation/shape-cache';
-import { loadDefinitions } from '../../../src/fhir/definitions';
+import { loadDefinitions } from '../../../src/definitions';
 import { location, organization } from './fixtures';
 
 beforeAll(() => loadDefinitions());

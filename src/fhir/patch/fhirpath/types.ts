@@ -4,7 +4,7 @@
  * The element definitions come from @medplum/core's schema registry, loaded by ../../definitions.
  */
 import { capitalize, getElementDefinition, type InternalSchemaElement } from '@medplum/core';
-import { loadDefinitions } from '../../definitions';
+import { loadDefinitions } from '../../../definitions';
 
 /** Element definition of `propertyName` in FHIR type `typeName`, or undefined when the type has no such element. */
 export function elementDefinition(typeName: string, propertyName: string): InternalSchemaElement | undefined {

@@ -4,20 +4,14 @@
  * their FHIRPath expression parsed once. https://hl7.org/fhir/R4/searchparameter.html
  */
 import fs from 'node:fs';
-import { SERVER_CANONICAL_BASE } from '../canonical';
-import { fhirProfilesDir } from '../../project-paths';
 import path from 'node:path';
-import {
-  getParsedExpressionForResourceType,
-  getSearchParameters,
-  indexSearchParameter,
-  parseFhirPath,
-  type FhirPathAtom,
-} from '@medplum/core';
+import { getParsedExpressionForResourceType, parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
-import { allResourceTypes, loadDefinitions } from '../definitions';
+import { SERVER_CANONICAL_BASE } from '../canonical';
+import { fhirProfilesDir } from '../project-paths';
+import { allResourceTypes, baseSearchParameters, loadDefinitions } from '../definitions';
 import { compileRelativePath, compileSimplePath, resultTypeOf, type PathEvaluator } from './fast-path';
-import type { IndexType } from '../../store/search-plan';
+import type { IndexType } from './types';
 
 export type SearchParamType = SearchParameter['type'];
 
@@ -74,21 +68,35 @@ const ON_STORE_COLUMNS = new Set(['_lastUpdated']);
 
 export const DEFAULT_PROFILE_DIR = path.join(fhirProfilesDir(), 'search-parameters');
 
+/**
+ * An instance holds its own parameters (the R4 base ones and the extra ones it was given): two registries in one
+ * process are independent. Nothing is written into @medplum/core's global search parameter index.
+ */
 export class SearchParamRegistry {
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
   private readonly byUrl = new Map<string, SearchParameter>();
+  /** The SearchParameter resources by resource type and code, base and extra (an extra one replaces a base one). */
+  private readonly definitions: Map<string, Map<string, SearchParameter>>;
 
   /** `fastPaths: false` evaluates every expression with the FHIRPath engine (tests compare both). */
   constructor(
-    extra: SearchParameter[] = [],
+    extra: readonly SearchParameter[] = [],
     private readonly fastPaths = true,
   ) {
     loadDefinitions();
-    for (const sp of extra) indexSearchParameter(sp);
-    // @medplum/core's global index now holds base + extra; remember definitions by url for composites.
-    for (const type of allResourceTypes()) {
-      for (const sp of Object.values(getSearchParameters(type) ?? {})) if (sp.url) this.byUrl.set(sp.url, sp);
-    }
+    this.definitions = indexByType([...baseSearchParameters(), ...extra]);
+    // By url for composites, whose components name their definitions.
+    for (const params of this.definitions.values()) for (const sp of params.values()) if (sp.url) this.byUrl.set(sp.url, sp);
+  }
+
+  /** The SearchParameter resource of a code on a type (as published: description, url…), if any. */
+  definition(resourceType: string, code: string): SearchParameter | undefined {
+    return this.definitions.get(resourceType)?.get(code);
+  }
+
+  /** Every code defined on a type, in definition order (the server-handled `_compartment` included). */
+  codesOf(resourceType: string): string[] {
+    return [...(this.definitions.get(resourceType)?.keys() ?? [])];
   }
 
   /** Every parameter of a resource type, by code. */
@@ -96,7 +104,7 @@ export class SearchParamRegistry {
     let map = this.byType.get(resourceType);
     if (!map) {
       map = new Map();
-      for (const [code, sp] of Object.entries(getSearchParameters(resourceType) ?? {})) {
+      for (const [code, sp] of this.definitions.get(resourceType) ?? []) {
         if (code.startsWith('_compartment')) continue;
         map.set(code, this.resolve(resourceType, code, sp));
       }
@@ -211,6 +219,43 @@ export class SearchParamRegistry {
     }
     return def;
   }
+}
+
+/**
+ * Parameters by resource type and code, as FHIR servers read a SearchParameter's `base`: every resource type has
+ * the parameters common to all resources (`_id`, `_lastUpdated`, `_profile`, `_security`, `_source`, `_tag`, on its
+ * own paths; Binary has none), then each parameter is set on every type of its base, a later one replacing an
+ * earlier one with the same code.
+ */
+function indexByType(params: readonly SearchParameter[]): Map<string, Map<string, SearchParameter>> {
+  const byType = new Map<string, Map<string, SearchParameter>>();
+  const of = (type: string) => {
+    let map = byType.get(type);
+    if (!map) byType.set(type, (map = type === 'Binary' ? new Map() : commonParameters(type)));
+    return map;
+  };
+  for (const type of allResourceTypes()) of(type);
+  for (const sp of params) for (const type of sp.base ?? []) of(type).set(sp.code as string, sp);
+  return byType;
+}
+
+const COMMON: [code: string, type: SearchParameter['type'], path: string][] = [
+  ['_id', 'token', 'id'],
+  ['_lastUpdated', 'date', 'meta.lastUpdated'],
+  ['_compartment', 'reference', 'meta.compartment'],
+  ['_profile', 'uri', 'meta.profile'],
+  ['_security', 'token', 'meta.security'],
+  ['_source', 'uri', 'meta.source'],
+  ['_tag', 'token', 'meta.tag'],
+];
+
+function commonParameters(type: string): Map<string, SearchParameter> {
+  return new Map(
+    COMMON.map(([code, spType, p]) => [
+      code,
+      { resourceType: 'SearchParameter', base: [type], code, type: spType, expression: `${type}.${p}` } as SearchParameter,
+    ]),
+  );
 }
 
 /** How index rows of a parameter type are kept (`code` tells `near` from other special parameters). */
