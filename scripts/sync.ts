@@ -13,10 +13,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { loadConfig } from '../src/config';
-import { loadDefinitions } from '../src/definitions';
+import { composeKernel } from '../src/main';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store';
-import { Indexer } from '../src/indexing/indexer';
-import { loadSearchParameterFiles, SearchParamRegistry } from '../src/indexing/registry';
 import { SqliteSyncState } from '../src/sync/reconcile/state';
 import { LockBusyError, SqliteSyncLock, withLock } from '../src/sync/lock';
 import { loadSyncConfig } from '../src/sync/config';
@@ -71,8 +69,10 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const syncConfig = loadSyncConfig();
-  loadDefinitions();
-  const store = new SqliteStore({ dataDir: config.dataDir }, new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
+  // The kernel the server builds: the same validation, hooks and subscription notifier, so a change made here
+  // notifies subscribers (the server's deliverer sends what this run queues in the outbox).
+  const { kernel } = composeKernel();
+  const store = new SqliteStore({ dataDir: config.dataDir }, kernel.indexer);
   const state = new SqliteSyncState(store.database);
   const lock = new SqliteSyncLock(store.database.name);
   const progress = progressPrinter();
@@ -82,6 +82,7 @@ async function main(): Promise<number> {
     const report = await withLock(lock, `cli:${os.hostname()}:${process.pid}`, syncConfig.lockTtlMs, () =>
       store.bulkLoad(() => runSync({
         store,
+        kernel,
         state,
         sources: args.sources,
         trigger: 'cli',

@@ -1,21 +1,157 @@
 /**
- * Composition root: read the configuration, open the store, build the HTTP app, serve, and shut down gracefully
- * on SIGTERM/SIGINT (stop accepting, let in-flight requests finish, close the store).
+ * Composition root: configuration → kernel (SearchParameter registry, indexer, validator, write hooks, notifiers,
+ * policy) → operations and routes → store → HTTP app → background work (subscription delivery, the nightly sync).
+ * Everything is an instance built here and handed down; nothing below registers itself into a module global.
+ *
+ * `npm start` runs `main()`: serve, and shut down gracefully on SIGTERM/SIGINT (stop accepting, let in-flight
+ * requests finish, close the store). The CLIs (scripts/) and the tests build the same kernel and server through
+ * `composeKernel` and `composeServer`, so they run exactly what production runs.
  */
 import http from 'node:http';
-import { loadConfig } from './config';
-import { createLogger } from './logger';
+import type { Express } from 'express';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
 import { loadDefinitions } from './definitions';
-import { validationOutcome } from './fhir/validation';
+import { loadSearchParameterFiles, SearchParamRegistry } from './indexing/registry';
+import { Kernel } from './kernel/kernel';
+import { systemActor } from './kernel/actor';
+import type { ResourceValidator } from './kernel/validator';
+import { validateResourceForWrite, validationOutcome, registeredResourceProfiles } from './fhir/validation';
+import { OperationRegistry, validateOperation } from './fhir/operations';
+import { Capabilities } from './fhir/interactions/capabilities';
+import { fhirRoutes } from './fhir/routes';
+import type { FhirServices } from './fhir/context';
 import { loadRorConformance } from './ror/profiles';
-import { registerCapacityFeatures } from './ror/capacity';
-import { startSyncScheduler } from './sync';
-import { loadSubscriptionConfig, registerSubscriptionHooks, startSubscriptionDelivery } from './subscriptions';
+import { installCapacityFeatures, type CapacityConfig } from './ror/capacity';
+import { loadCapacityConfig } from './ror/capacity/config';
+import { startSyncScheduler, syncRunsOperation, type SyncScheduler } from './sync';
+import type { SyncConfig } from './sync/config';
+import { loadSubscriptionConfig, Subscriptions, type SubscriptionConfig, type SubscriptionDelivery } from './subscriptions';
+import type { DeliveryOptions } from './subscriptions/delivery';
 import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
-import { Indexer } from './indexing/indexer';
-import { getRegistry } from './indexing/registry';
-import { loadDemoDataIfEmpty } from './demo/load-demo';
+import type { ResourceStore } from './store/store';
+import { loadDemoDataIfEmpty, type DemoLoadResult } from './demo/load-demo';
+
+export interface KernelSettings {
+  logger?: Logger;
+  /** SearchParameters besides the R4 base ones; default: fhir-profiles/search-parameters (the ROR ones). */
+  searchParameters?: SearchParameter[];
+  capacity?: CapacityConfig;
+  subscriptions?: SubscriptionConfig;
+}
+
+/** The kernel with everything the server plugs into it, and the operations it serves. */
+export interface ComposedKernel {
+  kernel: Kernel;
+  operations: OperationRegistry;
+  subscriptions: Subscriptions;
+  /** The ROR server CapabilityStatement this server instantiates, when the profiles name one. */
+  instantiates: string[];
+}
+
+/**
+ * The kernel as every process builds it (server, `npm run sync`, tests): the R4 definitions and the ROR profiles,
+ * the registry, the validator, the capacity rules, the subscription hook and notifier, the operations.
+ */
+export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
+  loadDefinitions();
+  const conformance = loadRorConformance();
+  const registry = new SearchParamRegistry(settings.searchParameters ?? loadSearchParameterFiles());
+  const kernel = new Kernel({ registry, validator: writeValidator });
+  const operations = new OperationRegistry();
+  operations.register(validateOperation());
+  installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());
+  operations.register(syncRunsOperation());
+  const subscriptions = new Subscriptions(kernel, settings.subscriptions ?? loadSubscriptionConfig(), settings.logger);
+  subscriptions.install();
+  return { kernel, operations, subscriptions, instantiates: conformance.instantiates ? [conformance.instantiates] : [] };
+}
+
+/** The validator the kernel runs on every write (R4 base definitions, and the loaded profiles a resource claims). */
+const writeValidator: ResourceValidator = {
+  validateForWrite: (body, target) =>
+    validateResourceForWrite(body, { expectedType: target.type, expectedId: target.id, requireId: target.id !== undefined }),
+};
+
+export interface ServerSettings extends KernelSettings {
+  config: Config;
+  logger: Logger;
+  /** Start the subscription deliverer and the nightly sync scheduler (default true). */
+  background?: boolean;
+  /** Delivery test seams (clock, jitter, HTTP client). */
+  delivery?: Pick<DeliveryOptions, 'now' | 'random' | 'fetch'>;
+  /** Sync settings of the scheduler (default: from ROR_SYNC_*). */
+  sync?: SyncConfig;
+}
+
+export interface ComposedServer extends ComposedKernel {
+  store: SqliteStore;
+  services: FhirServices;
+  app: Express;
+  delivery?: SubscriptionDelivery;
+  scheduler?: SyncScheduler;
+  /** Loads the demo region into an empty store (as `system:demo`), when the configuration asks for it. */
+  loadDemoData(): Promise<DemoLoadResult | undefined>;
+  /** Stops the background work and closes the store. */
+  close(): Promise<void>;
+}
+
+/** The services of the FHIR layer on a store: the kernel, the operations, the route table, the capabilities. */
+export function fhirServices(
+  composed: ComposedKernel,
+  store: ResourceStore,
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>,
+): FhirServices {
+  const { kernel, operations, instantiates } = composed;
+  return {
+    kernel,
+    store,
+    baseUrl: config.baseUrl,
+    limits: { defaultCount: config.defaultCount, maxCount: config.maxCount },
+    operations,
+    routes: fhirRoutes(),
+    capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: registeredResourceProfiles, instantiates }),
+  };
+}
+
+export function composeServer(settings: ServerSettings): ComposedServer {
+  const { config, logger } = settings;
+  const composed = composeKernel(settings);
+  const { kernel, subscriptions } = composed;
+  const store = new SqliteStore(
+    { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
+    kernel.indexer,
+  );
+  const services = fhirServices(composed, store, config);
+  const background = settings.background ?? true;
+  const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
+  // Runs nothing until ROR_SYNC_* names a source.
+  const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
+  const app = createApp(services, { logger, maxBodyBytes: config.maxBodyBytes });
+  return {
+    ...composed,
+    store,
+    services,
+    app,
+    delivery,
+    scheduler,
+    loadDemoData: async () => {
+      if (!config.demoData) return undefined;
+      // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
+      return loadDemoDataIfEmpty({ ...services, actor: systemActor('demo') }, logger).catch((err) => {
+        logger.error({ err }, 'demo data could not be loaded; starting with an empty store');
+        return undefined;
+      });
+    },
+    async close() {
+      await scheduler?.stop();
+      await delivery?.stop();
+      await store.close();
+    },
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,26 +159,9 @@ async function main(): Promise<void> {
   loadDefinitions();
   // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
   validationOutcome({ resourceType: 'Organization', name: 'warm-up' });
-  loadRorConformance();
-  registerCapacityFeatures();
-  const subscriptionConfig = loadSubscriptionConfig();
-  registerSubscriptionHooks({ config: subscriptionConfig, logger });
-  const store = new SqliteStore(
-    { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
-    new Indexer(getRegistry()),
-  );
-  const delivery = startSubscriptionDelivery({ store, logger, config: subscriptionConfig });
-  // Also registers GET /$sync-runs; runs nothing until ROR_SYNC_* names a source.
-  const sync = startSyncScheduler({ store, logger });
-  if (config.demoData) {
-    const limits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
-    // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
-    await loadDemoDataIfEmpty({ store, baseUrl: config.baseUrl, limits }, logger).catch((err) =>
-      logger.error({ err }, 'demo data could not be loaded; starting with an empty store'),
-    );
-  }
-  const app = createApp({ store, logger, ...config });
-  const server = http.createServer(app);
+  const composed = composeServer({ config, logger });
+  await composed.loadDemoData();
+  const server = http.createServer(composed.app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   logger.info({ port: config.port, baseUrl: config.baseUrl, dataDir: config.dataDir }, 'ROR FHIR server listening');
@@ -55,9 +174,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     force.unref();
     server.close(async () => {
-      await sync.stop();
-      await delivery.stop();
-      await store.close();
+      await composed.close();
       logger.info('store closed, bye');
       logger.flush(() => process.exit(0));
     });
@@ -67,8 +184,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((err) => {
-  // Configuration errors happen before the logger exists: plain stderr, read by a person.
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    // Configuration errors happen before the logger exists: plain stderr, read by a person.
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -10,10 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { loadDefinitions } from '../../src/definitions';
+import { composeKernel } from '../../src/main';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { Indexer } from '../../src/indexing/indexer';
-import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
 import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 
@@ -24,8 +22,8 @@ const FILES = (dir: string, zip = false) => ({
 });
 
 async function phase(dataDir: string, extracts: string, zip: boolean): Promise<void> {
-  loadDefinitions();
-  const store = new SqliteStore({ dataDir }, new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
+  const { kernel } = composeKernel();
+  const store = new SqliteStore({ dataDir }, kernel.indexer);
   const state = new SqliteSyncState(store.database);
   // maxRSS counts the database pages the search index memory-maps (mmap_size, src/store/sqlite/search-index.ts):
   // clean file pages the kernel can drop. The process's own memory is RssAnon, sampled here.
@@ -38,7 +36,7 @@ async function phase(dataDir: string, extracts: string, zip: boolean): Promise<v
   const started = Date.now();
   // As `npm run sync` does: a first import into an empty store builds the search indexes at the end (bulkLoad).
   const report = await store.bulkLoad(() =>
-    runSync({ store, state, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500), validateOnThread: process.env.SYNC_THREAD !== '0' }),
+    runSync({ store, kernel, state, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500), validateOnThread: process.env.SYNC_THREAD !== '0' }),
   );
   const ms = Date.now() - started;
   sample();

@@ -5,11 +5,11 @@
  * The data is one FHIR transaction Bundle (./data/demo-region.bundle.json, provenance in ./README.md) run through
  * the same transaction processor as `POST /`: it is validated like any write and commits entirely or not at all.
  * Its entries are conditional creates on business identifiers, so posting the bundle again by hand never
- * duplicates anything.
+ * duplicates anything. The composition root runs it as the actor `system:demo`.
  */
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Logger } from '../logger';
-import type { FhirContext } from '../fhir/router';
+import type { FhirContext } from '../fhir/context';
 import { processBundle } from '../fhir/interactions/transaction';
 import demoRegion from './data/demo-region.bundle.json';
 

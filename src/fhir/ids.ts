@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, notFound } from './errors';
+import { badRequest, notFound } from '../errors';
 import { isKnownResourceType } from '../definitions';
 
 /** FHIR logical id: https://hl7.org/fhir/R4/datatypes.html#id */

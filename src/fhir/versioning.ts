@@ -3,7 +3,7 @@
  * https://hl7.org/fhir/R4/http.html#versioning and https://hl7.org/fhir/R4/http.html#concurrency
  */
 import type { StoredVersion } from '../store/store';
-import { badRequest, preconditionFailed } from './errors';
+import { badRequest, preconditionFailed } from '../errors';
 
 export function etag(versionId: string): string {
   return `W/"${versionId}"`;

@@ -1,36 +1,28 @@
 /**
- * The HTTP face of the server: Express for the plumbing (routing of probes, body limits), one dispatcher for every
- * FHIR path (src/fhir/router.ts), and responses written with node's own methods to keep the read path lean.
+ * The HTTP face of the server: Express for the plumbing (routing of probes, body limits), the FHIR route table for
+ * every FHIR path (src/fhir/route-table.ts), and responses written with node's own methods to keep the read path
+ * lean. Each request runs as its actor (for now every HTTP caller is `anonymous`: sign-in comes with security).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
-import type { ResourceStore } from '../store/store';
 import type { Logger } from '../logger';
-import { FhirError, informational, outcome } from '../fhir/errors';
-import { route, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../fhir/router';
+import { FhirError, informational, outcome } from '../errors';
+import type { FhirContext, FhirMethod, FhirRequest, FhirResponse, FhirServices } from '../fhir/context';
 import { applySummary } from '../fhir/summary';
 import { etag, httpDate } from '../fhir/versioning';
-import { presentJson, presentResource } from '../fhir/hooks';
+import { ANONYMOUS } from '../kernel/actor';
 import { decodeBody, parsePrefer, responseContentType } from './negotiation';
 import { requestLogger } from './request-log';
 
 export interface AppDeps {
-  store: ResourceStore;
   logger: Logger;
-  baseUrl: string;
   maxBodyBytes: number;
-  defaultCount: number;
-  maxCount: number;
 }
 
 const FHIR_METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function createApp(deps: AppDeps): express.Express {
-  const ctx: FhirContext = {
-    store: deps.store,
-    baseUrl: deps.baseUrl,
-    limits: { defaultCount: deps.defaultCount, maxCount: deps.maxCount },
-  };
+export function createApp(services: FhirServices, deps: AppDeps): express.Express {
+  const ctx: FhirContext = { ...services, actor: ANONYMOUS };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -40,7 +32,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => sendJson(res, 200, 'application/json', '{"status":"ok"}'));
   app.get('/readyz', async (req, res) => {
     try {
-      await deps.store.ping();
+      await services.store.ping();
       sendJson(res, 200, 'application/json', '{"status":"ready"}');
     } catch (err) {
       req.log.error({ err }, 'store not reachable');
@@ -83,7 +75,7 @@ async function handleFhir(ctx: FhirContext, req: Request, res: Response): Promis
     body: Buffer.isBuffer(req.body) ? decodeBody(req.headers['content-type'], req.body) : undefined,
     ...parsePrefer(header(req, 'prefer')),
   };
-  const result = await route(ctx, fhirReq);
+  const result = await ctx.routes.dispatch(ctx, fhirReq);
   send(ctx, res, fhirReq, result, { contentType, pretty, summary, elements });
 }
 
@@ -123,7 +115,7 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     return;
   }
   if (v && !p.pretty && !p.summary && !p.elements) {
-    sendJson(res, result.status, p.contentType, presentJson(v));
+    sendJson(res, result.status, p.contentType, ctx.kernel.hooks.presentJson(v));
     return;
   }
   if (result.serializable) {
@@ -131,7 +123,7 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     sendJson(res, result.status, p.contentType, p.pretty ? JSON.stringify(s.toResource(), null, 2) : s.toJson());
     return;
   }
-  let resource: Resource | undefined = v ? presentResource(JSON.parse(v.json)) : result.resource;
+  let resource: Resource | undefined = v ? ctx.kernel.hooks.present(JSON.parse(v.json)) : result.resource;
   if (resource && v && (p.summary || p.elements)) resource = applySummary(resource, p.summary, p.elements);
   sendJson(res, result.status, p.contentType, resource === undefined ? '' : JSON.stringify(resource, null, p.pretty ? 2 : undefined));
 }

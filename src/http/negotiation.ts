@@ -2,8 +2,8 @@
  * Content negotiation: JSON only. https://hl7.org/fhir/R4/http.html#mime-type
  * `_format` overrides Accept; XML and other formats are refused with 406 (response) or 415 (request body).
  */
-import { FhirError } from '../fhir/errors';
-import type { FhirRequest } from '../fhir/router';
+import { FhirError } from '../errors';
+import type { FhirRequest } from '../fhir/context';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 export const PLAIN_JSON = 'application/json; charset=utf-8';

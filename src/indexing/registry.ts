@@ -289,11 +289,3 @@ export function loadSearchParameterFiles(dir: string = DEFAULT_PROFILE_DIR): Sea
   }
   return out;
 }
-
-let defaultRegistry: SearchParamRegistry | undefined;
-
-/** The process-wide registry: base R4 + the project's SearchParameters folder. */
-export function getRegistry(): SearchParamRegistry {
-  defaultRegistry ??= new SearchParamRegistry(loadSearchParameterFiles());
-  return defaultRegistry;
-}

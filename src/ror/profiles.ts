@@ -12,7 +12,6 @@ import { fhirProfilesDir } from '../project-paths';
 import path from 'node:path';
 import type { Bundle, CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { registerProfile, registerTerminology } from '../fhir/validation';
-import { registerCapabilityClaims } from '../fhir/interactions/capabilities';
 
 export const ROR_CANONICAL = 'https://interop.esante.gouv.fr/ig/fhir/ror';
 export const ROR_PROFILE_DIR = fhirProfilesDir();
@@ -52,7 +51,6 @@ export function loadRorConformance(root: string = ROR_PROFILE_DIR): RorConforman
   for (const sd of definitions) registerProfile(sd);
   const profiles: Record<string, string> = {};
   for (const sd of definitions) if (sd.kind === 'resource') profiles[sd.type as string] = sd.url as string;
-  if (instantiates) registerCapabilityClaims({ instantiates: [instantiates] });
   loaded = {
     profiles,
     extensions: definitions.filter((sd) => sd.type === 'Extension').length,

@@ -14,14 +14,14 @@ import type { StoredVersion } from './version';
 export type { StoredVersion };
 
 /**
- * A write: the resource body to store as the next version, or a deletion. A put may name the version it replaces
- * (`expectVersion`, 0: the resource must not exist yet, a deletion counting as a version): when the current version
- * is another one, the write throws VersionConflictError (./errors.ts). For callers that read in one transaction
- * and write in a later one.
+ * A write: the resource body to store as the next version, or a deletion. A change may name the version it
+ * replaces (`expectVersion`, 0: the resource must not exist yet, a deletion counting as a version): when the
+ * current version is another one, the write throws VersionConflictError (./errors.ts). The kernel's write path
+ * always names it, so a change decided on a version read earlier never lands on another one.
  */
 export type ResourceChange =
   | { kind: 'put'; resource: Resource & { id: string }; expectVersion?: number }
-  | { kind: 'delete'; resourceType: string; id: string };
+  | { kind: 'delete'; resourceType: string; id: string; expectVersion?: number };
 
 export interface HistoryQuery {
   /** Omitted for system-level history. */

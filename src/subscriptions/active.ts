@@ -9,13 +9,13 @@
  * matches against a list read through its own `tx` (its uncommitted subscription included) and does not keep that
  * list, so a rollback cannot leave a phantom subscription behind. Transactions are serialized per store, so no
  * other write sees a stale list in between. The list is also reloaded after `ttlMs`, which bounds staleness when
- * several server instances share a store, and on `reset()` (a new store in the same process).
+ * several server instances share a store, and on `reset()` (the deliverer starting on its store).
  */
 import type { Subscription } from '@medplum/fhirtypes';
-import type { StoreReader, StoreWriter } from '../store/store';
+import type { StoreReader } from '../store/store';
 import type { SearchPlan } from '../store/search-plan';
 import type { Logger } from '../logger';
-import { getRegistry } from '../indexing/registry';
+import type { SearchParamRegistry } from '../indexing/registry';
 import { planSearch } from '../fhir/search/plan';
 import { parseCriteria, type ParsedCriteria } from './criteria';
 
@@ -32,15 +32,16 @@ const PAGE = 500;
 
 export class ActiveSubscriptions {
   private cache?: { byType: Map<string, ActiveSubscription[]>; loadedAt: number };
-  private readonly touched = new WeakSet<StoreWriter>();
+  private readonly touched = new WeakSet<StoreReader>();
 
   constructor(
-    private readonly ttlMs: () => number,
-    private readonly logger: () => Logger | undefined,
+    private readonly registry: SearchParamRegistry,
+    private readonly ttlMs: number,
+    private readonly logger: Logger | undefined,
   ) {}
 
   /** A Subscription was written in `tx` (or changed elsewhere, without tx). */
-  invalidate(tx?: StoreWriter): void {
+  invalidate(tx?: StoreReader): void {
     this.cache = undefined;
     if (tx) this.touched.add(tx);
   }
@@ -49,10 +50,10 @@ export class ActiveSubscriptions {
     this.cache = undefined;
   }
 
-  async forType(tx: StoreWriter, resourceType: string): Promise<ActiveSubscription[]> {
+  async forType(tx: StoreReader, resourceType: string): Promise<ActiveSubscription[]> {
     if (this.touched.has(tx)) return (await this.load(tx)).get(resourceType) ?? [];
     const now = Date.now();
-    if (!this.cache || now - this.cache.loadedAt >= this.ttlMs()) {
+    if (!this.cache || now - this.cache.loadedAt >= this.ttlMs) {
       this.cache = { byType: await this.load(tx), loadedAt: now };
     }
     return this.cache.byType.get(resourceType) ?? [];
@@ -60,7 +61,7 @@ export class ActiveSubscriptions {
 
   private async load(reader: StoreReader): Promise<Map<string, ActiveSubscription[]>> {
     const byType = new Map<string, ActiveSubscription[]>();
-    const plan: SearchPlan = planSearch(getRegistry(), ['Subscription'], [['status', SERVED_STATUSES.join(',')]], {
+    const plan: SearchPlan = planSearch(this.registry, ['Subscription'], [['status', SERVED_STATUSES.join(',')]], {
       defaultCount: PAGE,
       maxCount: PAGE,
       strict: true,
@@ -73,10 +74,10 @@ export class ActiveSubscriptions {
         if (sub.channel?.type !== 'rest-hook' || !SERVED_STATUSES.includes(sub.status)) continue;
         let criteria: ParsedCriteria;
         try {
-          criteria = parseCriteria(sub.criteria);
+          criteria = parseCriteria(this.registry, sub.criteria);
         } catch (err) {
           // Accepted when written, refused now (e.g. a search parameter was removed): skip it, loudly.
-          this.logger()?.warn({ subscription: version.id, err }, 'subscription criteria no longer valid; not served');
+          this.logger?.warn({ subscription: version.id, err }, 'subscription criteria no longer valid; not served');
           continue;
         }
         const end = sub.end ? Date.parse(sub.end) : undefined;

@@ -5,7 +5,7 @@
  * [endpoint]/[type]/[id] (R4 code system subscription-channel-type, rest-hook). `header` lines are sent as is.
  */
 import type { Subscription } from '@medplum/fhirtypes';
-import { unprocessable } from '../fhir/errors';
+import { unprocessable } from '../errors';
 
 export interface RestHookChannel {
   endpoint: string;

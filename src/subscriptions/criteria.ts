@@ -5,9 +5,9 @@
  * with a 422), and the plan is reused for every change of that type.
  */
 import type { SearchPlan } from '../store/search-plan';
-import { FhirError, unprocessable } from '../fhir/errors';
+import { FhirError, unprocessable } from '../errors';
 import { isKnownResourceType } from '../definitions';
-import { getRegistry } from '../indexing/registry';
+import type { SearchParamRegistry } from '../indexing/registry';
 import { planSearch } from '../fhir/search/plan';
 
 export interface ParsedCriteria {
@@ -24,7 +24,7 @@ const RESULT_PARAMS = new Set([
 
 const WHERE = ['Subscription.criteria'];
 
-export function parseCriteria(criteria: unknown): ParsedCriteria {
+export function parseCriteria(registry: SearchParamRegistry, criteria: unknown): ParsedCriteria {
   if (typeof criteria !== 'string' || !criteria.trim()) {
     throw unprocessable('Subscription.criteria is required: a search such as Location?address-city=Lyon', WHERE);
   }
@@ -53,7 +53,7 @@ export function parseCriteria(criteria: unknown): ParsedCriteria {
     }
   }
   try {
-    const planned = planSearch(getRegistry(), [resourceType], params, { defaultCount: 1, maxCount: 1, strict: true });
+    const planned = planSearch(registry, [resourceType], params, { defaultCount: 1, maxCount: 1, strict: true });
     return { resourceType, plan: { ...planned.plan, sort: [], count: 1, total: 'none' } };
   } catch (err) {
     if (err instanceof FhirError && err.status < 500) throw unprocessable(`Subscription.criteria: ${err.message}`, WHERE);

@@ -14,23 +14,29 @@
  *   notification the subscription is turned `off` (R4: "too many errors") and its pending notifications are dropped;
  *   the client turns it back on by writing `status = requested` (or `active`).
  *
- * Status updates are written straight through the store (`tx.write`, no write hooks): they never notify anyone.
+ * Status updates go through the kernel's write path like any write (actor `system:subscriptions`: validated,
+ * hooked, authorised), written silent: a subscription's delivery status notifies no one.
  */
 import type { Subscription } from '@medplum/fhirtypes';
 import type { OutboxItem, ResourceStore } from '../store/store';
 import type { Logger } from '../logger';
-import { presentJson } from '../fhir/hooks';
-import { loadSubscriptionConfig, type SubscriptionConfig } from './config';
+import type { Kernel } from '../kernel/kernel';
+import { systemActor } from '../kernel/actor';
+import type { SubscriptionConfig } from './config';
 import { backoffDelay } from './backoff';
 import { parseChannel, type RestHookChannel } from './channel';
-import { SERVED_STATUSES } from './active';
-import { activeSubscriptions } from './hooks';
-import { fromPayload, onEnqueued, type Notification } from './notification';
+import { SERVED_STATUSES, type ActiveSubscriptions } from './active';
+import { fromPayload, type Notification } from './notification';
+
+const DELIVERY = systemActor('subscriptions');
 
 export interface DeliveryOptions {
   store: ResourceStore;
+  kernel: Kernel;
+  /** The server's subscriptions: their cache and the wake-up signal of new notifications. */
+  subscriptions: { active: ActiveSubscriptions; onEnqueued(listener: () => void): () => void };
   logger: Logger;
-  config?: SubscriptionConfig;
+  config: SubscriptionConfig;
   /** Clock, ms since epoch (tests). */
   now?: () => number;
   /** Jitter source in [0, 1] (tests). */
@@ -54,6 +60,8 @@ export function startSubscriptionDelivery(options: DeliveryOptions): Subscriptio
 
 class Deliverer {
   private readonly store: ResourceStore;
+  private readonly kernel: Kernel;
+  private readonly subscriptions: DeliveryOptions['subscriptions'];
   private readonly logger: Logger;
   private readonly config: SubscriptionConfig;
   private readonly now: () => number;
@@ -68,17 +76,19 @@ class Deliverer {
 
   constructor(options: DeliveryOptions) {
     this.store = options.store;
+    this.kernel = options.kernel;
+    this.subscriptions = options.subscriptions;
     this.logger = options.logger.child({ component: 'subscriptions' });
-    this.config = options.config ?? loadSubscriptionConfig();
+    this.config = options.config;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.fetch = options.fetch ?? fetch;
   }
 
   start(): void {
-    // A (re)opened store: whatever the process cached about subscriptions may be another store's.
-    activeSubscriptions.reset();
-    this.unsubscribe = onEnqueued(() => this.wake());
+    // A (re)opened store: whatever was cached about subscriptions may predate it.
+    this.subscriptions.active.reset();
+    this.unsubscribe = this.subscriptions.onEnqueued(() => this.wake());
     this.schedule();
     this.wake();
   }
@@ -217,7 +227,7 @@ class Deliverer {
       if (!version || version.deleted) return { ok: true }; // nothing to send (cannot happen: versions are kept)
       url = `${channel.endpoint.replace(/\/+$/, '')}/${n.resourceType}/${encodeURIComponent(n.id)}`;
       method = 'PUT';
-      body = presentJson(version);
+      body = this.kernel.hooks.presentJson(version);
       headers.set('Content-Type', `${channel.payload}; charset=utf-8`);
     }
     try {
@@ -242,17 +252,17 @@ class Deliverer {
    * over a client's `off`, nor on a deleted one.
    */
   private async setStatus(id: string, status: 'active' | 'error' | 'off', error: string | undefined): Promise<void> {
-    const changed = await this.store.transaction(async (tx) => {
+    await this.kernel.transaction(this.store, DELIVERY, async (tx) => {
       const current = await tx.read('Subscription', id);
-      if (!current || current.deleted) return false;
+      if (!current || current.deleted) return;
       const sub = JSON.parse(current.json) as Subscription & { id: string };
-      if (!SERVED_STATUSES.includes(sub.status)) return false;
-      if (sub.status === status && sub.error === error) return false;
+      if (!SERVED_STATUSES.includes(sub.status)) return;
+      if (sub.status === status && sub.error === error) return;
       const { error: _old, ...rest } = sub;
-      await tx.write([{ kind: 'put', resource: { ...rest, status, ...(error !== undefined ? { error } : {}) } }]);
-      return true;
+      // The Subscription write hook invalidates the cache of active subscriptions.
+      const next = { ...rest, status, ...(error !== undefined ? { error } : {}) };
+      await tx.store(tx.validate(next, { type: 'Subscription', id, current }), { id, current }, { silent: 'a subscription\'s own delivery status' });
     });
-    if (changed) activeSubscriptions.invalidate();
   }
 }
 

@@ -1,46 +1,35 @@
 /**
- * Write hooks of R4 Subscriptions (https://hl7.org/fhir/R4/subscription.html):
- * - on a Subscription write: `requested` becomes `active` (the server accepts what it can serve; a client writing
- *   `requested` or `active` also clears the server's `error`), criteria and channel are checked (a 422 rolls the
- *   write back), and the active-subscription cache is invalidated;
- * - on any other write: for each served subscription on that type whose criteria the new version matches, a
- *   notification is put in the outbox, in the same transaction as the change (a crash loses none).
+ * What R4 Subscriptions (https://hl7.org/fhir/R4/subscription.html) add to the kernel:
+ * - a write hook on Subscription: `requested` becomes `active` (the server accepts what it can serve; a client
+ *   writing `requested` or `active` also clears the server's `error`), criteria and channel are checked (a 422
+ *   rolls the write back), and the active-subscription cache is invalidated;
+ * - a notifier: on any other write, whoever makes it (HTTP, bundles, operations, the referential sync), for each
+ *   served subscription on that type whose criteria the new version matches, a notification is put in the outbox,
+ *   in the same transaction as the change (a crash loses none).
  * Deletions notify nobody (a deleted resource matches no search). Subscription writes notify nobody, and criteria on
- * Subscription are refused, so the deliverer's status updates cannot loop.
+ * Subscription are refused, so the deliverer's status updates cannot loop (they are written silent anyway).
  */
 import type { Resource, Subscription } from '@medplum/fhirtypes';
-import type { OutboxMessage, StoredVersion, StoreWriter } from '../store/store';
-import type { Logger } from '../logger';
-import { registerWriteHook } from '../fhir/hooks';
-import { loadSubscriptionConfig, type SubscriptionConfig } from './config';
+import type { OutboxMessage, StoredVersion } from '../store/store';
+import type { SearchParamRegistry } from '../indexing/registry';
+import type { WriteHook } from '../kernel/hooks';
+import type { Notifier } from '../kernel/notifications';
+import type { SubscriptionConfig } from './config';
 import { matchPlan, parseCriteria } from './criteria';
 import { parseChannel } from './channel';
-import { ActiveSubscriptions } from './active';
-import { notifyEnqueued, toMessage } from './notification';
+import type { ActiveSubscriptions } from './active';
+import { toMessage } from './notification';
 
-export interface SubscriptionHookOptions {
-  config?: SubscriptionConfig;
-  logger?: Logger;
+export interface SubscriptionParts {
+  registry: SearchParamRegistry;
+  config: SubscriptionConfig;
+  active: ActiveSubscriptions;
+  /** Told when notifications were enqueued (before the commit): wakes the deliverer. */
+  enqueued: () => void;
 }
 
-let settings: { config: SubscriptionConfig; logger?: Logger } | undefined;
-
-export const activeSubscriptions = new ActiveSubscriptions(
-  () => settings?.config.cacheTtlMs ?? 0,
-  () => settings?.logger,
-);
-
-/**
- * Registers the hooks once per process; later calls only replace the settings (config, logger). Also forgets the
- * cached subscriptions, as when a store is (re)opened.
- */
-export function registerSubscriptionHooks(options: SubscriptionHookOptions = {}): void {
-  const first = settings === undefined;
-  settings = { config: options.config ?? settings?.config ?? loadSubscriptionConfig(), logger: options.logger ?? settings?.logger };
-  activeSubscriptions.reset();
-  if (!first) return;
-
-  registerWriteHook({
+export function subscriptionWriteHook(parts: SubscriptionParts): WriteHook {
+  return {
     types: ['Subscription'],
     prepare: (resource: Resource) => {
       const sub = resource as Subscription;
@@ -49,19 +38,21 @@ export function registerSubscriptionHooks(options: SubscriptionHookOptions = {})
       const { error: _error, ...rest } = sub;
       return { ...rest, status: 'active' } as Subscription;
     },
-    afterWrite: async (tx: StoreWriter, stored: StoredVersion) => {
-      activeSubscriptions.invalidate(tx);
+    afterWrite: async (tx, stored: StoredVersion) => {
+      parts.active.invalidate(tx);
       if (stored.deleted) return;
       const sub = JSON.parse(stored.json) as Subscription;
-      parseCriteria(sub.criteria);
-      if (sub.status !== 'off') parseChannel(sub, settings!.config.allowedHosts);
+      parseCriteria(parts.registry, sub.criteria);
+      if (sub.status !== 'off') parseChannel(sub, parts.config.allowedHosts);
     },
-  });
+  };
+}
 
-  registerWriteHook({
-    afterWrite: async (tx: StoreWriter, stored: StoredVersion) => {
+export function subscriptionNotifier(parts: SubscriptionParts): Notifier {
+  return {
+    notify: async (tx, stored) => {
       if (stored.deleted || stored.resourceType === 'Subscription') return;
-      const subs = await activeSubscriptions.forType(tx, stored.resourceType);
+      const subs = await parts.active.forType(tx, stored.resourceType);
       if (!subs.length) return;
       const now = Date.now();
       const messages: OutboxMessage[] = [];
@@ -69,13 +60,11 @@ export function registerSubscriptionHooks(options: SubscriptionHookOptions = {})
         if (sub.end !== undefined && sub.end <= now) continue;
         const hits = await tx.search(matchPlan(sub.criteria, stored.id));
         if (!hits.entries.length) continue;
-        messages.push(
-          toMessage({ subscription: sub.id, resourceType: stored.resourceType, id: stored.id, versionId: stored.versionId }),
-        );
+        messages.push(toMessage({ subscription: sub.id, resourceType: stored.resourceType, id: stored.id, versionId: stored.versionId }));
       }
       if (!messages.length) return;
       await tx.enqueue(messages);
-      notifyEnqueued();
+      parts.enqueued();
     },
-  });
+  };
 }

@@ -30,15 +30,3 @@ export function fromPayload(payload: string): Notification | undefined {
   }
   return undefined;
 }
-
-/** Listeners told when notifications were enqueued (after the statement, before the commit). */
-const listeners = new Set<() => void>();
-
-export function onEnqueued(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-export function notifyEnqueued(): void {
-  for (const l of listeners) l();
-}

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../store/store';
 import type { RecordSource, SourceReport } from './types';
 import type { EngineOptions, Progress } from './reconcile/engine';
-import { reconcileSource, SyncRefusedError } from './reconcile/engine';
+import { reconcileSource, SYNC_ACTOR, SyncRefusedError } from './reconcile/engine';
+import type { Kernel } from '../kernel/kernel';
 import type { SyncStateStore } from './reconcile/state';
 import type { RunReport } from './report';
 import { auditEvent, totals } from './report';
@@ -18,7 +19,6 @@ import { FinessEjSource, FinessEtSource } from './finess/source';
 import { RppsSource } from './rpps/source';
 import { FinessPlusSource } from './finessplus/source';
 import { resolveSource } from './io/source';
-import { validateResourceForWrite } from '../fhir/validation';
 import { ValidationThread } from './reconcile/validate';
 
 export interface SourceSpecs {
@@ -32,8 +32,9 @@ export interface SourceSpecs {
   rpps?: string;
 }
 
-export interface RunOptions extends Omit<EngineOptions, 'store' | 'state' | 'onProgress'> {
+export interface RunOptions extends Omit<EngineOptions, 'store' | 'kernel' | 'state' | 'onProgress'> {
   store: ResourceStore;
+  kernel: Kernel;
   state: SyncStateStore;
   sources: SourceSpecs;
   trigger?: RunReport['trigger'];
@@ -72,7 +73,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       try {
         resolved = await resolveSource(spec, { tmpDir: opts.tmpDir, log: opts.log });
         const source = make(resolved.path);
-        const report = await reconcileSource(source, { ...opts, store: opts.store, state: opts.state, validationThread });
+        const report = await reconcileSource(source, { ...opts, validationThread });
         report.file = spec;
         reports.push(report);
       } catch (err) {
@@ -105,7 +106,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     totals: totals(reports),
     ...(errors.length ? { error: errors.join('; ') } : {}),
   };
-  await recordRun(opts.store, report);
+  await recordRun(opts.kernel, opts.store, report);
   if (opts.reportDir) {
     fs.mkdirSync(opts.reportDir, { recursive: true });
     fs.writeFileSync(path.join(opts.reportDir, `sync-${runId}.json`), JSON.stringify(report, null, 2));
@@ -113,8 +114,6 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   return report;
 }
 
-async function recordRun(store: ResourceStore, report: RunReport): Promise<void> {
-  const event = auditEvent(report);
-  validateResourceForWrite(event, { expectedType: 'AuditEvent' });
-  await store.transaction((tx) => tx.write([{ kind: 'put', resource: event }]));
+async function recordRun(kernel: Kernel, store: ResourceStore, report: RunReport): Promise<void> {
+  await kernel.transaction(store, SYNC_ACTOR, (tx) => tx.put(auditEvent(report)));
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../store/store';
+import type { Kernel } from '../kernel/kernel';
 import type { SyncConfig } from './config';
 import { hasSources, loadSyncConfig } from './config';
 import type { SyncLock } from './lock';
@@ -18,6 +19,7 @@ import { summary } from './report';
 
 export interface SchedulerDeps {
   store: ResourceStore;
+  kernel: Kernel;
   logger: Logger;
   config?: SyncConfig;
   /** Defaults to the SQLite state and lock in the store's database file (the store must then be a SqliteStore). */
@@ -57,6 +59,7 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
         const report = await withLock(lock, owner, config.lockTtlMs, () =>
           runSync({
             store: deps.store,
+            kernel: deps.kernel,
             state,
             sources: config.sources,
             trigger: 'schedule',

@@ -213,6 +213,17 @@ export function resourceStoreContract(adapter: string, factory: StoreFactory): v
       expect((await store.transaction((tx) => tx.write([{ kind: 'put', resource: org('g', 'again'), expectVersion: 2 }])))[0].versionId).toBe('3');
     });
 
+    test('a deletion naming the version it replaces fails when the resource is at another one', async () => {
+      await store.transaction((tx) => tx.write([{ kind: 'put', resource: org('k', 'v1') }]));
+      await store.transaction((tx) => tx.write([{ kind: 'put', resource: org('k', 'v2') }]));
+      await expect(
+        store.transaction((tx) => tx.write([{ kind: 'delete', resourceType: 'Organization', id: 'k', expectVersion: 1 }])),
+      ).rejects.toBeInstanceOf(VersionConflictError);
+      expect((await store.read('Organization', 'k'))?.deleted).toBe(false);
+      const [del] = await store.transaction((tx) => tx.write([{ kind: 'delete', resourceType: 'Organization', id: 'k', expectVersion: 2 }]));
+      expect([del.versionId, del.deleted]).toEqual(['3', true]);
+    });
+
     test('several writes in one transaction are returned in order', async () => {
       const out = await store.transaction((tx) =>
         tx.write([

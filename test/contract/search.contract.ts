@@ -6,7 +6,8 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../src/store/store';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { findConditionalMatches } from '../../src/fhir/search/conditional';
-import { FhirError } from '../../src/fhir/errors';
+import { FhirError } from '../../src/errors';
+import { testSearchServices } from '../helpers/indexing';
 
 export interface SearchStoreFactory {
   /** A new, empty store with search enabled. */
@@ -36,6 +37,7 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
     const search = (type: string | undefined, query: string, strict = false, limits = {}): Promise<Bundle> =>
       searchInteraction(
         store,
+        testSearchServices(),
         {
           resourceTypes: type ? [type] : undefined,
           params: [...new URLSearchParams(query).entries()] as [string, string][],
@@ -528,8 +530,8 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         expect(await ids(undefined, '_type=Location&name=alpha')).toEqual(['l']);
       });
       test('conditional matches', async () => {
-        expect((await findConditionalMatches(store, 'Organization', 'name=alpha', 2)).map((v) => v.id)).toEqual(['a']);
-        await expect(findConditionalMatches(store, 'Organization', 'bogus=1', 2)).rejects.toMatchObject({ status: 400 });
+        expect((await findConditionalMatches(store, testSearchServices().registry, 'Organization', 'name=alpha', 2)).map((v) => v.id)).toEqual(['a']);
+        await expect(findConditionalMatches(store, testSearchServices().registry, 'Organization', 'bogus=1', 2)).rejects.toMatchObject({ status: 400 });
       });
     });
   });

@@ -10,7 +10,6 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { explainSearch } from '../../src/store/sqlite/search-index';
 import { testIndexer } from '../helpers/indexing';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/indexing/registry';
 import { tempDir } from '../helpers/tmp';
 
 const indexes = (db: Database.Database) =>
@@ -19,7 +18,7 @@ const indexes = (db: Database.Database) =>
 const org = (i: number): Resource & { id: string } => ({ resourceType: 'Organization', id: `o${i}`, name: `Clinique ${i}`, active: true });
 
 async function names(store: SqliteStore, query: [string, string][]): Promise<string[]> {
-  const { plan } = planSearch(getRegistry(), ['Organization'], query, { defaultCount: 100, maxCount: 100, strict: true });
+  const { plan } = planSearch(testIndexer().registry, ['Organization'], query, { defaultCount: 100, maxCount: 100, strict: true });
   return (await store.search(plan)).entries.map((e) => e.id).sort();
 }
 
@@ -65,7 +64,7 @@ describe('bulkLoad on the SQLite store', () => {
     });
     const query: [string, string][] = [['code-value-concept', 'http://loinc.org|8867-4$http://snomed.info/sct|high']];
     const search = async () => {
-      const { plan } = planSearch(getRegistry(), ['Observation'], query, { defaultCount: 10, maxCount: 10, strict: true });
+      const { plan } = planSearch(testIndexer().registry, ['Observation'], query, { defaultCount: 10, maxCount: 10, strict: true });
       const sql = explainSearch(store.database, testIndexer(), plan).join(' ');
       return { ids: (await store.search(plan)).entries.map((e) => e.id), usesValueIndex: sql.includes('idx_token_value') };
     };

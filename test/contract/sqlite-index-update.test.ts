@@ -5,7 +5,7 @@
  */
 import type { Bundle, Location, Organization, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchServices } from '../helpers/indexing';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { tempDir } from '../helpers/tmp';
 
@@ -57,6 +57,7 @@ describe('SQLite index rows of updated resources', () => {
   const ids = async (query: string, type = 'Organization') => {
     const b: Bundle = await searchInteraction(
       store,
+      testSearchServices(),
       { resourceTypes: [type], params: [...new URLSearchParams(query).entries()] as [string, string][], baseUrl: 'http://x', strict: true },
       { defaultCount: 50, maxCount: 1000 },
     );

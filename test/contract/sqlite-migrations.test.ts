@@ -8,11 +8,10 @@ import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { testIndexer } from '../helpers/indexing';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/indexing/registry';
 import { tempDir } from '../helpers/tmp';
 
 const plan = (query: [string, string][]) =>
-  planSearch(getRegistry(), ['Location'], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
+  planSearch(testIndexer().registry, ['Location'], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
 
 describe('SQLite migrations', () => {
   it('8: the geo index of a version-7 store is rebuilt without auxiliary columns and `near` finds the same points', async () => {

@@ -9,7 +9,6 @@ import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/s
 import { testIndexer } from '../helpers/indexing';
 import { geoKm } from '../../src/store/sqlite/search-sql';
 import { planSearch } from '../../src/fhir/search/plan';
-import { getRegistry } from '../../src/indexing/registry';
 import { tempDir } from '../helpers/tmp';
 
 describe('SQLite search plans', () => {
@@ -43,7 +42,7 @@ describe('SQLite search plans', () => {
   afterAll(() => store.close());
 
   const plan = (query: [string, string][], type = 'Practitioner') =>
-    planSearch(getRegistry(), [type], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
+    planSearch(testIndexer().registry, [type], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
 
   it('reads a page of a type without conditions in rid order, with no sort of every resource of the type', async () => {
     const steps = explainSearch(store.database, testIndexer(), plan([]));

@@ -5,7 +5,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { ESTIMATE_EXACT_UP_TO, ESTIMATE_SAMPLE } from '../../src/store/sqlite/search-index';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchServices } from '../helpers/indexing';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { tempDir } from '../helpers/tmp';
 
@@ -32,6 +32,7 @@ describe('SQLite _total=estimate', () => {
   const total = async (query: string): Promise<number | undefined> => {
     const b: Bundle = await searchInteraction(
       store,
+      testSearchServices(),
       { resourceTypes: ['Organization'], params: [...new URLSearchParams(query).entries()] as [string, string][], baseUrl: 'http://x', strict: true },
       { defaultCount: 20, maxCount: 1000 },
     );

@@ -4,9 +4,8 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchServices } from '../helpers/indexing';
 import { pidOf } from '../../src/store/sqlite/search-pid';
-import { getRegistry } from '../../src/indexing/registry';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { tempDir } from '../helpers/tmp';
 
@@ -25,6 +24,7 @@ describe('parameters sharing index rows', () => {
   const ids = async (query: string) => {
     const b: Bundle = await searchInteraction(
       store,
+      testSearchServices(),
       { resourceTypes: ['Practitioner'], params: [...new URLSearchParams(query).entries()] as [string, string][], baseUrl: 'http://x', strict: true },
       { defaultCount: 50, maxCount: 1000 },
     );
@@ -32,7 +32,7 @@ describe('parameters sharing index rows', () => {
   };
 
   test('duplicates read the rows of the code that sorts first; other parameters keep their own', () => {
-    const registry = getRegistry();
+    const registry = testIndexer().registry;
     expect(registry.indexCode('Practitioner', 'phonetic')).toBe('name');
     expect(registry.indexCode('Practitioner', 'name')).toBe('name');
     expect(registry.indexCode('Location', 'near-insee-code')).toBe('commune-cog');

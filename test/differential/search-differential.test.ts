@@ -6,7 +6,7 @@
 import { matchesSearchRequest, parseSearchRequest } from '@medplum/core';
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchServices } from '../helpers/indexing';
 import { searchInteraction } from '../../src/fhir/interactions/search';
 import { loadDefinitions } from '../../src/definitions';
 import { tempDir } from '../helpers/tmp';
@@ -109,6 +109,7 @@ describe('differential: server search vs @medplum/core matchesSearchRequest', ()
     const params = [...new URLSearchParams(query).entries()] as [string, string][];
     const bundle = await searchInteraction(
       store,
+      testSearchServices(),
       { resourceTypes: ['Patient'], params: [...params, ['_count', '1000']], baseUrl: 'http://x', strict: true },
       { defaultCount: 1000, maxCount: 1000 },
     );

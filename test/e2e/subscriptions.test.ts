@@ -7,18 +7,10 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../../src/http/app';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
-import {
-  loadSubscriptionConfig,
-  registerSubscriptionHooks,
-  startSubscriptionDelivery,
-  type SubscriptionConfig,
-  type SubscriptionDelivery,
-} from '../../src/subscriptions';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { loadSubscriptionConfig, type SubscriptionConfig, type SubscriptionDelivery } from '../../src/subscriptions';
 import { tempDir } from '../helpers/tmp';
-import { FHIR_JSON } from '../helpers/app';
+import { FHIR_JSON, testServer } from '../helpers/app';
 
 const logger = pino({ level: 'silent' });
 
@@ -90,19 +82,18 @@ interface Server {
   close(): Promise<void>;
 }
 
+/** The server as composed for production, its deliverer started (or not) on the store in `dataDir`. */
 function open(dataDir: string, cfg: SubscriptionConfig, deliver = true): Server {
-  const store = new SqliteStore({ dataDir }, testIndexer());
-  registerSubscriptionHooks({ config: cfg, logger });
-  const app = createApp({ store, logger, baseUrl: 'http://fhir.test', maxBodyBytes: 1 << 20, defaultCount: 20, maxCount: 1000 });
-  const delivery = deliver ? startSubscriptionDelivery({ store, logger, config: cfg }) : undefined;
+  const s = testServer({ dataDir, subscriptions: cfg, maxBodyBytes: 1 << 20 });
+  const delivery = deliver ? s.server.subscriptions.startDelivery(s.store, { logger }) : undefined;
   return {
-    app,
-    store,
+    app: s.app,
+    store: s.store,
     dataDir,
     delivery,
     async close() {
       await delivery?.stop();
-      await store.close();
+      await s.close();
     },
   };
 }

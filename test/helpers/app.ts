@@ -1,35 +1,54 @@
 import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../../src/http/app';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from './indexing';
+import { loadConfig } from '../../src/config';
+import { composeServer, type ComposedServer, type ServerSettings } from '../../src/main';
+import type { FhirContext } from '../../src/fhir/context';
+import { ANONYMOUS, type Actor } from '../../src/kernel/actor';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempDir } from './tmp';
-import { loadRorConformance } from '../../src/ror/profiles';
-import { registerSubscriptionHooks } from '../../src/subscriptions';
 
 export const BASE = 'http://fhir.test';
 
 export interface TestServer {
   app: Express;
   store: SqliteStore;
+  /** Everything the composition root built (kernel, operations, subscriptions, services). */
+  server: ComposedServer;
+  /** The FHIR context of a request made by `actor` (anonymous by default), for calling interactions directly. */
+  context(actor?: Actor): FhirContext;
   close(): Promise<void>;
 }
 
-/** The real app on a fresh SQLite store in a temporary directory; logs are silent. */
-export function testServer(options: { maxBodyBytes?: number } = {}): TestServer {
-  loadRorConformance();
-  registerSubscriptionHooks();
-  const store = new SqliteStore({ dataDir: tempDir() }, testIndexer());
-  const app = createApp({
-    store,
-    logger: pino({ level: 'silent' }),
+export interface TestServerOptions extends Partial<Omit<ServerSettings, 'config' | 'logger'>> {
+  maxBodyBytes?: number;
+  /** Data directory (default: a fresh temporary one). */
+  dataDir?: string;
+}
+
+/**
+ * The real app, composed as `npm start` composes it (src/main.ts), on a fresh SQLite store in a temporary
+ * directory; no demo data, no background work unless asked, silent logs.
+ */
+export function testServer(options: TestServerOptions = {}): TestServer {
+  const { maxBodyBytes, dataDir, ...settings } = options;
+  const config = {
+    ...loadConfig({}),
+    dataDir: dataDir ?? tempDir(),
     baseUrl: BASE,
-    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    maxBodyBytes: maxBodyBytes ?? 1024 * 1024,
     defaultCount: 20,
     maxCount: 1000,
-  });
-  return { app, store, close: () => store.close() };
+    demoData: false,
+  };
+  const server = composeServer({ background: false, ...settings, config, logger: pino({ level: 'silent' }) });
+  return {
+    app: server.app,
+    store: server.store,
+    server,
+    context: (actor = ANONYMOUS) => ({ ...server.services, actor }),
+    close: () => server.close(),
+  };
 }
 
 export const FHIR_JSON = 'application/fhir+json';

@@ -1,4 +1,6 @@
 import { Indexer } from '../../src/indexing/indexer';
+import { Hooks } from '../../src/kernel/hooks';
+import type { SearchServices } from '../../src/fhir/interactions/search';
 import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
 
 let shared: Indexer | undefined;
@@ -6,4 +8,9 @@ let shared: Indexer | undefined;
 /** The indexer the server builds (R4 + the project's SearchParameters), one per test file. */
 export function testIndexer(): Indexer {
   return (shared ??= new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
+}
+
+/** What a search needs besides the store, for tests that call the search interaction on a bare store. */
+export function testSearchServices(): SearchServices {
+  return { registry: testIndexer().registry, hooks: new Hooks() };
 }

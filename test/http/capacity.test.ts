@@ -4,9 +4,8 @@
  */
 import request from 'supertest';
 import type { Extension, Location } from '@medplum/fhirtypes';
-import { registerCapacityFeatures } from '../../src/ror/capacity';
+import type { CapacityConfig } from '../../src/ror/capacity';
 import { CODE_LISTS, ROR_LOCATION_PROFILE, SUPPORTED_CAPACITY_URL } from '../../src/ror/capacity/codes';
-import { loadRorConformance } from '../../src/ror/profiles';
 import { DATA_QUALITY_SYSTEM, STALE_CAPACITY_CODE } from '../../src/ror/capacity/hooks';
 import { FHIR_JSON, put, testServer, type TestServer } from '../helpers/app';
 import fixture from '../fixtures/ror-capacity/location-ssr.json';
@@ -18,7 +17,8 @@ import draftScenario2 from '../unit/patch/fixtures/PATCH-Location-XXX-add-suppor
 /** The server's clock in these tests: fixed, moved by hand. */
 let clock = new Date('2026-11-20T11:00:00Z');
 const NOW = () => clock.toISOString();
-beforeAll(() => registerCapacityFeatures({ now: () => clock, staleHours: 24 }));
+/** The capacity settings the test servers are composed with (read at each call: a test may change them). */
+const capacity: CapacityConfig = { now: () => clock, staleHours: 24 };
 
 const ID = 'ssr-2e';
 const PATH = `/Location/${ID}`;
@@ -27,7 +27,8 @@ const FIXTURE_DATE = '2026-11-20T07:30:00+01:00';
 let s: TestServer;
 beforeEach(async () => {
   clock = new Date('2026-11-20T11:00:00Z');
-  s = testServer();
+  capacity.staleHours = 24;
+  s = testServer({ capacity });
   const created = await put(s.app, PATH, fixture);
   expect(created.status).toBe(201);
 });
@@ -166,7 +167,7 @@ describe('PATCH with the corrected IG snippets', () => {
   });
 
   test('on a Location claiming RORLocation, every write goes through the profile validator', async () => {
-    loadRorConformance(); // what the server does at start; only Locations claiming the profile are affected
+    // The server loads the ROR profiles at start; only Locations claiming the profile are affected.
     const profiled = { ...fixture, id: 'ssr-profiled', meta: { ...fixture.meta, profile: [ROR_LOCATION_PROFILE] } };
     const path = '/Location/ssr-profiled';
     expect((await put(s.app, path, profiled)).status).toBe(201);
@@ -462,14 +463,10 @@ describe('stale capacity flag', () => {
   });
 
   test('the threshold is configurable', async () => {
-    registerCapacityFeatures({ now: () => clock, staleHours: 72 });
-    try {
-      clock = new Date('2026-11-22T12:00:00Z');
-      expect(stale(await read())).toBe(false);
-      clock = new Date('2026-11-23T12:00:00Z');
-      expect(stale(await read())).toBe(true);
-    } finally {
-      registerCapacityFeatures({ now: () => clock, staleHours: 24 });
-    }
+    capacity.staleHours = 72;
+    clock = new Date('2026-11-22T12:00:00Z');
+    expect(stale(await read())).toBe(false);
+    clock = new Date('2026-11-23T12:00:00Z');
+    expect(stale(await read())).toBe(true);
   });
 });

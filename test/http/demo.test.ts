@@ -5,8 +5,9 @@
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
 import { demoBundle, loadDemoDataIfEmpty } from '../../src/demo/load-demo';
-import type { FhirContext } from '../../src/fhir/router';
-import { BASE, organization, post, testServer, type TestServer } from '../helpers/app';
+import type { FhirContext } from '../../src/fhir/context';
+import { systemActor } from '../../src/kernel/actor';
+import { organization, post, testServer, type TestServer } from '../helpers/app';
 
 const FINESS = 'https://finess.esante.gouv.fr';
 const ID_NAT_PS = 'urn:oid:1.2.250.1.71.4.2.1';
@@ -19,7 +20,7 @@ let ctx: FhirContext;
 let logger: { info: jest.Mock };
 beforeEach(() => {
   s = testServer();
-  ctx = { store: s.store, baseUrl: BASE, limits: { defaultCount: 20, maxCount: 1000 } };
+  ctx = s.context(systemActor('demo'));
   logger = { info: jest.fn() };
 });
 afterEach(() => s.close());

@@ -1,11 +1,11 @@
 import request from 'supertest';
 import type { Basic } from '@medplum/fhirtypes';
-import { registerPresentHook, registerWriteHook } from '../../src/fhir/hooks';
+import type { PresentHook, WriteHook } from '../../src/kernel/hooks';
 import { post, put, testServer, type TestServer } from '../helpers/app';
 
-// Hooks are process-wide registries; jest gives each test file its own module registry.
+// Hooks belong to a kernel: each test server gets these two on its own.
 const seen: string[] = [];
-registerWriteHook({
+const writeHook: WriteHook = {
   types: ['Basic'],
   prepare: (resource, current) => {
     const basic = resource as Basic;
@@ -14,20 +14,22 @@ registerWriteHook({
   afterWrite: async (tx, stored, previous) => {
     seen.push(`${stored.resourceType}/${stored.id}/${stored.versionId}<-${previous?.versionId ?? '-'}`);
     if ((JSON.parse(stored.json || '{}') as Basic).code?.text === 'refuse') throw new Error('refused by hook');
-    // Writes made by a hook commit with the change.
+    // Writes made by a hook commit with the change (through the same write path).
     if ((JSON.parse(stored.json || '{}') as Basic).code?.text === 'audit') {
-      await tx.write([{ kind: 'put', resource: { resourceType: 'Basic', id: `${stored.id}-audit`, code: { text: 'audit-copy' } } as Basic & { id: string } }]);
+      await tx.put({ resourceType: 'Basic', id: `${stored.id}-audit`, code: { text: 'audit-copy' } } as Basic & { id: string });
     }
   },
-});
-registerPresentHook({
+};
+const presentHook: PresentHook = {
   types: ['Basic'],
   present: (resource) => ({ ...resource, meta: { ...resource.meta, tag: [{ system: 'urn:test', code: 'presented' }] } }),
-});
+};
 
 let s: TestServer;
 beforeEach(() => {
   s = testServer();
+  s.server.kernel.hooks.addWrite(writeHook);
+  s.server.kernel.hooks.addPresent(presentHook);
   seen.length = 0;
 });
 afterEach(() => s.close());

@@ -8,7 +8,6 @@ import request from 'supertest';
 import type { Bundle } from '@medplum/fhirtypes';
 import { post, put, testServer, BASE, type TestServer } from '../helpers/app';
 import { CAPACITY_URL, TRE } from '../helpers/ror';
-import { registerCapacityFeatures } from '../../src/ror/capacity';
 import { searchInteraction, searchset } from '../../src/fhir/interactions/search';
 import { Searchset } from '../../src/fhir/search/bundle';
 import { history } from '../../src/fhir/interactions/history';
@@ -30,8 +29,7 @@ const capacity = (updated: string) => ({
 let s: TestServer;
 beforeAll(async () => {
   // Location has a present hook: capacity older than 24 h is served with a stale-capacity tag.
-  registerCapacityFeatures({ now: () => NOW, staleHours: 24 });
-  s = testServer();
+  s = testServer({ capacity: { now: () => NOW, staleHours: 24 } });
   const names = ['Hôpital « Nord »', 'Clinique "du Parc" \\ Sud', 'Centre\u2028de soins 🏥', 'CH Lyon'];
   for (const [i, name] of names.entries()) {
     await put(s.app, `/Organization/o${i}`, { resourceType: 'Organization', id: `o${i}`, name, active: true, address: [{ city: 'Lyon' }] });
@@ -79,7 +77,7 @@ const QUERIES: [string, string][] = [
 
 const params = (query: string) => [...new URLSearchParams(query).entries()] as [string, string][];
 const run = (type: string, query: string) =>
-  searchset(s.store, { resourceTypes: type ? [type] : undefined, params: params(query), baseUrl: BASE, strict: false }, { defaultCount: 20, maxCount: 1000 });
+  searchset(s.store, s.server.kernel, { resourceTypes: type ? [type] : undefined, params: params(query), baseUrl: BASE, strict: false }, { defaultCount: 20, maxCount: 1000 });
 /** The response body as sent, unparsed. */
 const sent = (url: string) =>
   request(s.app)
@@ -130,6 +128,7 @@ test('stored JSON is copied as it is, not parsed and written again', () => {
     linkParams: [['name', 'x']],
     result: { entries: [{ resourceType: 'Organization', id: 'x', versionId: '1', lastUpdated: '2026-11-22T12:00:00.000Z', deleted: false, json }] },
     included: [],
+    presenter: s.server.kernel.hooks,
   });
   expect(set.toJson()).toBe(
     `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":"${BASE}/Organization?name=x"},` +
@@ -144,13 +143,13 @@ test('a search inside a batch gets the Bundle object, equal to the one sent alon
   expect(res.status).toBe(200);
   expect(res.body.entry[0].response.status).toBe('200 OK');
   expect(res.body.entry[0].resource).toEqual(alone.body);
-  const direct: Bundle = await searchInteraction(s.store, { resourceTypes: ['HealthcareService'], params: params(query), baseUrl: BASE, strict: false }, { defaultCount: 20, maxCount: 1000 });
+  const direct: Bundle = await searchInteraction(s.store, s.server.kernel, { resourceTypes: ['HealthcareService'], params: params(query), baseUrl: BASE, strict: false }, { defaultCount: 20, maxCount: 1000 });
   expect(direct).toEqual(alone.body);
 });
 
 describe('history bundles', () => {
   const historyOf = (resourceType: string | undefined, id: string | undefined, query: string) =>
-    history(s.store, { resourceType, id, params: params(query), baseUrl: BASE }, { defaultCount: 20, maxCount: 1000 });
+    history(s.store, { resourceType, id, params: params(query), baseUrl: BASE, presenter: s.server.kernel.hooks }, { defaultCount: 20, maxCount: 1000 });
 
   test('are written around the stored JSON too: JSON.stringify of the Bundle object, deletions and paging included', async () => {
     await put(s.app, '/Organization/o0', { resourceType: 'Organization', id: 'o0', name: 'Hôpital « Nord » bis', active: true });

@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
+import type { Express } from 'express';
+import pino from 'pino';
+import { composeKernel, fhirServices, type ComposedKernel } from '../../src/main';
+import { createApp } from '../../src/http/app';
+import type { Kernel } from '../../src/kernel/kernel';
 import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 import type { RunOptions, SourceSpecs } from '../../src/sync/run';
@@ -18,31 +22,45 @@ export function realEtLines(): string[] {
 
 export interface SyncEnv {
   store: SqliteStore;
+  /** The kernel the server composes (validator, hooks, subscription notifier): the sync writes through it. */
+  kernel: Kernel;
+  composed: ComposedKernel;
   state: SqliteSyncState;
   dir: string;
   run(sources: SourceSpecs, opts?: Partial<RunOptions>): ReturnType<typeof runSync>;
   /** Writes a file in the env's directory and returns its path. */
   file(name: string, content: string | Buffer): string;
   find<T extends Resource>(type: string, query: string): Promise<T[]>;
+  /** The HTTP app on this env's store and kernel, as the server composes it. */
+  app(limits?: { maxCount?: number }): Express;
   close(): Promise<void>;
 }
 
 export function syncEnv(): SyncEnv {
   const dir = tempDir('ror-sync-');
-  const store = new SqliteStore({ dataDir: dir }, testIndexer());
+  const composed = composeKernel();
+  const { kernel } = composed;
+  const store = new SqliteStore({ dataDir: dir }, kernel.indexer);
   const state = new SqliteSyncState(store.database);
   return {
     store,
+    kernel,
+    composed,
     state,
     dir,
-    run: (sources, opts = {}) => runSync({ store, state, sources, ...opts }),
+    run: (sources, opts = {}) => runSync({ store, kernel, state, sources, ...opts }),
     file(name, content) {
       const p = path.join(dir, name);
       fs.writeFileSync(p, content);
       return p;
     },
+    app: (limits = {}) =>
+      createApp(fhirServices(composed, store, { baseUrl: 'http://fhir.test', defaultCount: 20, maxCount: limits.maxCount ?? 1000 }), {
+        logger: pino({ level: 'silent' }),
+        maxBodyBytes: 1 << 20,
+      }),
     async find<T extends Resource>(type: string, query: string) {
-      return (await findConditionalMatches(store, type, query, 1000)).map((v) => JSON.parse(v.json) as T);
+      return (await findConditionalMatches(store, kernel.registry, type, query, 1000)).map((v) => JSON.parse(v.json) as T);
     },
     async close() {
       state.close();

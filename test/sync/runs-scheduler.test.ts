@@ -1,7 +1,5 @@
 import request from 'supertest';
 import pino from 'pino';
-import { createApp } from '../../src/http/app';
-import '../../src/sync/operation';
 import { reportOf } from '../../src/sync/report';
 import { SqliteSyncLock, withLock, LockBusyError } from '../../src/sync/lock';
 import { startSyncScheduler } from '../../src/sync/scheduler';
@@ -18,7 +16,7 @@ describe('run records and GET /$sync-runs', () => {
     const first = await env.run({ finess: ET_EXCERPT });
     const bad = env.file('bad.csv', realEtLines().concat(['structureet;123;']).join('\n'));
     const second = await env.run({ finess: bad });
-    const app = createApp({ store: env.store, logger: pino({ level: 'silent' }), baseUrl: 'http://fhir.test', maxBodyBytes: 1 << 20, defaultCount: 20, maxCount: 100 });
+    const app = env.app({ maxCount: 100 });
     const res = await request(app).get('/$sync-runs').expect(200);
     expect(res.body.resourceType).toBe('Bundle');
     const events = res.body.entry.map((e: any) => e.resource);
@@ -55,7 +53,7 @@ describe('lock and scheduler', () => {
 
   test('the scheduler runs the configured sources and records the run', async () => {
     const config = loadSyncConfig({ ROR_SYNC_FINESS: ET_EXCERPT, ROR_DATA_DIR: env.dir, ROR_SYNC_CRON: '0 3 * * *' });
-    const scheduler = startSyncScheduler({ store: env.store, logger: pino({ level: 'silent' }), config, state: env.state });
+    const scheduler = startSyncScheduler({ store: env.store, kernel: env.kernel, logger: pino({ level: 'silent' }), config, state: env.state });
     await scheduler.runNow();
     await scheduler.stop();
     const org = await env.store.read('Organization', 'finess-et-010000024');

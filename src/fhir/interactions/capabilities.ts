@@ -2,7 +2,7 @@
  * capabilities: https://hl7.org/fhir/R4/http.html#capabilities — generated from what the server really supports
  * (resource types from the definitions, search parameters from the registry - R4 base and the project's own
  * SearchParameters -, profiles from those loaded in the validator, operations from their registry), so it cannot
- * drift from the code. Computed once per base URL.
+ * drift from the code.
  */
 import type {
   CapabilityStatement,
@@ -10,9 +10,9 @@ import type {
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
 import { allResourceTypes } from '../../definitions';
-import { listOperations } from '../operations';
-import { getRegistry } from '../../indexing/registry';
-import { registeredResourceProfiles } from '../validation';
+import type { SearchParamRegistry } from '../../indexing/registry';
+import type { CapabilitySource, OperationCatalog } from '../context';
+import type { Route } from '../route-table';
 
 import packageJson from '../../../package.json';
 
@@ -30,37 +30,40 @@ const TYPE_INTERACTIONS = [
   'search-type',
 ] as const;
 
-const cache = new Map<string, CapabilityStatement>();
+/** What the statement is generated from: the server's own registries, never a hand-kept list. */
+export interface CapabilityInputs {
+  registry: SearchParamRegistry;
+  operations: OperationCatalog;
+  /** Resource profiles the validator holds (type and canonical URL). */
+  profiles: () => { type: string; url: string }[];
+  /** Canonical URLs of the CapabilityStatements this server instantiates (the ROR server's). */
+  instantiates: string[];
+}
 
-export function capabilityStatement(baseUrl: string): CapabilityStatement {
-  let cs = cache.get(baseUrl);
-  if (!cs) {
-    cs = build(baseUrl);
-    cache.set(baseUrl, cs);
+/** GET /metadata */
+export const capabilitiesRoute: Route = {
+  method: 'GET',
+  pattern: 'metadata',
+  handler: async (ctx) => ({ status: 200, resource: ctx.capabilities.statement(ctx.baseUrl) }),
+};
+
+/**
+ * The statement, built on first use for a base URL and kept: the composition root registers every operation and
+ * profile before the server answers, so what it is generated from no longer changes.
+ */
+export class Capabilities implements CapabilitySource {
+  private readonly cache = new Map<string, CapabilityStatement>();
+
+  constructor(private readonly inputs: CapabilityInputs) {}
+
+  statement(baseUrl: string): CapabilityStatement {
+    let cs = this.cache.get(baseUrl);
+    if (!cs) this.cache.set(baseUrl, (cs = build(this.inputs, baseUrl)));
+    return cs;
   }
-  return cs;
 }
 
-/** Forgets generated statements (after search parameters, profiles or operations are registered). */
-export function resetCapabilityStatement(): void {
-  cache.clear();
-}
-
-/** Conformance claims the statement makes (e.g. the ROR server CapabilityStatement it instantiates). */
-export interface CapabilityClaims {
-  instantiates?: string[];
-}
-
-const claims: Required<CapabilityClaims> = { instantiates: [] };
-
-/** Adds claims (deduplicated) and forgets generated statements. */
-export function registerCapabilityClaims(add: CapabilityClaims): void {
-  for (const url of add.instantiates ?? []) if (!claims.instantiates.includes(url)) claims.instantiates.push(url);
-  resetCapabilityStatement();
-}
-
-function searchParams(type: string): CapabilityStatementRestResourceSearchParam[] {
-  const registry = getRegistry();
+function searchParams(registry: SearchParamRegistry, type: string): CapabilityStatementRestResourceSearchParam[] {
   return registry
     .codesOf(type)
     .filter((code) => registry.supports(type, code)) // never claim a parameter search would ignore
@@ -74,8 +77,8 @@ function searchParams(type: string): CapabilityStatementRestResourceSearchParam[
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function resourceEntry(type: string, profiles: Map<string, string[]>): CapabilityStatementRestResource {
-  const ops = listOperations().filter(
+function resourceEntry(inputs: CapabilityInputs, type: string, profiles: Map<string, string[]>): CapabilityStatementRestResource {
+  const ops = inputs.operations.list().filter(
     (op) => op.levels.some((l) => l !== 'system') && (!op.resourceTypes || op.resourceTypes.includes(type)),
   );
   const entry: CapabilityStatementRestResource = {
@@ -88,7 +91,7 @@ function resourceEntry(type: string, profiles: Map<string, string[]>): Capabilit
     conditionalRead: 'full-support',
     conditionalUpdate: true,
     conditionalDelete: 'single',
-    searchParam: searchParams(type),
+    searchParam: searchParams(inputs.registry, type),
   };
   const supported = profiles.get(type);
   if (supported?.length) entry.supportedProfile = [...supported].sort();
@@ -96,10 +99,10 @@ function resourceEntry(type: string, profiles: Map<string, string[]>): Capabilit
   return entry;
 }
 
-function build(baseUrl: string): CapabilityStatement {
-  const systemOps = listOperations().filter((op) => op.levels.includes('system'));
+function build(inputs: CapabilityInputs, baseUrl: string): CapabilityStatement {
+  const systemOps = inputs.operations.list().filter((op) => op.levels.includes('system'));
   const profiles = new Map<string, string[]>();
-  for (const { type, url } of registeredResourceProfiles()) profiles.set(type, [...(profiles.get(type) ?? []), url]);
+  for (const { type, url } of inputs.profiles()) profiles.set(type, [...(profiles.get(type) ?? []), url]);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -108,7 +111,7 @@ function build(baseUrl: string): CapabilityStatement {
     kind: 'instance',
     software: { name: 'ror-fhir-server', version: SOFTWARE_VERSION },
     implementation: { description: 'ROR FHIR server', url: baseUrl },
-    instantiates: claims.instantiates.length ? [...claims.instantiates] : undefined,
+    instantiates: inputs.instantiates.length ? [...inputs.instantiates] : undefined,
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     patchFormat: ['application/json-patch+json', 'application/fhir+json'],
@@ -121,7 +124,7 @@ function build(baseUrl: string): CapabilityStatement {
           { code: 'search-system' },
           { code: 'history-system' },
         ],
-        resource: [...allResourceTypes()].sort().map((type) => resourceEntry(type, profiles)),
+        resource: [...allResourceTypes()].sort().map((type) => resourceEntry(inputs, type, profiles)),
         operation: systemOps.length ? systemOps.map((op) => ({ name: op.name, definition: op.definition })) : undefined,
       },
     ],

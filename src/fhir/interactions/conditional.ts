@@ -3,7 +3,8 @@
  * most one match (https://hl7.org/fhir/R4/http.html#cond-update: several matches are a 412).
  */
 import type { StoredVersion, StoreReader } from '../../store/store';
-import { preconditionFailed } from '../errors';
+import { preconditionFailed } from '../../errors';
+import type { SearchParamRegistry } from '../../indexing/registry';
 import { findConditionalMatches } from '../search/conditional';
 
 export function stripQuestionMark(query: string): string {
@@ -16,11 +17,12 @@ export function stripQuestionMark(query: string): string {
  */
 export async function findSingleMatch(
   reader: StoreReader,
+  registry: SearchParamRegistry,
   type: string,
   query: string,
   interaction: string,
 ): Promise<StoredVersion | undefined> {
-  const matches = await findConditionalMatches(reader, type, stripQuestionMark(query), 2);
+  const matches = await findConditionalMatches(reader, registry, type, stripQuestionMark(query), 2);
   if (matches.length > 1) {
     throw preconditionFailed(`${interaction} '${query}' matches several ${type} resources: make the criteria selective`);
   }

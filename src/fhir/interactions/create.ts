@@ -3,11 +3,13 @@
  * Conditional create (If-None-Exist): https://hl7.org/fhir/R4/http.html#ccreate — no match creates, one match
  * returns it unchanged (200), several matches are a 412.
  */
-import type { Resource } from '@medplum/fhirtypes';
-import type { StoreWriter } from '../../store/store';
+import type { SearchParamRegistry } from '../../indexing/registry';
+import type { WriteOutcome, WriteTx } from '../../kernel/write-tx';
 import { assertKnownType, newId } from '../ids';
+import { resourceBody } from '../request';
+import type { Route } from '../route-table';
 import { findSingleMatch } from './conditional';
-import { storeResource, validateBody, type WriteOutcome } from './write-common';
+import { written } from './write-common';
 
 export interface CreateOptions {
   /** The If-None-Exist header: a search query such as `identifier=http://x|1`. */
@@ -16,13 +18,30 @@ export interface CreateOptions {
   assignedId?: string;
 }
 
-export async function create(tx: StoreWriter, type: string, body: unknown, options: CreateOptions = {}): Promise<WriteOutcome> {
+/** POST /[type] */
+export const createRoute: Route = {
+  method: 'POST',
+  pattern: ':type',
+  handler: async (ctx, req, { type }, io) =>
+    written(
+      await io.write((tx) =>
+        create(tx, ctx.kernel.registry, type!, resourceBody(req), { ifNoneExist: req.headers.ifNoneExist, assignedId: req.assignedId }),
+      ),
+    ),
+};
+
+export async function create(
+  tx: WriteTx,
+  registry: SearchParamRegistry,
+  type: string,
+  body: unknown,
+  options: CreateOptions = {},
+): Promise<WriteOutcome> {
   assertKnownType(type);
-  const resource = validateBody(body, type, undefined, undefined);
+  const resource = tx.validate(body, { type });
   if (options.ifNoneExist !== undefined) {
-    const existing = await findSingleMatch(tx, type, options.ifNoneExist, 'If-None-Exist');
+    const existing = await findSingleMatch(tx, registry, type, options.ifNoneExist, 'If-None-Exist');
     if (existing) return { version: existing, status: 200 };
   }
-  const id = options.assignedId ?? newId();
-  return storeResource(tx, { ...(resource as Resource), id }, undefined);
+  return tx.store(resource, { id: options.assignedId ?? newId(), current: undefined });
 }

@@ -7,18 +7,30 @@
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import type { StoredVersion, StoreReader } from '../../store/store';
 import { InvalidCursorError } from '../../store/errors';
-import { badRequest } from '../errors';
+import { badRequest } from '../../errors';
 import { assertKnownType, assertValidId } from '../ids';
 import { etag } from '../versioning';
-import { presentJson, presentResource } from '../hooks';
-import type { SerializableResource } from '../router';
+import type { Presenter } from '../../kernel/hooks';
+import type { SerializableResource } from '../context';
+import type { Route } from '../route-table';
 
 export interface HistoryInput {
   resourceType?: string;
   id?: string;
   params: [string, string][];
   baseUrl: string;
+  presenter: Presenter;
 }
+
+/** GET /_history, /[type]/_history, /[type]/[id]/_history. */
+export const historyRoutes: Route[] = ['_history', ':type/_history', ':type/:id/_history'].map((pattern) => ({
+  method: 'GET',
+  pattern,
+  handler: async (ctx, req, { type, id }, io) => ({
+    status: 200,
+    serializable: await history(io.reader, { resourceType: type, id, params: req.query, baseUrl: ctx.baseUrl, presenter: ctx.kernel.hooks }, ctx.limits),
+  }),
+}));
 
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 
@@ -61,7 +73,7 @@ export async function history(
   if (page.next) {
     link.push({ relation: 'next', url: linkUrl(input.baseUrl, path, { _since: since, _count: String(count), _cursor: page.next }) });
   }
-  return new HistoryBundle(input.baseUrl, page.total, link, page.entries);
+  return new HistoryBundle(input.baseUrl, page.total, link, page.entries, input.presenter);
 }
 
 /** A history Bundle: its object (toResource) or the same bytes written around the stored JSON (toJson). */
@@ -71,6 +83,7 @@ export class HistoryBundle implements SerializableResource {
     private readonly total: number | undefined,
     private readonly link: BundleLink[],
     private readonly versions: StoredVersion[],
+    private readonly presenter: Presenter,
   ) {}
 
   toResource(): Bundle {
@@ -79,15 +92,15 @@ export class HistoryBundle implements SerializableResource {
       type: 'history',
       total: this.total,
       link: this.link,
-      entry: this.versions.map((v) => historyEntry(this.baseUrl, v)),
+      entry: this.versions.map((v) => historyEntry(this.baseUrl, v, this.presenter)),
     };
   }
 
   /** Byte for byte JSON.stringify(toResource()): the keys in the same order, each resource's stored JSON copied. */
   toJson(): string {
     const entries = this.versions.map((v) => {
-      const { fullUrl, request, response } = historyEntry(this.baseUrl, v, false);
-      const resource = v.deleted ? '' : `"resource":${presentJson(v)},`;
+      const { fullUrl, request, response } = historyEntry(this.baseUrl, v);
+      const resource = v.deleted ? '' : `"resource":${this.presenter.presentJson(v)},`;
       return `{"fullUrl":${JSON.stringify(fullUrl)},${resource}"request":${JSON.stringify(request)},"response":${JSON.stringify(response)}}`;
     });
     const total = this.total !== undefined ? `,"total":${JSON.stringify(this.total)}` : '';
@@ -102,15 +115,15 @@ function linkUrl(baseUrl: string, path: string, params: Record<string, string | 
   return `${baseUrl}/${path}${qs ? `?${qs}` : ''}`;
 }
 
-/** A version's entry; `withResource` false leaves the resource out (toJson copies its stored JSON instead). */
-function historyEntry(baseUrl: string, v: StoredVersion, withResource = true): BundleEntry {
+/** A version's entry; without a presenter the resource is left out (toJson copies its stored JSON instead). */
+function historyEntry(baseUrl: string, v: StoredVersion, presenter?: Presenter): BundleEntry {
   const url = `${v.resourceType}/${v.id}`;
   const entry: BundleEntry = { fullUrl: `${baseUrl}/${url}` };
   if (v.deleted) {
     entry.request = { method: 'DELETE', url };
     entry.response = { status: '204 No Content', etag: etag(v.versionId), lastModified: v.lastUpdated };
   } else {
-    if (withResource) entry.resource = presentResource(JSON.parse(v.json));
+    if (presenter) entry.resource = presenter.present(JSON.parse(v.json));
     const created = v.versionId === '1';
     entry.request = { method: created ? 'POST' : 'PUT', url: created ? v.resourceType : url };
     entry.response = {

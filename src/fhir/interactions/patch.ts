@@ -4,17 +4,33 @@
  * a patch may not change the resource type or id.
  */
 import type { Parameters, Resource } from '@medplum/fhirtypes';
-import type { StoreWriter } from '../../store/store';
-import { badRequest, gone, notFound, unprocessable } from '../errors';
+import type { SearchParamRegistry } from '../../indexing/registry';
+import type { WriteOutcome, WriteTx } from '../../kernel/write-tx';
+import { badRequest, gone, notFound, unprocessable } from '../../errors';
 import { assertKnownType } from '../ids';
 import { applyFhirPathPatch, applyJsonPatch } from '../patch';
+import { conditionQuery, patchBody, type PatchBody } from '../request';
+import type { Route } from '../route-table';
 import { findSingleMatch } from './conditional';
-import { readForChange, storeResource, validateBody, type WriteOutcome } from './write-common';
+import { readForChange, written } from './write-common';
 
-export type PatchBody = { format: 'json-patch'; operations: unknown } | { format: 'fhirpath-patch'; parameters: unknown };
+/** PATCH /[type]/[id], and PATCH /[type]?criteria (conditional patch). */
+export const patchRoutes: Route[] = [
+  {
+    method: 'PATCH',
+    pattern: ':type/:id',
+    handler: async (_ctx, req, { type, id }, io) => written(await io.write((tx) => patch(tx, type!, id!, patchBody(req), req.headers))),
+  },
+  {
+    method: 'PATCH',
+    pattern: ':type',
+    handler: async (ctx, req, { type }, io) =>
+      written(await io.write((tx) => conditionalPatch(tx, ctx.kernel.registry, type!, conditionQuery(req), patchBody(req), req.headers))),
+  },
+];
 
 export async function patch(
-  tx: StoreWriter,
+  tx: WriteTx,
   type: string,
   id: string,
   body: PatchBody,
@@ -28,19 +44,20 @@ export async function patch(
   if (after.resourceType !== type || after.id !== id) {
     throw unprocessable(`a patch may not change the resource type or id of ${type}/${id}`);
   }
-  const resource = validateBody(after, type, id, current) as Resource & { id: string };
-  return storeResource(tx, resource, current);
+  const resource = tx.validate(after, { type, id, current });
+  return tx.store(resource, { id, current });
 }
 
 export async function conditionalPatch(
-  tx: StoreWriter,
+  tx: WriteTx,
+  registry: SearchParamRegistry,
   type: string,
   query: string,
   body: PatchBody,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   assertKnownType(type);
-  const target = await findSingleMatch(tx, type, query, 'conditional patch');
+  const target = await findSingleMatch(tx, registry, type, query, 'conditional patch');
   if (!target) throw notFound(`conditional patch '${query}' matches no ${type}`);
   return patch(tx, type, target.id, body, options);
 }

@@ -1,10 +1,31 @@
 /**
  * read and vread: https://hl7.org/fhir/R4/http.html#read, https://hl7.org/fhir/R4/http.html#vread
- * A deleted resource answers 410 Gone; an unknown one 404.
+ * A deleted resource answers 410 Gone; an unknown one 404. A read whose If-None-Match names the current version,
+ * or whose If-Modified-Since is not older than it, answers 304 (https://hl7.org/fhir/R4/http.html#cread).
  */
 import type { StoredVersion, StoreReader } from '../../store/store';
-import { gone, notFound } from '../errors';
+import { gone, notFound } from '../../errors';
 import { assertKnownType, assertValidId } from '../ids';
+import { matchesIfNoneMatch } from '../versioning';
+import type { Route } from '../route-table';
+
+export const readRoutes: Route[] = [
+  {
+    method: 'GET',
+    pattern: ':type/:id',
+    handler: async (_ctx, req, { type, id }, io) => {
+      const current = await read(io.reader, type!, id!);
+      if (matchesIfNoneMatch(req.headers.ifNoneMatch, current)) return { status: 304, version: current };
+      if (notModifiedSince(req.headers.ifModifiedSince, current)) return { status: 304, version: current };
+      return { status: 200, version: current };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: ':type/:id/_history/:vid',
+    handler: async (_ctx, _req, { type, id, vid }, io) => ({ status: 200, version: await vread(io.reader, type!, id!, vid!) }),
+  },
+];
 
 export async function read(reader: StoreReader, type: string, id: string): Promise<StoredVersion> {
   assertKnownType(type);
@@ -22,4 +43,11 @@ export async function vread(reader: StoreReader, type: string, id: string, versi
   if (!version) throw notFound(`${type}/${id} has no version '${versionId.slice(0, 40)}'`);
   if (version.deleted) throw gone(`version ${versionId} of ${type}/${id} records its deletion`);
   return version;
+}
+
+function notModifiedSince(header: string | undefined, current: StoredVersion): boolean {
+  if (!header) return false;
+  const since = Date.parse(header);
+  // HTTP dates have a one-second resolution.
+  return !Number.isNaN(since) && Math.floor(Date.parse(current.lastUpdated) / 1000) * 1000 <= since;
 }

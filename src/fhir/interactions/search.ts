@@ -5,12 +5,40 @@
 import type { Bundle, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { StoreReader } from '../../store/store';
 import { InvalidCursorError } from '../../store/errors';
-import { badRequest } from '../errors';
-import { getRegistry } from '../../indexing/registry';
+import { badRequest } from '../../errors';
+import type { SearchParamRegistry } from '../../indexing/registry';
+import type { Presenter } from '../../kernel/hooks';
 import { planSearch } from '../search/plan';
 import { resolveIncludes } from '../search/include';
 import { Searchset } from '../search/bundle';
 import { applySummary, isSubsetting } from '../summary';
+import type { FhirContext, FhirRequest } from '../context';
+import type { Route } from '../route-table';
+
+/** What a search needs of the kernel: the parameters it plans with, how results are served. */
+export interface SearchServices {
+  registry: SearchParamRegistry;
+  hooks: Presenter;
+}
+
+/** GET / (system level, with `_type`), GET /[type], POST /[type]/_search (form body). */
+export const searchRoutes: Route[] = [
+  { method: 'GET', pattern: '', handler: async (ctx, req, _p, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, undefined), ctx.limits) }) },
+  { method: 'GET', pattern: ':type', handler: async (ctx, req, { type }, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, type), ctx.limits) }) },
+  {
+    method: 'POST',
+    pattern: ':type/_search',
+    handler: async (ctx, req, { type }, io) => {
+      const form = req.body?.kind === 'form' ? req.body.value : [];
+      const merged = { ...req, query: [...req.query, ...form] };
+      return { status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, merged, type), ctx.limits) };
+    },
+  },
+];
+
+function searchInput(ctx: FhirContext, req: FhirRequest, type: string | undefined): SearchInteractionInput {
+  return { resourceTypes: type ? [type] : undefined, params: req.query, baseUrl: ctx.baseUrl, strict: !!req.strict };
+}
 
 export interface SearchInteractionInput {
   /** [type] for GET /[type]; undefined for system-level search (GET /?_type=...): then _type decides, or all types. */
@@ -31,13 +59,23 @@ export interface SearchLimits {
 }
 
 /** The searchset Bundle of a search, as an object. */
-export async function searchInteraction(reader: StoreReader, input: SearchInteractionInput, limits: SearchLimits): Promise<Bundle> {
-  return (await searchset(reader, input, limits)).toResource();
+export async function searchInteraction(
+  reader: StoreReader,
+  services: SearchServices,
+  input: SearchInteractionInput,
+  limits: SearchLimits,
+): Promise<Bundle> {
+  return (await searchset(reader, services, input, limits)).toResource();
 }
 
 /** The searchset of a search, kept as its parts: an object on demand, or compact JSON written around the stored entries. */
-export async function searchset(reader: StoreReader, input: SearchInteractionInput, limits: SearchLimits): Promise<Searchset> {
-  const registry = getRegistry();
+export async function searchset(
+  reader: StoreReader,
+  services: SearchServices,
+  input: SearchInteractionInput,
+  limits: SearchLimits,
+): Promise<Searchset> {
+  const { registry } = services;
   const planned = planSearch(registry, input.resourceTypes, input.params, {
     defaultCount: limits.defaultCount,
     maxCount: limits.maxCount,
@@ -80,5 +118,6 @@ export async function searchset(reader: StoreReader, input: SearchInteractionInp
     included,
     outcome,
     render: isSubsetting(summary, elements) ? (r) => applySummary(r, summary, elements) : undefined,
+    presenter: services.hooks,
   });
 }

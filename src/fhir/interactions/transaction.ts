@@ -8,14 +8,16 @@
  * Response entries are in the order of the request entries.
  */
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import type { StoreWriter } from '../../store/store';
-import { badRequest, FhirError } from '../errors';
+import type { StoreReader } from '../../store/store';
+import type { SearchParamRegistry } from '../../indexing/registry';
+import { badRequest, FhirError } from '../../errors';
 import { newId } from '../ids';
 import { findConditionalMatches } from '../search/conditional';
 import { stripQuestionMark } from './conditional';
 import { etag } from '../versioning';
-import { presentResource } from '../hooks';
-import { builtResource, route, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../router';
+import { builtResource, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../context';
+import { resourceBody } from '../request';
+import type { Route } from '../route-table';
 
 export interface BundleOptions {
   /** `Prefer: return=minimal` leaves resources out of response entries. */
@@ -31,6 +33,13 @@ interface ParsedEntry {
   fullUrl?: string;
   request: FhirRequest;
 }
+
+/** POST / with a Bundle of type batch or transaction. */
+export const transactionRoute: Route = {
+  method: 'POST',
+  pattern: '',
+  handler: async (ctx, req) => ({ status: 200, resource: await processBundle(ctx, resourceBody(req), { returnMinimal: req.preferReturn === 'minimal' }) }),
+};
 
 export async function processBundle(ctx: FhirContext, body: unknown, options: BundleOptions = {}): Promise<Bundle> {
   const bundle = body as Bundle;
@@ -50,7 +59,7 @@ async function batch(ctx: FhirContext, entries: BundleEntry[], options: BundleOp
   for (let i = 0; i < entries.length; i++) {
     try {
       const parsed = parseEntry(ctx, entries[i], i);
-      responses.push(toResponseEntry(ctx, await route(ctx, parsed.request), options));
+      responses.push(toResponseEntry(ctx, await ctx.routes.dispatch(ctx, parsed.request), options));
     } catch (err) {
       responses.push(errorEntry(err));
     }
@@ -60,15 +69,15 @@ async function batch(ctx: FhirContext, entries: BundleEntry[], options: BundleOp
 
 async function transaction(ctx: FhirContext, entries: BundleEntry[], options: BundleOptions): Promise<Bundle> {
   const parsed = entries.map((e, i) => parseEntry(ctx, e, i));
-  return ctx.store.transaction(async (tx) => {
-    const references = await resolveFullUrls(tx, parsed);
+  return ctx.kernel.transaction(ctx.store, ctx.actor, async (tx) => {
+    const references = await resolveFullUrls(tx, ctx.kernel.registry, parsed);
     rewriteReferences(parsed, references);
     checkDistinctTargets(parsed);
     const responses: BundleEntry[] = new Array(parsed.length);
     const ordered = [...parsed].sort((a, b) => ORDER[a.request.method] - ORDER[b.request.method] || a.index - b.index);
     for (const entry of ordered) {
       try {
-        responses[entry.index] = toResponseEntry(ctx, await route(ctx, entry.request, tx), options);
+        responses[entry.index] = toResponseEntry(ctx, await ctx.routes.dispatch(ctx, entry.request, tx), options);
       } catch (err) {
         throw entryFailure(err, entry);
       }
@@ -126,7 +135,7 @@ function entryBody(method: FhirMethod, resource: Resource, where: string): FhirR
  * Decides the `Type/id` each `urn:uuid:` (or other) full URL stands for: a POST gets a new id, or the id of the
  * resource its If-None-Exist matches; a conditional PUT gets the matching id or a new one.
  */
-async function resolveFullUrls(tx: StoreWriter, entries: ParsedEntry[]): Promise<Map<string, string>> {
+async function resolveFullUrls(tx: StoreReader, registry: SearchParamRegistry, entries: ParsedEntry[]): Promise<Map<string, string>> {
   const refs = new Map<string, string>();
   for (const e of entries) {
     const { method, path, query, headers } = e.request;
@@ -135,13 +144,13 @@ async function resolveFullUrls(tx: StoreWriter, entries: ParsedEntry[]): Promise
     let id: string | undefined;
     if (method === 'POST' && path.length === 1) {
       if (headers.ifNoneExist) {
-        const matches = await findConditionalMatches(tx, type, stripQuestionMark(headers.ifNoneExist), 2);
+        const matches = await findConditionalMatches(tx, registry, type, stripQuestionMark(headers.ifNoneExist), 2);
         if (matches.length === 1) id = matches[0].id;
       }
       id ??= newId();
       e.request.assignedId = id;
     } else if (method === 'PUT' && path.length === 1 && query.length) {
-      const matches = await findConditionalMatches(tx, type, new URLSearchParams(query).toString(), 2);
+      const matches = await findConditionalMatches(tx, registry, type, new URLSearchParams(query).toString(), 2);
       if (matches.length === 1) id = matches[0].id;
     } else if (method === 'PUT' && path.length === 2) {
       id = path[1];
@@ -205,7 +214,7 @@ function toResponseEntry(ctx: FhirContext, res: FhirResponse, options: BundleOpt
     entry.response!.lastModified = v.lastUpdated;
     if (!v.deleted) entry.fullUrl = `${ctx.baseUrl}/${v.resourceType}/${v.id}`;
     if (res.location) entry.response!.location = res.location;
-    if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = presentResource(JSON.parse(v.json));
+    if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = ctx.kernel.hooks.present(JSON.parse(v.json));
   } else if (!options.returnMinimal) {
     const resource = builtResource(res);
     if (resource) entry.resource = resource;

@@ -3,34 +3,52 @@
  * Conditional update: https://hl7.org/fhir/R4/http.html#cond-update — no match creates (with the body id when it
  * has one), one match updates it, several are a 412.
  */
-import type { Resource } from '@medplum/fhirtypes';
-import type { StoreWriter } from '../../store/store';
-import { badRequest } from '../errors';
+import type { SearchParamRegistry } from '../../indexing/registry';
+import type { WriteOutcome, WriteTx } from '../../kernel/write-tx';
+import { badRequest } from '../../errors';
 import { assertKnownType, assertValidId, newId } from '../ids';
+import { conditionQuery, resourceBody } from '../request';
+import type { Route } from '../route-table';
 import { findSingleMatch } from './conditional';
-import { readForChange, storeResource, validateBody, type WriteOutcome } from './write-common';
+import { readForChange, written } from './write-common';
+
+/** PUT /[type]/[id], and PUT /[type]?criteria (conditional update). */
+export const updateRoutes: Route[] = [
+  {
+    method: 'PUT',
+    pattern: ':type/:id',
+    handler: async (_ctx, req, { type, id }, io) => written(await io.write((tx) => update(tx, type!, id!, resourceBody(req), req.headers))),
+  },
+  {
+    method: 'PUT',
+    pattern: ':type',
+    handler: async (ctx, req, { type }, io) =>
+      written(await io.write((tx) => conditionalUpdate(tx, ctx.kernel.registry, type!, conditionQuery(req), resourceBody(req), req.headers))),
+  },
+];
 
 export async function update(
-  tx: StoreWriter,
+  tx: WriteTx,
   type: string,
   id: string,
   body: unknown,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   const current = await readForChange(tx, type, id, options.ifMatch);
-  const resource = validateBody(body, type, id, current) as Resource & { id: string };
-  return storeResource(tx, resource, current);
+  const resource = tx.validate(body, { type, id, current });
+  return tx.store(resource, { id, current });
 }
 
 export async function conditionalUpdate(
-  tx: StoreWriter,
+  tx: WriteTx,
+  registry: SearchParamRegistry,
   type: string,
   query: string,
   body: unknown,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   assertKnownType(type);
-  const target = await findSingleMatch(tx, type, query, 'conditional update');
+  const target = await findSingleMatch(tx, registry, type, query, 'conditional update');
   const bodyId = (body as { id?: unknown } | null)?.id;
   if (target) {
     if (bodyId !== undefined && bodyId !== target.id) {

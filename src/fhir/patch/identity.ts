@@ -3,7 +3,7 @@
  * (https://hl7.org/fhir/R4/http.html#patch: the result is the new version of the same resource.)
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { unprocessable } from '../errors';
+import { unprocessable } from '../../errors';
 
 export function assertSameIdentity(before: Resource, after: unknown, format: string): asserts after is Resource {
   if (after === null || typeof after !== 'object' || Array.isArray(after)) {

@@ -10,7 +10,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { applyPatch, type Operation } from 'rfc6902';
-import { badRequest, unprocessable } from '../errors';
+import { badRequest, unprocessable } from '../../errors';
 import { assertSameIdentity } from './identity';
 
 export type JsonPatchOperation = Operation;

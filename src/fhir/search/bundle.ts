@@ -9,7 +9,7 @@
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { SearchResult } from '../../store/search-plan';
 import type { StoredVersion } from '../../store/store';
-import { presentJson, presentResource } from '../hooks';
+import type { Presenter } from '../../kernel/hooks';
 import { CURSOR_PARAM } from './plan';
 
 export interface SearchsetInput {
@@ -22,6 +22,8 @@ export interface SearchsetInput {
   outcome?: OperationOutcome;
   /** Turns a served resource into the one to return (`_summary` / `_elements`); undefined: returned whole. */
   render?: (resource: Resource) => Resource;
+  /** How stored versions are served (the kernel's present hooks). */
+  presenter: Presenter;
 }
 
 type Mode = 'match' | 'include';
@@ -37,7 +39,7 @@ export class Searchset {
   toResource(): Bundle {
     const { result, included, outcome, render } = this.input;
     const entry = (v: StoredVersion, mode: Mode): BundleEntry => {
-      const resource = presentResource(JSON.parse(v.json) as Resource);
+      const resource = this.input.presenter.present(JSON.parse(v.json) as Resource);
       return { fullUrl: this.fullUrl(v), resource: render ? render(resource) : resource, search: { mode } };
     };
     const entries: BundleEntry[] = [...result.entries.map((v) => entry(v, 'match')), ...included.map((v) => entry(v, 'include'))];
@@ -55,7 +57,7 @@ export class Searchset {
     if (this.input.render) return JSON.stringify(this.toResource());
     const { result, included, outcome } = this.input;
     const entry = (v: StoredVersion, mode: Mode) =>
-      `{"fullUrl":${JSON.stringify(this.fullUrl(v))},"resource":${presentJson(v)},"search":{"mode":"${mode}"}}`;
+      `{"fullUrl":${JSON.stringify(this.fullUrl(v))},"resource":${this.input.presenter.presentJson(v)},"search":{"mode":"${mode}"}}`;
     const entries = [...result.entries.map((v) => entry(v, 'match')), ...included.map((v) => entry(v, 'include'))];
     if (outcome) entries.push(JSON.stringify(outcomeEntry(outcome)));
 

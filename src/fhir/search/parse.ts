@@ -2,7 +2,7 @@
  * Lexical parsing of search parameter values: OR-lists, escapes, prefixes, and the value syntax of each type.
  * https://hl7.org/fhir/R4/search.html#escaping, #prefix, #token, #quantity, #reference
  */
-import { badRequest } from '../errors';
+import { badRequest } from '../../errors';
 import type { Prefix, QuantityValue, RangeValue, TokenValue } from '../../store/search-plan';
 import { dateRange, decimalRange } from '../../indexing/index-values';
 import { codeSystemForAlias } from './valuesets';

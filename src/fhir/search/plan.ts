@@ -5,7 +5,7 @@
  * Repeated parameters are ANDed, comma-separated values ORed. Unknown parameters are ignored and reported
  * (or refused with `strict`); unknown modifiers, prefixes and malformed values are always a 400.
  */
-import { badRequest } from '../errors';
+import { badRequest } from '../../errors';
 import { allResourceTypes, isKnownResourceType } from '../../definitions';
 import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey } from '../../store/search-plan';
 import { indexTypeOf, type SearchParamDef, type SearchParamRegistry, type SearchParamType } from '../../indexing/registry';

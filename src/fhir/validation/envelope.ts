@@ -3,7 +3,7 @@
  * resourceType matching the URL, and an id fit for the interaction. Each failure is a 400 with a single issue.
  */
 import { isKnownResourceType } from '../../definitions';
-import { badRequest } from '../errors';
+import { badRequest } from '../../errors';
 import { FHIR_ID } from './walk';
 
 export interface EnvelopeOptions {

@@ -41,7 +41,7 @@
  * The first call loads the definitions and expands the required value sets (~0.7-1.5 s).
  */
 import type { OperationOutcome, Resource, StructureDefinition } from '@medplum/fhirtypes';
-import { FhirError, informational } from '../errors';
+import { FhirError, informational } from '../../errors';
 import type { EnvelopeOptions } from './envelope';
 import { checkEnvelope } from './envelope';
 import type { Issue } from './issues';

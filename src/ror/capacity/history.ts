@@ -16,7 +16,7 @@
  *   `nbCapacity`, `capacityUpdateDate`, `capacitySourceType`. A consumer draws one step line per entry (same codes).
  */
 import type { Coding, Parameters, ParametersParameter } from '@medplum/fhirtypes';
-import { badRequest, notFound } from '../../fhir/errors';
+import { badRequest, notFound } from '../../errors';
 import type { OperationDefinitionSummary } from '../../fhir/operations';
 import type { StoredVersion } from '../../store/store';
 import { CODE_LISTS, type CodedField, displayOf } from './codes';

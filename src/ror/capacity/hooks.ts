@@ -16,7 +16,7 @@
 import type { Coding, Extension, Location, Meta, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { SERVER_CANONICAL_BASE } from '../../canonical';
 import type { StoredVersion } from '../../store/store';
-import { FhirError } from '../../fhir/errors';
+import { FhirError } from '../../errors';
 import { ROR_LOCATION_PROFILE, SUPPORTED_CAPACITY_URL } from './codes';
 import { checkCapacityEntry } from './check';
 import type { CapacityConfig } from './config';

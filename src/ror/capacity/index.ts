@@ -7,11 +7,11 @@
  * - operations: POST /Location/[id]/$set-capacity, POST /$capacity-import (CSV),
  *   GET /Location/[id]/$capacity-history.
  *
- * `registerCapacityFeatures()` is idempotent: the hooks and operations are registered once per process; a later
- * call only replaces the settings (tests use it to fix the clock or the threshold).
+ * `installCapacityFeatures` adds them to a kernel and an operation registry (the composition root calls it once
+ * per server; tests pass their own settings, e.g. a fixed clock or threshold).
  */
-import { registerPresentHook, registerWriteHook } from '../../fhir/hooks';
-import { registerOperation } from '../../fhir/operations';
+import type { Kernel } from '../../kernel/kernel';
+import type { OperationRegistry } from '../../fhir/operations';
 import { type CapacityConfig, loadCapacityConfig } from './config';
 import { capacityImportOperation } from './csv-import';
 import { capacityHistoryOperation } from './history';
@@ -20,22 +20,16 @@ import { setCapacityOperation } from './set-capacity';
 
 export { DATA_QUALITY_SYSTEM, STALE_CAPACITY_CODE } from './hooks';
 export { SUPPORTED_CAPACITY_URL, CODE_LISTS } from './codes';
+export type { CapacityConfig } from './config';
 
-let registered = false;
-/** Settings read by the hooks and operations at each call (a stable object, so reconfiguring reaches them). */
-const config: CapacityConfig = loadCapacityConfig();
-
-export function registerCapacityFeatures(overrides: Partial<CapacityConfig> = {}): void {
-  Object.assign(config, loadCapacityConfig(), overrides);
-  if (registered) return;
-  registered = true;
-  registerWriteHook({ types: ['Location'], prepare: (resource, current) => prepareLocation(resource, current, config) });
-  registerPresentHook({
+export function installCapacityFeatures(kernel: Kernel, operations: OperationRegistry, config: CapacityConfig = loadCapacityConfig()): void {
+  kernel.hooks.addWrite({ types: ['Location'], prepare: (resource, current) => prepareLocation(resource, current, config) });
+  kernel.hooks.addPresent({
     types: ['Location'],
     present: (resource) => presentLocation(resource, config),
     mayChange: mayPresentDifferently,
   });
-  registerOperation(setCapacityOperation(config));
-  registerOperation(capacityImportOperation(config));
-  registerOperation(capacityHistoryOperation());
+  operations.register(setCapacityOperation(config));
+  operations.register(capacityImportOperation(config));
+  operations.register(capacityHistoryOperation());
 }

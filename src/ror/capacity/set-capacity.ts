@@ -19,7 +19,7 @@
  */
 import type { Location, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { SERVER_CANONICAL_BASE } from '../../canonical';
-import { badRequest, FhirError, gone, notFound, unprocessable } from '../../fhir/errors';
+import { badRequest, FhirError, gone, notFound, unprocessable } from '../../errors';
 import { update } from '../../fhir/interactions/update';
 import type { OperationDefinitionSummary } from '../../fhir/operations';
 import { checkIfMatch } from '../../fhir/versioning';

@@ -411,7 +411,7 @@ export class SqliteStore implements ResourceStore {
     const resourceType = change.kind === 'put' ? change.resource.resourceType : change.resourceType;
     const id = change.kind === 'put' ? change.resource.id : change.id;
     const current = this.writeStmts.position.get(resourceType, id);
-    if (change.kind === 'put' && change.expectVersion !== undefined && (current?.version ?? 0) !== change.expectVersion) {
+    if (change.expectVersion !== undefined && (current?.version ?? 0) !== change.expectVersion) {
       throw new VersionConflictError(resourceType, id, change.expectVersion, current?.version ?? 0);
     }
     const version = (current?.version ?? 0) + 1;

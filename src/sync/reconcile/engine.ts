@@ -7,13 +7,18 @@
  *    is written (a truncated or wrong file), unless `force`.
  * 2. apply: changed records in batches, one store transaction each (resources + state together): match existing
  *    resources by business identifier, merge the sync's fields into them (./ownership.ts), write only when the
- *    content differs, validate first (validateResourceForWrite). Then deactivate what disappeared, in batches too.
+ *    content differs. Every write goes through the kernel's write path as the actor `system:sync` (write hooks,
+ *    validation, authorisation, notifications: a deactivated establishment notifies its subscribers like any
+ *    change). Then deactivate what disappeared, in batches too.
  *
  * A crash leaves whole batches committed; the next run finds them unchanged and completes the rest. The same file
  * twice writes nothing the second time.
  */
 import type { Reference, Resource } from '@medplum/fhirtypes';
-import type { ResourceStore, StoredVersion, StoreWriter } from '../../store/store';
+import type { ResourceStore, StoredVersion, StoreReader } from '../../store/store';
+import type { Kernel } from '../../kernel/kernel';
+import { systemActor } from '../../kernel/actor';
+import type { WriteTx } from '../../kernel/write-tx';
 import { findConditionalMatches } from '../../fhir/search/conditional';
 import type { ItemKey, KindCounts, RawRecord, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
@@ -22,9 +27,15 @@ import { fingerprint, idFor, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
 import { ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
 import { VersionConflictError } from '../../store/errors';
+import { FhirError } from '../../errors';
+
+/** The actor of every change the referential sync makes. */
+export const SYNC_ACTOR = systemActor('sync');
 
 export interface EngineOptions {
   store: ResourceStore;
+  /** The kernel whose write path every change goes through. */
+  kernel: Kernel;
   state: SyncStateStore;
   /** Resources per transaction. */
   batchSize?: number;
@@ -93,11 +104,12 @@ interface Planned {
 /** A resource of a batch to write once validated. */
 interface PreparedWrite {
   item: SyncItem;
+  /** Merged and prepared by the kernel's write hooks (WriteTx.prepare). */
   resource: Resource & { id: string };
   row: StateRow;
   what: 'created' | 'updated';
-  /** The version read when preparing (0: none): the write fails if the resource changed since (VersionConflictError). */
-  expectVersion: number;
+  /** The version read when preparing: the write fails if the resource changed since (VersionConflictError). */
+  current: StoredVersion | undefined;
 }
 
 /** A batch read and merged, its resources not validated yet. */
@@ -426,7 +438,7 @@ class Run {
     const previous = this.inflight;
     let next: NonNullable<Run['inflight']> | undefined;
     try {
-      await this.opts.store.transaction(async (tx) => {
+      await this.transaction(async (tx) => {
         const prepared = await this.prepareBatch(tx, batch);
         const errors = thread.validate(prepared.writes.map((w) => w.resource));
         errors.catch(() => undefined); // awaited when the batch is written; a failure is handled there
@@ -448,7 +460,7 @@ class Run {
     if (!last) return;
     this.inflight = undefined;
     try {
-      await this.opts.store.transaction(async (tx) => this.writeBatch(tx, last.prepared, await this.verdicts(last)));
+      await this.transaction(async (tx) => this.writeBatch(tx, last.prepared, await this.verdicts(last)));
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
       await this.applyBatchAlone(last.prepared.batch);
@@ -457,7 +469,7 @@ class Run {
 
   /** A batch read, merged, validated here and written in one transaction. */
   private async applyBatchAlone(batch: Planned[]): Promise<void> {
-    await this.opts.store.transaction(async (tx) => {
+    await this.transaction(async (tx) => {
       const prepared = await this.prepareBatch(tx, batch);
       await this.writeBatch(tx, prepared, prepared.writes.map((w) => this.validator.rejection(w.resource)));
     });
@@ -474,7 +486,7 @@ class Run {
   }
 
   /** Reads the batch's current resources and merges the sync's fields into them; nothing is written. */
-  private async prepareBatch(tx: StoreWriter, batch: Planned[]): Promise<PreparedBatch> {
+  private async prepareBatch(tx: WriteTx, batch: Planned[]): Promise<PreparedBatch> {
     const existing = await this.findExisting(tx, batch.map((p) => p.item));
     const prepared: PreparedBatch = { batch, writes: [], unchanged: [] };
     // Ids first (an adopted resource keeps its id), so that links between records of this batch resolve to them.
@@ -496,23 +508,24 @@ class Run {
       const merged = mergeOwned(current, item.resource, item.kind) as Resource & { id: string };
       merged.id = id;
       if (!current) addCreationDate(merged, now);
+      const resource = tx.prepare(merged, found) as Resource & { id: string };
       const row: StateRow = { kind: item.kind, key: item.key, hash: p.fp, resourceId: id === idFor(item.kind, item.key) ? undefined : id };
-      if (current && sameContent(current, merged)) {
+      if (current && sameContent(current, resource)) {
         prepared.unchanged.push(row);
         continue;
       }
-      const expectVersion = found ? Number(found.versionId) : 0;
-      prepared.writes.push({ item, resource: merged, row, what: current ? 'updated' : 'created', expectVersion });
+      prepared.writes.push({ item, resource, row, what: current ? 'updated' : 'created', current: found });
     }
     return prepared;
   }
 
   /** Writes a prepared batch: its valid resources and every state row; `errors[i]` rejects write i. */
-  private async writeBatch(tx: StoreWriter, prepared: PreparedBatch, errors: (string | undefined)[]): Promise<void> {
+  private async writeBatch(tx: WriteTx, prepared: PreparedBatch, errors: (string | undefined)[]): Promise<void> {
     const valid = prepared.writes.filter((_, i) => errors[i] === undefined);
-    if (valid.length) {
-      await tx.write(valid.map((w) => ({ kind: 'put', resource: w.resource, expectVersion: w.expectVersion })));
-    }
+    await tx.storeBatch(
+      prepared.writes.map((w) => ({ resource: w.resource, current: w.current })),
+      errors,
+    );
     this.opts.state.save([...prepared.unchanged, ...valid.map((w) => w.row)]);
     // Counted once written: a batch done again after a conflict is not counted twice.
     prepared.writes.forEach((w, i) => {
@@ -523,7 +536,7 @@ class Run {
   }
 
   /** Current resources of the batch: by the state's id, else by business identifier (one search per type). */
-  private async findExisting(tx: StoreWriter, items: SyncItem[]): Promise<Map<SyncItem, StoredVersion>> {
+  private async findExisting(tx: StoreReader, items: SyncItem[]): Promise<Map<SyncItem, StoredVersion>> {
     const found = new Map<SyncItem, StoredVersion>();
     const toSearch = new Map<string, SyncItem[]>();
     for (const item of items) {
@@ -555,7 +568,7 @@ class Run {
       // SQLite limits the depth of an expression: OR at most SEARCH_CHUNK values per search.
       for (let i = 0; i < values.length; i += SEARCH_CHUNK) {
         const chunk = values.slice(i, i + SEARCH_CHUNK);
-        matches.push(...(await findConditionalMatches(tx, type, `identifier=${encodeURIComponent(chunk.join(','))}`, chunk.length * 2 + 10)));
+        matches.push(...(await findConditionalMatches(tx, this.opts.kernel.registry, type, `identifier=${encodeURIComponent(chunk.join(','))}`, chunk.length * 2 + 10)));
       }
       const byValue = new Map<string, StoredVersion>();
       for (const m of matches) {
@@ -576,11 +589,11 @@ class Run {
    * Whether any resource of `type` carries an identifier of `system` that the sync did not create: when none
    * did at the start of the run (a first import), there is nothing to adopt and the per-batch searches are skipped.
    */
-  private async systemInUse(tx: StoreWriter, type: string, system: string): Promise<boolean> {
+  private async systemInUse(tx: StoreReader, type: string, system: string): Promise<boolean> {
     const k = `${type}|${system}`;
     let v = this.systemUse.get(k);
     if (v === undefined) {
-      const sample = await findConditionalMatches(tx, type, `identifier=${encodeURIComponent(`${system}|`)}&_tag:not=${encodeURIComponent(`${SYNC_TAG_SYSTEM}|`)}`, 1).catch(() => undefined);
+      const sample = await findConditionalMatches(tx, this.opts.kernel.registry, type, `identifier=${encodeURIComponent(`${system}|`)}&_tag:not=${encodeURIComponent(`${SYNC_TAG_SYSTEM}|`)}`, 1).catch(() => undefined);
       v = sample === undefined || sample.length > 0;
       this.systemUse.set(k, v);
     }
@@ -597,23 +610,37 @@ class Run {
       for (let i = 0; i < st.hashes.size; i++) if (st.hashes.valueAt(i) > 0) gone.push(i);
       for (let i = 0; i < gone.length; i += this.batchSize) {
         const keys = gone.slice(i, i + this.batchSize).map((e) => st.hashes.keyAt(e));
-        await this.opts.store.transaction(async (tx) => {
-          const puts: (Resource & { id: string })[] = [];
+        const refused = await this.transaction(async (tx) => {
           const rows: StateRow[] = [];
+          const refusals: Rejection[] = [];
           for (const key of keys) {
             const id = st.ids.get(key) ?? idFor(kind, key);
-            const current = await tx.read(RESOURCE_TYPE[kind], id);
+            const type = RESOURCE_TYPE[kind];
+            const current = await tx.read(type, id);
+            if (current && !current.deleted) {
+              const res = JSON.parse(current.json);
+              const next = structuredClone(res);
+              OWNERSHIP[res.resourceType].deactivate(next);
+              if (!sameContent(res, next)) {
+                let valid: Resource;
+                try {
+                  valid = tx.validate(next, { type, id, current });
+                } catch (err) {
+                  // Stored before a rule it now breaks: left as it is (and in the state), the next run tries again.
+                  if (!(err instanceof FhirError) || err.status >= 500) throw err;
+                  refusals.push({ line: 0, reason: `${kind} ${key}: ${type}/${id} could not be deactivated: ${err.message}` });
+                  continue;
+                }
+                await tx.store(valid, { id, current });
+              }
+            }
             rows.push({ kind, key, hash: 0, resourceId: st.ids.get(key) });
-            if (!current || current.deleted) continue;
-            const res = JSON.parse(current.json);
-            const next = structuredClone(res);
-            OWNERSHIP[res.resourceType].deactivate(next);
-            if (!sameContent(res, next)) puts.push(next);
           }
-          if (puts.length) await tx.write(puts.map((resource) => ({ kind: 'put', resource })));
           this.opts.state.save(rows);
+          return refusals;
         });
-        this.count(kind, 'deactivated', keys.length);
+        refused.forEach((r) => this.reject(r));
+        this.count(kind, 'deactivated', keys.length - refused.length);
         this.progress('deactivate', i + keys.length, gone.length);
       }
     }
@@ -636,6 +663,11 @@ class Run {
 
   private now(): Date {
     return this.opts.now?.() ?? new Date();
+  }
+
+  /** One store transaction whose writes the sync makes through the kernel's write path. */
+  private transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.opts.kernel.transaction(this.opts.store, SYNC_ACTOR, fn);
   }
 }
 

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { BaseVerdictCache, validateResourceForWrite } from '../../fhir/validation';
 import type { ShapeCacheStats } from '../../fhir/validation/shape-cache';
-import { FhirError } from '../../fhir/errors';
+import { FhirError } from '../../errors';
 import { rorConformanceLoaded } from '../../ror/profiles';
 
 export type ValidationStats = ShapeCacheStats;

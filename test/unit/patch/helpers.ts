@@ -1,6 +1,6 @@
 /** Builders shared by the patch tests: FHIRPath Patch Parameters, frozen inputs, ROR Location capacities. */
 import type { Extension, Location, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/errors';
 
 /** One `operation` parameter: `op('replace', 'Patient.active', { name: 'value', valueBoolean: false })`. */
 export function op(type: string, path: string, ...parts: ParametersParameter[]): ParametersParameter {

@@ -1,6 +1,6 @@
 /** The Location write hook (dates, entry checks, no stored stale tag) and the stale flag, as pure functions. */
 import type { Location, Resource } from '@medplum/fhirtypes';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/errors';
 import type { StoredVersion } from '../../../src/store/store';
 import { CODE_LISTS, ROR_LOCATION_PROFILE } from '../../../src/ror/capacity/codes';
 import type { CapacityConfig } from '../../../src/ror/capacity/config';

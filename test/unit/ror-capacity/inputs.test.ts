@@ -1,5 +1,5 @@
 /** Reading what people type: CSV files ($capacity-import) and $set-capacity Parameters. */
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/errors';
 import { CODE_LISTS } from '../../../src/ror/capacity/codes';
 import { detectDelimiter, parseCapacityCsv } from '../../../src/ror/capacity/csv-import';
 import { readCount, readDateTime } from '../../../src/ror/capacity/inputs';

@@ -1,6 +1,6 @@
 import { dateRange, decimalRange, normalizeString, normalizeUnicode } from '../../../src/indexing/index-values';
 import { orValues, parseDate, parseNear, parseQuantity, parseToken, splitUnescaped, unescape } from '../../../src/fhir/search/parse';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/errors';
 import { expandValueSet, loadTerminology } from '../../../src/fhir/search/valuesets';
 import { tempDir } from '../../helpers/tmp';
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 import { isHostAllowed, parseChannel, parseHeaderLine } from '../../../src/subscriptions/channel';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/errors';
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
 

@@ -1,5 +1,8 @@
-import { matchPlan, parseCriteria } from '../../../src/subscriptions/criteria';
-import { FhirError } from '../../../src/fhir/errors';
+import { matchPlan, parseCriteria as parseWith } from '../../../src/subscriptions/criteria';
+import { testIndexer } from '../../helpers/indexing';
+
+const parseCriteria = (criteria: unknown) => parseWith(testIndexer().registry, criteria);
+import { FhirError } from '../../../src/errors';
 
 function refusal(criteria: unknown): string {
   try {

@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import request from 'supertest';
-import { loadSubscriptionConfig, registerSubscriptionHooks, startSubscriptionDelivery, type SubscriptionDelivery } from '../../../src/subscriptions';
+import { loadSubscriptionConfig, type SubscriptionDelivery } from '../../../src/subscriptions';
 import { post, testServer, type TestServer } from '../../helpers/app';
 
 const logger = pino({ level: 'silent' });
@@ -17,8 +17,6 @@ const cfg = (env: Record<string, string> = {}) =>
     ROR_SUBSCRIPTION_MAX_ATTEMPTS: '5',
     ...env,
   });
-
-registerSubscriptionHooks({ config: cfg() });
 
 interface Call {
   url: string;
@@ -38,12 +36,11 @@ const fakeFetch = (async (url: string, init: RequestInit) => {
 }) as unknown as typeof fetch;
 
 function start(env: Record<string, string> = {}) {
-  delivery = startSubscriptionDelivery({ store: s.store, logger, config: cfg(env), now: () => clock, random: () => 1, fetch: fakeFetch });
+  delivery = s.server.subscriptions.startDelivery(s.store, { logger, config: cfg(env), now: () => clock, random: () => 1, fetch: fakeFetch });
 }
 
 beforeEach(() => {
-  s = testServer();
-  registerSubscriptionHooks({ config: cfg() });
+  s = testServer({ subscriptions: cfg() });
   // Ahead of the real time, so what the store enqueued (at the real time) is due.
   clock = Date.now() + 60_000;
   calls = [];

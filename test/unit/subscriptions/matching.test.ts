@@ -3,17 +3,13 @@
  * with claimOutbox (no deliverer runs here).
  */
 import request from 'supertest';
-import { registerSubscriptionHooks, loadSubscriptionConfig } from '../../../src/subscriptions';
-import { activeSubscriptions } from '../../../src/subscriptions/hooks';
+import { loadSubscriptionConfig } from '../../../src/subscriptions';
 import { fromPayload } from '../../../src/subscriptions/notification';
 import { post, put, testServer, type TestServer } from '../../helpers/app';
 
-registerSubscriptionHooks({ config: loadSubscriptionConfig({ ROR_SUBSCRIPTION_CACHE_TTL_MS: '3600000' }) });
-
 let s: TestServer;
 beforeEach(() => {
-  s = testServer();
-  registerSubscriptionHooks();
+  s = testServer({ subscriptions: loadSubscriptionConfig({ ROR_SUBSCRIPTION_CACHE_TTL_MS: '3600000' }) });
 });
 afterEach(() => s.close());
 
@@ -96,7 +92,7 @@ test('Subscription writes never notify, whatever the subscriptions', async () =>
 });
 
 test('the active list is cached: no reload while no Subscription is written, one reload after', async () => {
-  const load = jest.spyOn(activeSubscriptions as unknown as { load: () => Promise<unknown> }, 'load');
+  const load = jest.spyOn(s.server.subscriptions.active as unknown as { load: () => Promise<unknown> }, 'load');
   try {
     await post(s.app, '/Location', location('Lyon'));
     await post(s.app, '/Location', location('Lyon'));

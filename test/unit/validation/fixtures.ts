@@ -1,6 +1,6 @@
 /** Valid resources shaped like ROR data (https://interop.esante.gouv.fr/ig/fhir/ror/), and test helpers. */
 import type { Bundle, Location, OperationOutcome, Organization } from '@medplum/fhirtypes';
-import { FhirError } from '../../../src/fhir/errors';
+import { FhirError } from '../../../src/errors';
 import type { ValidationOptions } from '../../../src/fhir/validation';
 import { validateResourceForWrite } from '../../../src/fhir/validation';
 

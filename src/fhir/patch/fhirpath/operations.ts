@@ -6,7 +6,7 @@
  */
 import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
-import { FhirError } from '../../errors';
+import { FhirError } from '../../../errors';
 import { suggestValueKeys, typeOfValueKey } from './types';
 
 export type OperationType = 'add' | 'insert' | 'delete' | 'replace' | 'move';

@@ -1,6 +1,6 @@
 /**
- * Errors are data: every failure the FHIR layer raises carries its HTTP status and an OperationOutcome a person
- * can act on. https://hl7.org/fhir/R4/operationoutcome.html
+ * Errors are data: every failure the server raises (FHIR layer, kernel, operations) carries its HTTP status and an
+ * OperationOutcome a person can act on. https://hl7.org/fhir/R4/operationoutcome.html
  */
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 
@@ -47,3 +47,4 @@ export const preconditionFailed = (msg: string) => new FhirError(412, msg, 'conf
 export const unprocessable = (msg: string, expression?: string[]) =>
   new FhirError(422, msg, 'processing', expression);
 export const notSupported = (msg: string) => new FhirError(405, msg, 'not-supported');
+export const forbidden = (msg: string) => new FhirError(403, msg, 'forbidden');

@@ -1,0 +1,120 @@
+/**
+ * The route table of the FHIR REST API (https://hl7.org/fhir/R4/http.html): each interaction registers a handler
+ * on a method and a path pattern, and `dispatch` finds it. The HTTP layer and the transaction processor both
+ * dispatch through it, so an entry of a transaction behaves exactly like the same request sent alone.
+ *
+ * Patterns are segments separated by `/` (the empty pattern is the base URL):
+ * - a literal (`metadata`, `_history`, `_search`);
+ * - `$op`: a segment starting with `$`, an operation name;
+ * - `:type` (a resource type: an unknown one is a 404), `:id`, `:vid`: any other segment.
+ * When several patterns fit a path, the most specific wins, segment by segment (literal, then `$op`, then a
+ * parameter): `/Patient/_history` is the type's history, not the Patient with id `_history`. A path that fits a
+ * pattern but none of its methods is a 405 listing them in `Allow`; `ANY` routes take every method (operations
+ * check their own).
+ */
+import { notFound, notSupported } from '../errors';
+import type { WriteTx } from '../kernel/write-tx';
+import type { Dispatcher, FhirContext, FhirMethod, FhirRequest, FhirResponse, RequestIO } from './context';
+import { assertKnownType } from './ids';
+
+export interface RouteParams {
+  type?: string;
+  id?: string;
+  vid?: string;
+  /** The operation name, without its `$`. */
+  operation?: string;
+}
+
+export type RouteHandler = (ctx: FhirContext, req: FhirRequest, params: RouteParams, io: RequestIO) => Promise<FhirResponse>;
+
+export interface Route {
+  method: Exclude<FhirMethod, 'HEAD'> | 'ANY';
+  pattern: string;
+  handler: RouteHandler;
+}
+
+type Segment = { kind: 'literal'; text: string } | { kind: 'operation' } | { kind: 'param'; name: 'type' | 'id' | 'vid' };
+
+interface PatternEntry {
+  pattern: string;
+  segments: Segment[];
+  handlers: Map<Route['method'], RouteHandler>;
+}
+
+const PARAMS = new Set(['type', 'id', 'vid']);
+/** Specificity of a segment kind: the higher, the more specific. */
+const RANK = { literal: 3, operation: 2, param: 1 } as const;
+
+export class RouteTable implements Dispatcher {
+  private readonly entries: PatternEntry[] = [];
+
+  add(...routes: Route[]): this {
+    for (const route of routes) {
+      let entry = this.entries.find((e) => e.pattern === route.pattern);
+      if (!entry) this.entries.push((entry = { pattern: route.pattern, segments: parsePattern(route.pattern), handlers: new Map() }));
+      if (entry.handlers.has(route.method)) throw new Error(`route ${route.method} /${route.pattern} is registered twice`);
+      entry.handlers.set(route.method, route.handler);
+    }
+    return this;
+  }
+
+  async dispatch(ctx: FhirContext, req: FhirRequest, tx?: WriteTx): Promise<FhirResponse> {
+    const match = this.match(req.path);
+    if (!match) throw notFound(`no FHIR endpoint at /${req.path.join('/')}`);
+    const { entry, params } = match;
+    if (params.type !== undefined) assertKnownType(params.type);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const handler = entry.handlers.get(method) ?? entry.handlers.get('ANY');
+    if (!handler) {
+      const allowed = [...entry.handlers.keys()].join(', ');
+      const err = notSupported(`${req.method} is not allowed on /${req.path.join('/')} (allowed: ${allowed})`);
+      err.headers.Allow = allowed;
+      throw err;
+    }
+    const io: RequestIO = {
+      reader: tx ?? ctx.store,
+      write: (fn) => (tx ? fn(tx) : ctx.kernel.transaction(ctx.store, ctx.actor, fn)),
+    };
+    return handler(ctx, req, params, io);
+  }
+
+  /** The most specific pattern fitting the path, and the path's parameters. */
+  private match(path: string[]): { entry: PatternEntry; params: RouteParams } | undefined {
+    let best: { entry: PatternEntry; rank: number[] } | undefined;
+    for (const entry of this.entries) {
+      if (entry.segments.length !== path.length) continue;
+      const fits = entry.segments.every((seg, i) =>
+        seg.kind === 'literal' ? path[i] === seg.text : seg.kind === 'operation' ? path[i].startsWith('$') : true,
+      );
+      if (!fits) continue;
+      const rank = entry.segments.map((seg) => RANK[seg.kind]);
+      if (!best || compareRanks(rank, best.rank) > 0) best = { entry, rank };
+    }
+    if (!best) return undefined;
+    const params: RouteParams = {};
+    best.entry.segments.forEach((seg, i) => {
+      if (seg.kind === 'operation') params.operation = path[i].slice(1);
+      else if (seg.kind === 'param') params[seg.name] = path[i];
+    });
+    return { entry: best.entry, params };
+  }
+}
+
+function parsePattern(pattern: string): Segment[] {
+  if (pattern === '') return [];
+  return pattern.split('/').map((text): Segment => {
+    if (text === '$op') return { kind: 'operation' };
+    if (text.startsWith(':')) {
+      const name = text.slice(1);
+      if (!PARAMS.has(name)) throw new Error(`route pattern ${pattern}: unknown parameter ${text}`);
+      return { kind: 'param', name: name as 'type' | 'id' | 'vid' };
+    }
+    if (!text || text.startsWith('$')) throw new Error(`route pattern ${pattern}: bad segment '${text}'`);
+    return { kind: 'literal', text };
+  });
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}

@@ -1,0 +1,54 @@
+/**
+ * The kernel: what every request and every write of the server goes through, built by the composition root
+ * (src/main.ts) as one instance and handed down. It holds
+ * - the SearchParameter registry and the indexer built on it (search planning and the store adapters share them);
+ * - the validator, the write hooks and present hooks, the notifiers, the authorisation policy;
+ * - the one write path (./write-path.ts), reached through `transaction`, which knows the actor of every write.
+ * Several kernels can live in one process (tests build servers with different configurations side by side).
+ */
+import type { ResourceStore } from '../store/store';
+import type { SearchParamRegistry } from '../indexing/registry';
+import { Indexer } from '../indexing/indexer';
+import type { Actor } from './actor';
+import { Hooks } from './hooks';
+import type { Notifier } from './notifications';
+import { allowEveryWrite, type WritePolicy } from './policy';
+import type { ResourceValidator } from './validator';
+import { KernelWriteTx, type WritePathParts } from './write-path';
+import type { WriteTx } from './write-tx';
+
+export interface KernelOptions {
+  registry: SearchParamRegistry;
+  validator: ResourceValidator;
+  policy?: WritePolicy;
+}
+
+export class Kernel implements WritePathParts {
+  readonly registry: SearchParamRegistry;
+  readonly indexer: Indexer;
+  readonly validator: ResourceValidator;
+  readonly hooks = new Hooks();
+  readonly notifiers: Notifier[] = [];
+  readonly validated = new WeakSet<object>();
+  readonly prepared = new WeakSet<object>();
+  policy: WritePolicy;
+
+  constructor(options: KernelOptions) {
+    this.registry = options.registry;
+    this.indexer = new Indexer(options.registry);
+    this.validator = options.validator;
+    this.policy = options.policy ?? allowEveryWrite;
+  }
+
+  addNotifier(notifier: Notifier): void {
+    this.notifiers.push(notifier);
+  }
+
+  /**
+   * Runs `fn` in one store transaction: everything it writes through `tx` is written by `actor` through the write
+   * path, and commits together or not at all.
+   */
+  transaction<T>(store: ResourceStore, actor: Actor, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return store.transaction((w) => fn(new KernelWriteTx(this, w, actor)));
+  }
+}
