@@ -17,6 +17,7 @@ import { loadSearchParameterFiles, SearchParamRegistry } from './indexing/regist
 import { Kernel } from './kernel/kernel';
 import { systemActor } from './kernel/actor';
 import type { ResourceValidator } from './kernel/validator';
+import type { WritePolicy } from './kernel/policy';
 import { validateResourceForWrite, validationOutcome, registeredResourceProfiles } from './fhir/validation';
 import { OperationRegistry, validateOperation } from './fhir/operations';
 import { Capabilities } from './fhir/interactions/capabilities';
@@ -40,6 +41,8 @@ export interface KernelSettings {
   searchParameters?: SearchParameter[];
   capacity?: CapacityConfig;
   subscriptions?: SubscriptionConfig;
+  /** Who may write what (default: everyone everything, until sign-in exists). */
+  policy?: WritePolicy;
 }
 
 /** The kernel with everything the server plugs into it, and the operations it serves. */
@@ -59,7 +62,7 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   loadDefinitions();
   const conformance = loadRorConformance();
   const registry = new SearchParamRegistry(settings.searchParameters ?? loadSearchParameterFiles());
-  const kernel = new Kernel({ registry, validator: writeValidator });
+  const kernel = new Kernel({ registry, validator: writeValidator, policy: settings.policy });
   const operations = new OperationRegistry();
   operations.register(validateOperation());
   installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());

@@ -31,7 +31,7 @@ export class Kernel implements WritePathParts {
   readonly notifiers: Notifier[] = [];
   readonly validated = new WeakSet<object>();
   readonly prepared = new WeakSet<object>();
-  policy: WritePolicy;
+  readonly policy: WritePolicy;
 
   constructor(options: KernelOptions) {
     this.registry = options.registry;

@@ -221,7 +221,8 @@ export async function importRows(tx: WriteTx, registry: SearchParamRegistry, row
       const outcome = await update(tx, 'Location', id, location);
       for (const [row, note] of notes) applied.set(row, `${note}, version ${outcome.version.versionId}`);
     } catch (err) {
-      if (!(err instanceof FhirError) || err.status >= 500) throw err;
+      // Only a refused resource is a row failure; anything else (a refused actor, a conflict) fails the import.
+      if (!(err instanceof FhirError) || (err.status !== 400 && err.status !== 422)) throw err;
       const why = err.outcome.issue?.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ');
       for (const r of group) fail(r.row, errorIssue(r.row, { message: `Location/${id} would be invalid with the rows of this file: ${why}` }, 'business-rule'));
     }
