@@ -16,8 +16,7 @@ import { loadConfig } from '../src/config';
 import { loadDefinitions } from '../src/fhir/definitions';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from '../src/store/sqlite/search-index';
-import { SqliteSyncState } from '../src/sync/reconcile/state';
-import { LockBusyError, SqliteSyncLock, withLock } from '../src/sync/lock';
+import { LockBusyError, withLock } from '../src/sync/lock';
 import { loadSyncConfig } from '../src/sync/config';
 import type { SourceSpecs } from '../src/sync/run';
 import { runSync } from '../src/sync/run';
@@ -72,16 +71,13 @@ async function main(): Promise<number> {
   const syncConfig = loadSyncConfig();
   loadDefinitions();
   const store = new SqliteStore({ dataDir: config.dataDir }, createSqliteSearchIndex());
-  const state = new SqliteSyncState(store.database);
-  const lock = new SqliteSyncLock(store.database.name);
   const progress = progressPrinter();
   try {
     // A first import into an empty store builds the search indexes once at the end (store.bulkLoad): searches
     // during it (another process on the same store) are slower, never wrong. The server's scheduler does not.
-    const report = await withLock(lock, `cli:${os.hostname()}:${process.pid}`, syncConfig.lockTtlMs, () =>
+    const report = await withLock(store.leases, `cli:${os.hostname()}:${process.pid}`, syncConfig.lockTtlMs, () =>
       store.bulkLoad(() => runSync({
         store,
-        state,
         sources: args.sources,
         trigger: 'cli',
         force: args.force,
@@ -112,8 +108,6 @@ async function main(): Promise<number> {
     console.error(err instanceof LockBusyError ? err.message : err);
     return err instanceof LockBusyError ? 3 : 1;
   } finally {
-    lock.close();
-    state.close();
     await store.close();
   }
 }

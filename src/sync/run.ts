@@ -11,7 +11,6 @@ import type { ResourceStore } from '../store/store';
 import type { RecordSource, SourceReport } from './types';
 import type { EngineOptions, Progress } from './reconcile/engine';
 import { reconcileSource, SyncRefusedError } from './reconcile/engine';
-import type { SyncStateStore } from './reconcile/state';
 import type { RunReport } from './report';
 import { auditEvent, totals } from './report';
 import { FinessEjSource, FinessEtSource } from './finess/source';
@@ -32,9 +31,8 @@ export interface SourceSpecs {
   rpps?: string;
 }
 
-export interface RunOptions extends Omit<EngineOptions, 'store' | 'state' | 'onProgress'> {
+export interface RunOptions extends Omit<EngineOptions, 'store' | 'onProgress'> {
   store: ResourceStore;
-  state: SyncStateStore;
   sources: SourceSpecs;
   trigger?: RunReport['trigger'];
   /** Directory for the JSON reports (one file per run). */
@@ -72,7 +70,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       try {
         resolved = await resolveSource(spec, { tmpDir: opts.tmpDir, log: opts.log });
         const source = make(resolved.path);
-        const report = await reconcileSource(source, { ...opts, store: opts.store, state: opts.state, validationThread });
+        const report = await reconcileSource(source, { ...opts, store: opts.store, validationThread });
         report.file = spec;
         reports.push(report);
       } catch (err) {

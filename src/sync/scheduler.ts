@@ -9,20 +9,15 @@ import type { Logger } from 'pino';
 import type { ResourceStore } from '../store/store';
 import type { SyncConfig } from './config';
 import { hasSources, loadSyncConfig } from './config';
-import type { SyncLock } from './lock';
-import { LockBusyError, SqliteSyncLock, withLock } from './lock';
-import type { SyncStateStore } from './reconcile/state';
-import { SqliteSyncState } from './reconcile/state';
+import { LockBusyError, withLock } from './lock';
 import { runSync } from './run';
 import { summary } from './report';
 
 export interface SchedulerDeps {
+  /** The store to synchronise; it keeps the sync state and the run lock too. */
   store: ResourceStore;
   logger: Logger;
   config?: SyncConfig;
-  /** Defaults to the SQLite state and lock in the store's database file (the store must then be a SqliteStore). */
-  state?: SyncStateStore;
-  lock?: SyncLock;
 }
 
 export interface SyncScheduler {
@@ -38,15 +33,6 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     log.info('no referential source configured (ROR_SYNC_FINESS, ROR_SYNC_RPPS…): nightly sync disabled');
     return { runNow: async () => undefined, stop: async () => undefined };
   }
-  const db = (deps.store as { database?: { name: string } }).database;
-  if ((!deps.state || !deps.lock) && !db) throw new Error('the sync scheduler needs a state and a lock for this store');
-  const owned: { close(): void }[] = [];
-  const state = deps.state ?? track(new SqliteSyncState((deps.store as any).database));
-  const lock = deps.lock ?? track(new SqliteSyncLock(db!.name));
-  function track<T extends { close(): void }>(x: T): T {
-    owned.push(x);
-    return x;
-  }
   const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let running: Promise<void> | undefined;
 
@@ -54,10 +40,9 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     if (running) return running;
     running = (async () => {
       try {
-        const report = await withLock(lock, owner, config.lockTtlMs, () =>
+        const report = await withLock(deps.store.leases, owner, config.lockTtlMs, () =>
           runSync({
             store: deps.store,
-            state,
             sources: config.sources,
             trigger: 'schedule',
             reportDir: config.reportDir,
@@ -85,7 +70,6 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     async stop() {
       await task.stop();
       if (running) await running;
-      for (const o of owned) o.close();
     },
   };
 }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex } from '../../src/store/sqlite/search-index';
-import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 import type { RunOptions, SourceSpecs } from '../../src/sync/run';
 import { findConditionalMatches } from '../../src/fhir/search/conditional';
@@ -18,7 +17,6 @@ export function realEtLines(): string[] {
 
 export interface SyncEnv {
   store: SqliteStore;
-  state: SqliteSyncState;
   dir: string;
   run(sources: SourceSpecs, opts?: Partial<RunOptions>): ReturnType<typeof runSync>;
   /** Writes a file in the env's directory and returns its path. */
@@ -30,12 +28,10 @@ export interface SyncEnv {
 export function syncEnv(): SyncEnv {
   const dir = tempDir('ror-sync-');
   const store = new SqliteStore({ dataDir: dir }, createSqliteSearchIndex());
-  const state = new SqliteSyncState(store.database);
   return {
     store,
-    state,
     dir,
-    run: (sources, opts = {}) => runSync({ store, state, sources, ...opts }),
+    run: (sources, opts = {}) => runSync({ store, sources, ...opts }),
     file(name, content) {
       const p = path.join(dir, name);
       fs.writeFileSync(p, content);
@@ -45,7 +41,6 @@ export function syncEnv(): SyncEnv {
       return (await findConditionalMatches(store, type, query, 1000)).map((v) => JSON.parse(v.json) as T);
     },
     async close() {
-      state.close();
       await store.close();
     },
   };

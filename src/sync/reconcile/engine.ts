@@ -17,15 +17,15 @@ import type { ResourceStore, StoredVersion, StoreWriter } from '../../store/stor
 import { findConditionalMatches } from '../../fhir/search/conditional';
 import type { ItemKey, KindCounts, RawRecord, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
-import type { KindState, StateRow, SyncStateStore } from './state';
-import { fingerprint, idFor, rawItemFingerprint, textDigest } from './state';
+import type { KindState, StateRow } from './state';
+import { fingerprint, idFor, loadKindState, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
 import { ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
 import { VersionConflictError } from '../../store/errors';
 
 export interface EngineOptions {
+  /** The store, with the sync state (read at the start, saved with the resources). */
   store: ResourceStore;
-  state: SyncStateStore;
   /** Resources per transaction. */
   batchSize?: number;
   /** Largest share of a kind's active records a run may deactivate (default 0.05). */
@@ -191,7 +191,7 @@ class Run {
   private async kindState(kind: SyncKind): Promise<KindState> {
     let s = this.states.get(kind);
     if (!s) {
-      s = await this.opts.state.load(kind);
+      s = await loadKindState(this.opts.store, kind);
       this.states.set(kind, s);
       let active = 0;
       for (const v of s.hashes.values()) if (v > 0) active++;
@@ -513,7 +513,7 @@ class Run {
     if (valid.length) {
       await tx.write(valid.map((w) => ({ kind: 'put', resource: w.resource, expectVersion: w.expectVersion })));
     }
-    this.opts.state.save([...prepared.unchanged, ...valid.map((w) => w.row)]);
+    await tx.saveSyncState([...prepared.unchanged, ...valid.map((w) => w.row)]);
     // Counted once written: a batch done again after a conflict is not counted twice.
     prepared.writes.forEach((w, i) => {
       if (errors[i] !== undefined) this.reject({ line: w.item.line, reason: `${w.item.kind} ${w.item.key}: ${errors[i]}` });
@@ -611,7 +611,7 @@ class Run {
             if (!sameContent(res, next)) puts.push(next);
           }
           if (puts.length) await tx.write(puts.map((resource) => ({ kind: 'put', resource })));
-          this.opts.state.save(rows);
+          await tx.saveSyncState(rows);
         });
         this.count(kind, 'deactivated', keys.length);
         this.progress('deactivate', i + keys.length, gone.length);
