@@ -2,14 +2,13 @@
  * The nightly sync inside the server: node-cron fires on ROR_SYNC_CRON; a run starts only when this process is not
  * already running one (noOverlap) and the shared lock is free (another instance may be running it).
  */
-import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../store/store';
 import type { SyncConfig } from './config';
 import { hasSources, loadSyncConfig } from './config';
-import { LockBusyError, withLock } from './lock';
+import { LeaseLostError, LockBusyError, withLock } from './lock';
+import { newOwner } from './lease-owner';
 import { runSync } from './run';
 import { summary } from './report';
 
@@ -33,16 +32,17 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     log.info('no referential source configured (ROR_SYNC_FINESS, ROR_SYNC_RPPS…): nightly sync disabled');
     return { runNow: async () => undefined, stop: async () => undefined };
   }
-  const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const owner = newOwner();
   let running: Promise<void> | undefined;
 
   const runOnce = async () => {
     if (running) return running;
     running = (async () => {
       try {
-        const report = await withLock(deps.store.leases, owner, config.lockTtlMs, () =>
+        const lockOptions = { leases: deps.store.leases, ttlMs: config.lockTtlMs, owner, log: (msg: string) => log.warn(msg) };
+        const report = await withLock(lockOptions, (lock) =>
           runSync({
-            store: deps.store,
+            store: lock.fence(deps.store),
             sources: config.sources,
             trigger: 'schedule',
             reportDir: config.reportDir,
@@ -55,6 +55,7 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
         (report.status === 'success' ? log.info.bind(log) : log.error.bind(log))({ runId: report.runId, totals: report.totals }, summary(report));
       } catch (err) {
         if (err instanceof LockBusyError) log.info(err.message);
+        else if (err instanceof LeaseLostError) log.error(err.message);
         else log.error({ err }, 'sync run failed');
       } finally {
         running = undefined;

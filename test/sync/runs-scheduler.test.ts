@@ -42,7 +42,7 @@ describe('lock and scheduler', () => {
     let now = Date.now();
     expect(await leases.acquire(SYNC_LEASE, 'A', ttl, now)).toEqual({ acquired: true });
     expect(await leases.acquire(SYNC_LEASE, 'B', ttl, now)).toMatchObject({ acquired: false });
-    await expect(withLock(leases, 'B', ttl, async () => 1)).rejects.toBeInstanceOf(LockBusyError);
+    await expect(withLock({ leases, ttlMs: ttl }, async () => 1)).rejects.toBeInstanceOf(LockBusyError);
     expect(await leases.heartbeat(SYNC_LEASE, 'A', ttl, now)).toBe(true);
     now += ttl + 1; // A crashed and stopped renewing
     expect(await leases.acquire(SYNC_LEASE, 'B', ttl, now)).toEqual({ acquired: true });
