@@ -12,7 +12,6 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { composeKernel } from '../../src/main';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 
 const FILES = (dir: string, zip = false) => ({
@@ -24,7 +23,6 @@ const FILES = (dir: string, zip = false) => ({
 async function phase(dataDir: string, extracts: string, zip: boolean): Promise<void> {
   const { kernel } = composeKernel();
   const store = new SqliteStore({ dataDir }, kernel.indexer);
-  const state = new SqliteSyncState(store.database);
   // maxRSS counts the database pages the search index memory-maps (mmap_size, src/store/sqlite/search-index.ts):
   // clean file pages the kernel can drop. The process's own memory is RssAnon, sampled here.
   let peakAnonKb = 0;
@@ -36,12 +34,11 @@ async function phase(dataDir: string, extracts: string, zip: boolean): Promise<v
   const started = Date.now();
   // As `npm run sync` does: a first import into an empty store builds the search indexes at the end (bulkLoad).
   const report = await store.bulkLoad(() =>
-    runSync({ store, kernel, state, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500), validateOnThread: process.env.SYNC_THREAD !== '0' }),
+    runSync({ store, kernel, sources: FILES(extracts, zip), trigger: 'cli', batchSize: Number(process.env.SYNC_BATCH ?? 500), validateOnThread: process.env.SYNC_THREAD !== '0' }),
   );
   const ms = Date.now() - started;
   sample();
   clearInterval(timer);
-  state.close();
   await store.close();
   const perSource = report.sources.map((s) => ({ source: s.source, records: s.records, ms: s.durationMs, validation: s.validation, warnings: s.warnings.length, rejected: s.rejected }));
   const cpu = process.cpuUsage();

@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from '@medplum/fhirtypes';
 import type { OutboxMessage, ResourceChange, StoredVersion, StoreWriter } from '../store/store';
 import type { SearchPlan } from '../store/search-plan';
+import type { SyncStateRow } from '../store/sync-state';
 import type { HistoryQuery } from '../store/store';
 import { FhirError } from '../errors';
 import type { Actor } from './actor';
@@ -55,6 +56,10 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
 
   search(plan: SearchPlan) {
     return this.w.search(plan);
+  }
+
+  saveSyncState(rows: SyncStateRow[]): Promise<void> {
+    return this.w.saveSyncState(rows);
   }
 
   /** Notifiers only (NotifyTx): messages commit with the write. */

@@ -5,6 +5,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion, StoreReader } from '../store/store';
+import type { SyncStateRow } from '../store/sync-state';
 import type { Actor } from './actor';
 
 export interface WriteOutcome {
@@ -62,4 +63,6 @@ export interface WriteTx extends StoreReader {
    * undefined for skipped items.
    */
   storeBatch(items: BatchItem[], rejections: readonly (string | undefined)[]): Promise<(StoredVersion | undefined)[]>;
+  /** The referential sync's fingerprints of what it wrote, saved in this transaction (no resource changes). */
+  saveSyncState(rows: SyncStateRow[]): Promise<void>;
 }

@@ -8,7 +8,9 @@
  *   No source configured: the scheduler does not start.
  * - ROR_SYNC_MAX_DEACTIVATION  largest share of a source's records one run may deactivate (default 0.05)
  * - ROR_SYNC_BATCH           resources per transaction (default 500)
- * - ROR_SYNC_LOCK_TTL_MS     the run lock expires this long after its last heartbeat (default 10 min)
+ * - ROR_SYNC_LOCK_TTL_MS     the run lock expires this long after its last renewal (default 2 min). A run renews it
+ *   every third of that, and a holder whose process is gone from this host is taken over at once (lock.ts): the
+ *   expiry only frees the lock of a holder that stopped elsewhere (another host) or hangs.
  * - ROR_SYNC_REPORT_DIR      JSON reports (default <ROR_DATA_DIR>/sync-reports)
  */
 import path from 'node:path';
@@ -40,7 +42,7 @@ export function loadSyncConfig(env: Env = process.env): SyncConfig {
     },
     maxDeactivationShare: decimal(env, 'ROR_SYNC_MAX_DEACTIVATION', 0.05, 0, 1),
     batchSize: Math.round(decimal(env, 'ROR_SYNC_BATCH', 500, 1, 10000)),
-    lockTtlMs: Math.round(decimal(env, 'ROR_SYNC_LOCK_TTL_MS', 10 * 60_000, 1000, 24 * 3600_000)),
+    lockTtlMs: Math.round(decimal(env, 'ROR_SYNC_LOCK_TTL_MS', 2 * 60_000, 1000, 24 * 3600_000)),
     reportDir: env.ROR_SYNC_REPORT_DIR?.trim() || path.join(env.ROR_DATA_DIR ?? './data', 'sync-reports'),
   };
 }

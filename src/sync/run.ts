@@ -12,7 +12,6 @@ import type { RecordSource, SourceReport } from './types';
 import type { EngineOptions, Progress } from './reconcile/engine';
 import { reconcileSource, SYNC_ACTOR, SyncRefusedError } from './reconcile/engine';
 import type { Kernel } from '../kernel/kernel';
-import type { SyncStateStore } from './reconcile/state';
 import type { RunReport } from './report';
 import { auditEvent, totals } from './report';
 import { FinessEjSource, FinessEtSource } from './finess/source';
@@ -32,10 +31,9 @@ export interface SourceSpecs {
   rpps?: string;
 }
 
-export interface RunOptions extends Omit<EngineOptions, 'store' | 'kernel' | 'state' | 'onProgress'> {
+export interface RunOptions extends Omit<EngineOptions, 'store' | 'kernel' | 'onProgress'> {
   store: ResourceStore;
   kernel: Kernel;
-  state: SyncStateStore;
   sources: SourceSpecs;
   trigger?: RunReport['trigger'];
   /** Directory for the JSON reports (one file per run). */

@@ -2,29 +2,23 @@
  * The nightly sync inside the server: node-cron fires on ROR_SYNC_CRON; a run starts only when this process is not
  * already running one (noOverlap) and the shared lock is free (another instance may be running it).
  */
-import os from 'node:os';
-import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../store/store';
 import type { Kernel } from '../kernel/kernel';
 import type { SyncConfig } from './config';
 import { hasSources, loadSyncConfig } from './config';
-import type { SyncLock } from './lock';
-import { LockBusyError, SqliteSyncLock, withLock } from './lock';
-import type { SyncStateStore } from './reconcile/state';
-import { SqliteSyncState } from './reconcile/state';
+import { LeaseLostError, LockBusyError, withLock } from './lock';
+import { newOwner } from './lease-owner';
 import { runSync } from './run';
 import { summary } from './report';
 
 export interface SchedulerDeps {
+  /** The store to synchronise; it keeps the sync state and the run lock too. */
   store: ResourceStore;
   kernel: Kernel;
   logger: Logger;
   config?: SyncConfig;
-  /** Defaults to the SQLite state and lock in the store's database file (the store must then be a SqliteStore). */
-  state?: SyncStateStore;
-  lock?: SyncLock;
 }
 
 export interface SyncScheduler {
@@ -40,27 +34,18 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     log.info('no referential source configured (ROR_SYNC_FINESS, ROR_SYNC_RPPS…): nightly sync disabled');
     return { runNow: async () => undefined, stop: async () => undefined };
   }
-  const db = (deps.store as { database?: { name: string } }).database;
-  if ((!deps.state || !deps.lock) && !db) throw new Error('the sync scheduler needs a state and a lock for this store');
-  const owned: { close(): void }[] = [];
-  const state = deps.state ?? track(new SqliteSyncState((deps.store as any).database));
-  const lock = deps.lock ?? track(new SqliteSyncLock(db!.name));
-  function track<T extends { close(): void }>(x: T): T {
-    owned.push(x);
-    return x;
-  }
-  const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const owner = newOwner();
   let running: Promise<void> | undefined;
 
   const runOnce = async () => {
     if (running) return running;
     running = (async () => {
       try {
-        const report = await withLock(lock, owner, config.lockTtlMs, () =>
+        const lockOptions = { leases: deps.store.leases, ttlMs: config.lockTtlMs, owner, log: (msg: string) => log.warn(msg) };
+        const report = await withLock(lockOptions, (lock) =>
           runSync({
-            store: deps.store,
+            store: lock.fence(deps.store),
             kernel: deps.kernel,
-            state,
             sources: config.sources,
             trigger: 'schedule',
             reportDir: config.reportDir,
@@ -73,6 +58,7 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
         (report.status === 'success' ? log.info.bind(log) : log.error.bind(log))({ runId: report.runId, totals: report.totals }, summary(report));
       } catch (err) {
         if (err instanceof LockBusyError) log.info(err.message);
+        else if (err instanceof LeaseLostError) log.error(err.message);
         else log.error({ err }, 'sync run failed');
       } finally {
         running = undefined;
@@ -88,7 +74,6 @@ export function startSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     async stop() {
       await task.stop();
       if (running) await running;
-      for (const o of owned) o.close();
     },
   };
 }

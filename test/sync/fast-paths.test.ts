@@ -114,7 +114,7 @@ describe('raw records', () => {
   let env: SyncEnv;
   beforeEach(() => (env = syncEnv()));
   afterEach(() => env.close());
-  const reconcile = (source: RecordSource, maxBuffered?: number) => reconcileSource(source, { store: env.store, kernel: env.kernel, state: env.state, maxBuffered });
+  const reconcile = (source: RecordSource, maxBuffered?: number) => reconcileSource(source, { store: env.store, kernel: env.kernel, maxBuffered });
 
   test('a deliberately invalid mapped resource is rejected with its line, not written; the others are', async () => {
     const source = new TestSource([

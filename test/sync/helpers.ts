@@ -7,7 +7,6 @@ import pino from 'pino';
 import { composeKernel, fhirServices, type ComposedKernel } from '../../src/main';
 import { createApp } from '../../src/http/app';
 import type { Kernel } from '../../src/kernel/kernel';
-import { SqliteSyncState } from '../../src/sync/reconcile/state';
 import { runSync } from '../../src/sync/run';
 import type { RunOptions, SourceSpecs } from '../../src/sync/run';
 import { findConditionalMatches } from '../../src/fhir/search/conditional';
@@ -25,7 +24,6 @@ export interface SyncEnv {
   /** The kernel the server composes (validator, hooks, subscription notifier): the sync writes through it. */
   kernel: Kernel;
   composed: ComposedKernel;
-  state: SqliteSyncState;
   dir: string;
   run(sources: SourceSpecs, opts?: Partial<RunOptions>): ReturnType<typeof runSync>;
   /** Writes a file in the env's directory and returns its path. */
@@ -41,14 +39,12 @@ export function syncEnv(): SyncEnv {
   const composed = composeKernel();
   const { kernel } = composed;
   const store = new SqliteStore({ dataDir: dir }, kernel.indexer);
-  const state = new SqliteSyncState(store.database);
   return {
     store,
     kernel,
     composed,
-    state,
     dir,
-    run: (sources, opts = {}) => runSync({ store, kernel, state, sources, ...opts }),
+    run: (sources, opts = {}) => runSync({ store, kernel, sources, ...opts }),
     file(name, content) {
       const p = path.join(dir, name);
       fs.writeFileSync(p, content);
@@ -63,7 +59,6 @@ export function syncEnv(): SyncEnv {
       return (await findConditionalMatches(store, kernel.registry, type, query, 1000)).map((v) => JSON.parse(v.json) as T);
     },
     async close() {
-      state.close();
       await store.close();
     },
   };

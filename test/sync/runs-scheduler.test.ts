@@ -1,7 +1,7 @@
 import request from 'supertest';
 import pino from 'pino';
 import { reportOf } from '../../src/sync/report';
-import { SqliteSyncLock, withLock, LockBusyError } from '../../src/sync/lock';
+import { LockBusyError, SYNC_LEASE, withLock } from '../../src/sync/lock';
 import { startSyncScheduler } from '../../src/sync/scheduler';
 import { loadSyncConfig } from '../../src/sync/config';
 import { ET_EXCERPT, realEtLines, syncEnv } from './helpers';
@@ -35,25 +35,23 @@ describe('lock and scheduler', () => {
   afterEach(() => env.close());
 
   test('one holder at a time; an expired lease can be taken over', async () => {
-    let now = 1_000_000;
-    const a = new SqliteSyncLock(env.store.database.name, 'referential-sync', () => now);
-    const b = new SqliteSyncLock(env.store.database.name, 'referential-sync', () => now);
-    expect(await a.acquire('A', 1000)).toBe(true);
-    expect(await b.acquire('B', 1000)).toBe(false);
-    await expect(withLock(b, 'B', 1000, async () => 1)).rejects.toBeInstanceOf(LockBusyError);
-    expect(await a.heartbeat('A', 1000)).toBe(true);
-    now += 1001; // A crashed and stopped renewing
-    expect(await b.acquire('B', 1000)).toBe(true);
-    expect(await a.heartbeat('A', 1000)).toBe(false);
-    await b.release('B');
-    expect(b.holder()).toBeUndefined();
-    a.close();
-    b.close();
+    const leases = env.store.leases;
+    const ttl = 60_000;
+    let now = Date.now();
+    expect(await leases.acquire(SYNC_LEASE, 'A', ttl, now)).toEqual({ acquired: true });
+    expect(await leases.acquire(SYNC_LEASE, 'B', ttl, now)).toMatchObject({ acquired: false });
+    await expect(withLock({ leases, ttlMs: ttl }, async () => 1)).rejects.toBeInstanceOf(LockBusyError);
+    expect(await leases.heartbeat(SYNC_LEASE, 'A', ttl, now)).toBe(true);
+    now += ttl + 1; // A crashed and stopped renewing
+    expect(await leases.acquire(SYNC_LEASE, 'B', ttl, now)).toEqual({ acquired: true });
+    expect(await leases.heartbeat(SYNC_LEASE, 'A', ttl, now)).toBe(false);
+    await leases.release(SYNC_LEASE, 'B');
+    expect(await leases.holder(SYNC_LEASE)).toBeUndefined();
   });
 
   test('the scheduler runs the configured sources and records the run', async () => {
     const config = loadSyncConfig({ ROR_SYNC_FINESS: ET_EXCERPT, ROR_DATA_DIR: env.dir, ROR_SYNC_CRON: '0 3 * * *' });
-    const scheduler = startSyncScheduler({ store: env.store, kernel: env.kernel, logger: pino({ level: 'silent' }), config, state: env.state });
+    const scheduler = startSyncScheduler({ store: env.store, kernel: env.kernel, logger: pino({ level: 'silent' }), config });
     await scheduler.runNow();
     await scheduler.stop();
     const org = await env.store.read('Organization', 'finess-et-010000024');

@@ -60,8 +60,8 @@ describe('validation on a second thread', () => {
     const here = env();
     const there = env();
     const input = records(12);
-    const a = await reconcileSource(source(input), { store: here.store, kernel: here.kernel, state: here.state, batchSize: 5 });
-    const b = await reconcileSource(source(input), { store: there.store, kernel: there.kernel, state: there.state, batchSize: 5, validationThread: thread });
+    const a = await reconcileSource(source(input), { store: here.store, kernel: here.kernel, batchSize: 5 });
+    const b = await reconcileSource(source(input), { store: there.store, kernel: there.kernel, batchSize: 5, validationThread: thread });
     expect(b).toMatchObject({ created: 11, rejected: 1 });
     expect(b.rejections).toEqual(a.rejections);
     expect(b.rejections[0]).toMatchObject({ line: 5 });
@@ -71,8 +71,8 @@ describe('validation on a second thread', () => {
     expect(await contents(there)).toEqual(await contents(here));
     // a second run over changed names: updates, same again
     const renamed = records(12, ' bis');
-    const a2 = await reconcileSource(source(renamed), { store: here.store, kernel: here.kernel, state: here.state, batchSize: 5 });
-    const b2 = await reconcileSource(source(renamed), { store: there.store, kernel: there.kernel, state: there.state, batchSize: 5, validationThread: thread });
+    const a2 = await reconcileSource(source(renamed), { store: here.store, kernel: here.kernel, batchSize: 5 });
+    const b2 = await reconcileSource(source(renamed), { store: there.store, kernel: there.kernel, batchSize: 5, validationThread: thread });
     expect(b2).toMatchObject({ updated: 11, rejected: 1, created: 0 });
     expect([b2.updated, b2.rejections]).toEqual([a2.updated, a2.rejections]);
     expect(await contents(there)).toEqual(await contents(here));
@@ -82,14 +82,14 @@ describe('validation on a second thread', () => {
     const gone = new ValidationThread();
     await gone.close();
     const e = env();
-    const report = await reconcileSource(source(records(12)), { store: e.store, kernel: e.kernel, state: e.state, batchSize: 5, validationThread: gone });
+    const report = await reconcileSource(source(records(12)), { store: e.store, kernel: e.kernel, batchSize: 5, validationThread: gone });
     expect(report).toMatchObject({ created: 11, rejected: 1 });
     expect(report.warnings.map((w) => w.reason)).toEqual([expect.stringMatching(/validation thread failed.*closed/)]);
   });
 
   test('a resource written through the API between the preparing and the writing transaction keeps that write', async () => {
     const e = env();
-    await reconcileSource(source(records(6)), { store: e.store, kernel: e.kernel, state: e.state });
+    await reconcileSource(source(records(6)), { store: e.store, kernel: e.kernel });
     // Run 2 renames every establishment, two per batch. Right after the transaction that prepared the first batch,
     // someone adds an operational name to its first establishment.
     let transactions = 0;
@@ -102,8 +102,10 @@ describe('validation on a second thread', () => {
         }
         return result;
       },
+      syncStateSize: (kind: string) => e.store.syncStateSize(kind),
+      syncStateRows: (kind: string) => e.store.syncStateRows(kind),
     } as unknown as ResourceStore;
-    const report = await reconcileSource(source(records(6, ' bis')), { store, kernel: e.kernel, state: e.state, batchSize: 2, validationThread: thread });
+    const report = await reconcileSource(source(records(6, ' bis')), { store, kernel: e.kernel, batchSize: 2, validationThread: thread });
     expect(report).toMatchObject({ updated: 5, rejected: 1, unchanged: 0 });
     const edited = await e.store.read('Organization', 'finess-et-010000000');
     const org = JSON.parse(edited!.json) as Organization;

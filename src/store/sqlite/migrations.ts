@@ -169,6 +169,31 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description: 'sync_state and sync_lock (leases) join the store schema; those the sync created itself are kept',
+    up: (db) => {
+      // Until this version the sync created these two tables with its own migration, versioned in `sync_schema`:
+      // a store opened on such a file keeps their rows as they are (without its fingerprints, the next nightly
+      // would re-map the whole country). The names stay, so that a process of the previous version still running
+      // on the file (a server not yet restarted) keeps excluding the new one's runs through the same lease row.
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS sync_state (
+          kind TEXT NOT NULL,
+          key TEXT NOT NULL,
+          hash INTEGER NOT NULL,
+          resource_id TEXT,
+          PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS sync_lock (
+          name TEXT PRIMARY KEY,
+          owner TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        );
+        DROP TABLE IF EXISTS sync_schema;
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -21,6 +21,8 @@ import type {
   StoreReader,
   StoreWriter,
 } from '../store';
+import type { SyncStateRow, SyncStateSize } from '../sync-state';
+import type { LeaseStore } from '../leases';
 import type { SearchPlan, SearchResult } from '../search-plan';
 import { VersionConflictError } from '../errors';
 import { migrate } from './migrations';
@@ -29,6 +31,8 @@ import { toStored, type ResourceRow } from './rows';
 import { CurrentVersionCache } from './current-cache';
 import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
+import { SqliteSyncState } from './sync-state';
+import { SqliteLeases } from './leases';
 import { Checkpointer } from './checkpointer';
 import { optimizeDatabase } from './maintenance';
 import { deferIndexes, rebuildDeferredIndexes } from './deferred-indexes';
@@ -121,6 +125,8 @@ export class SqliteStore implements ResourceStore {
   /** Settles when the queue of transactions is empty. */
   private draining: Promise<void> | undefined;
   private readonly outbox: SqliteOutbox;
+  private readonly syncState: SqliteSyncState;
+  readonly leases: LeaseStore;
   private lastInstant = 0;
   private closed = false;
   private readonly file: string;
@@ -169,6 +175,8 @@ export class SqliteStore implements ResourceStore {
       'UPDATE resources SET version = ?, last_updated = ?, deleted = ?, json = ? WHERE rid = ?',
     );
     this.outbox = new SqliteOutbox(this.writer);
+    this.syncState = new SqliteSyncState(this.writer, this.reader);
+    this.leases = new SqliteLeases(this.writer, this.reader, (fn) => this.underLock(fn));
     const control = (sql: string) => this.writer.prepare(sql);
     this.control = {
       begin: control('BEGIN IMMEDIATE'),
@@ -309,11 +317,16 @@ export class SqliteStore implements ResourceStore {
         check();
         this.outbox.enqueue(messages, Date.now());
       },
+      saveSyncState: async (rows) => {
+        check();
+        this.syncState.save(rows);
+      },
     };
     return { view, close: () => (active = false) };
   }
 
-  // Outbox statements run on the writer connection, so they take the transaction lock (never inside another's).
+  // Outbox (and lease) statements run on the writer connection, so they take the transaction lock (never inside
+  // another's).
   async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
     return this.underLock(() => this.outbox.claim(claim));
   }
@@ -324,6 +337,14 @@ export class SqliteStore implements ResourceStore {
 
   async rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void> {
     return this.underLock(() => this.outbox.retry(id, nextAttemptAt, error));
+  }
+
+  async syncStateSize(kind: string): Promise<SyncStateSize> {
+    return this.syncState.sizeOf(kind);
+  }
+
+  syncStateRows(kind: string): AsyncIterable<SyncStateRow[]> {
+    return this.syncState.rows(kind);
   }
 
   private underLock<T>(fn: () => T): Promise<T> {

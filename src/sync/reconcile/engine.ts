@@ -22,8 +22,8 @@ import type { WriteTx } from '../../kernel/write-tx';
 import { findConditionalMatches } from '../../fhir/search/conditional';
 import type { ItemKey, KindCounts, RawRecord, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
-import type { KindState, StateRow, SyncStateStore } from './state';
-import { fingerprint, idFor, rawItemFingerprint, textDigest } from './state';
+import type { KindState, StateRow } from './state';
+import { fingerprint, idFor, loadKindState, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
 import { ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
 import { VersionConflictError } from '../../store/errors';
@@ -33,10 +33,10 @@ import { FhirError } from '../../errors';
 export const SYNC_ACTOR = systemActor('sync');
 
 export interface EngineOptions {
+  /** The store, with the sync state (read at the start, saved with the resources). */
   store: ResourceStore;
   /** The kernel whose write path every change goes through. */
   kernel: Kernel;
-  state: SyncStateStore;
   /** Resources per transaction. */
   batchSize?: number;
   /** Largest share of a kind's active records a run may deactivate (default 0.05). */
@@ -203,7 +203,7 @@ class Run {
   private async kindState(kind: SyncKind): Promise<KindState> {
     let s = this.states.get(kind);
     if (!s) {
-      s = await this.opts.state.load(kind);
+      s = await loadKindState(this.opts.store, kind);
       this.states.set(kind, s);
       let active = 0;
       for (const v of s.hashes.values()) if (v > 0) active++;
@@ -526,7 +526,7 @@ class Run {
       prepared.writes.map((w) => ({ resource: w.resource, current: w.current })),
       errors,
     );
-    this.opts.state.save([...prepared.unchanged, ...valid.map((w) => w.row)]);
+    await tx.saveSyncState([...prepared.unchanged, ...valid.map((w) => w.row)]);
     // Counted once written: a batch done again after a conflict is not counted twice.
     prepared.writes.forEach((w, i) => {
       if (errors[i] !== undefined) this.reject({ line: w.item.line, reason: `${w.item.kind} ${w.item.key}: ${errors[i]}` });
@@ -636,7 +636,7 @@ class Run {
             }
             rows.push({ kind, key, hash: 0, resourceId: st.ids.get(key) });
           }
-          this.opts.state.save(rows);
+          await tx.saveSyncState(rows);
           return refusals;
         });
         refused.forEach((r) => this.reject(r));

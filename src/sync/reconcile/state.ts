@@ -4,13 +4,14 @@
  * the records whose source did not change without reading them (the whole national store is ~2.5 million
  * resources), and find what disappeared from a file without scanning the store.
  *
- * It is a cache of the store, written in the same transaction as the resources (see SqliteSyncState.save), so a
+ * It is a cache of the store, kept by the store itself (the sync state of the ResourceStore port,
+ * ../../store/sync-state.ts) and saved in the same transaction as the resources (StoreWriter.saveSyncState), so a
  * crash leaves both consistent. Hash 0 marks a record the sync deactivated.
  */
-import Database from 'better-sqlite3';
 import { createHash, hash } from 'node:crypto';
+import type { ResourceStore } from '../../store/store';
+import type { SyncStateRow } from '../../store/sync-state';
 import type { SyncKind } from '../types';
-import { migrateSyncSchema } from '../sqlite-schema';
 import { KeyTable } from './key-table';
 
 export interface KindState {
@@ -20,57 +21,22 @@ export interface KindState {
   ids: Map<string, string>;
 }
 
-export interface StateRow {
-  kind: SyncKind;
-  key: string;
-  hash: number;
-  /** Omitted when the resource has the deterministic id. */
-  resourceId?: string;
-}
+/** A state row of one of the sync's kinds. */
+export type StateRow = SyncStateRow & { kind: SyncKind };
 
-/** The port. Other stores (MongoDB) bring their own implementation, saving in their own transaction. */
-export interface SyncStateStore {
-  load(kind: SyncKind): Promise<KindState>;
-  /** Must be called inside the store transaction that writes the matching resources. */
-  save(rows: StateRow[]): void;
-}
-
-export class SqliteSyncState implements SyncStateStore {
-  private readonly readDb: Database.Database;
-  private readonly upsert: Database.Statement;
-
-  /** `writer` is the store's writer connection (SqliteStore.database), so saves join the store's transaction. */
-  constructor(private readonly writer: Database.Database) {
-    this.readDb = new Database(writer.name);
-    this.readDb.pragma('busy_timeout = 10000');
-    migrateSyncSchema(this.readDb);
-    this.upsert = writer.prepare(
-      `INSERT INTO sync_state (kind, key, hash, resource_id) VALUES (?, ?, ?, ?)
-       ON CONFLICT (kind, key) DO UPDATE SET hash = excluded.hash, resource_id = excluded.resource_id`,
-    );
-  }
-
-  async load(kind: SyncKind): Promise<KindState> {
-    const { n, bytes } = this.readDb.prepare('SELECT count(*) AS n, sum(length(CAST(key AS BLOB))) AS bytes FROM sync_state WHERE kind = ?').get(kind) as { n: number; bytes: number | null };
-    // Room for the records of the file that are not in the state yet (a first import starts from 0).
-    const hashes = new KeyTable(Math.max(1024, Math.ceil(n * 1.05)), Math.ceil((bytes ?? 0) * 1.05) + 16_384);
-    const ids = new Map<string, string>();
-    const rows = this.readDb.prepare('SELECT key, hash, resource_id FROM sync_state WHERE kind = ?').raw().iterate(kind);
-    for (const [key, hash, id] of rows as Iterable<[string, number, string | null]>) {
-      hashes.set(key, hash);
-      if (id) ids.set(key, id);
+/** Loads a kind's state from the store, into a key table sized from the stored count and key bytes. */
+export async function loadKindState(store: Pick<ResourceStore, 'syncStateSize' | 'syncStateRows'>, kind: SyncKind): Promise<KindState> {
+  const { count, keyBytes } = await store.syncStateSize(kind);
+  // Room for the records of the file that are not in the state yet (a first import starts from 0).
+  const hashes = new KeyTable(Math.max(1024, Math.ceil(count * 1.05)), Math.ceil(keyBytes * 1.05) + 16_384);
+  const ids = new Map<string, string>();
+  for await (const page of store.syncStateRows(kind)) {
+    for (const row of page) {
+      hashes.set(row.key, row.hash);
+      if (row.resourceId) ids.set(row.key, row.resourceId);
     }
-    return { hashes, ids };
   }
-
-  save(rows: StateRow[]): void {
-    if (!this.writer.inTransaction) throw new Error('sync state must be saved inside the store transaction');
-    for (const r of rows) this.upsert.run(r.kind, r.key, r.hash, r.resourceId ?? null);
-  }
-
-  close(): void {
-    this.readDb.close();
-  }
+  return { hashes, ids };
 }
 
 const ID_PREFIX: Record<SyncKind, string> = {
