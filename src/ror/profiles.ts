@@ -1,11 +1,11 @@
 /**
- * Loads the ROR conformance resources committed under fhir-profiles/ (built by scripts/build-profiles.ts; see
- * fhir-profiles/README.md) into the validator: every StructureDefinition of fhir-profiles/profiles (the six ROR
- * profiles and their extensions, in snapshot form) and every CodeSystem/ValueSet of fhir-profiles/terminology.
- * From then on, a resource claiming a ROR profile in meta.profile is checked against it on every write.
+ * The ROR conformance resources committed under fhir-profiles/ (built by scripts/build-profiles.ts; see
+ * fhir-profiles/README.md): every StructureDefinition of fhir-profiles/profiles (the six ROR profiles and their
+ * extensions, in snapshot form), the CapabilityStatement this server instantiates, and every CodeSystem/ValueSet of
+ * fhir-profiles/terminology. A Validator built from them checks a resource claiming a ROR profile in meta.profile
+ * on every write; its Terminology gives `:in` searches the ROR value sets.
  *
- * Call once at start (idempotent: later calls return the first result). The ROR SearchParameters are not loaded
- * here: the search registry reads fhir-profiles/search-parameters/ itself.
+ * The ROR SearchParameters are not read here: the search registry reads fhir-profiles/search-parameters/ itself.
  */
 import fs from 'node:fs';
 import { fhirProfilesDir } from '../project-paths';
@@ -26,15 +26,18 @@ export interface RorConformance {
   instantiates?: string;
 }
 
-let loaded: RorConformance | undefined;
-
-/** Whether loadRorConformance ran in this thread (a validation thread then loads the same profiles). */
-export function rorConformanceLoaded(): boolean {
-  return loaded !== undefined;
+export interface RorConformanceResources {
+  /** Profiles and extension definitions (snapshot form), extensions first: a profile's extension slices refer to them. */
+  definitions: StructureDefinition[];
+  /** The code systems and value sets of their required bindings. */
+  terminology: (CodeSystem | ValueSet)[];
+  /** The URL of the ROR server CapabilityStatement, for the CapabilityStatement's `instantiates`. */
+  instantiates?: string;
+  summary: RorConformance;
 }
 
-export function loadRorConformance(root: string = ROR_PROFILE_DIR): RorConformance {
-  if (loaded) return loaded;
+/** Reads the conformance resources of a fhir-profiles folder (`profiles/`, `terminology/`). */
+export function readRorConformance(root: string = ROR_PROFILE_DIR): RorConformanceResources {
   const definitions: StructureDefinition[] = [];
   const terminology: (CodeSystem | ValueSet)[] = [];
   let instantiates: string | undefined;
@@ -45,19 +48,33 @@ export function loadRorConformance(root: string = ROR_PROFILE_DIR): RorConforman
   for (const resource of readResources(path.join(root, 'terminology'))) {
     if (resource.resourceType === 'CodeSystem' || resource.resourceType === 'ValueSet') terminology.push(resource);
   }
-  registerTerminology(terminology);
-  // Extensions first: a profile's extension slices refer to them.
   definitions.sort((a, b) => Number(a.type !== 'Extension') - Number(b.type !== 'Extension'));
-  for (const sd of definitions) registerProfile(sd);
   const profiles: Record<string, string> = {};
   for (const sd of definitions) if (sd.kind === 'resource') profiles[sd.type as string] = sd.url as string;
-  loaded = {
+  const summary: RorConformance = {
     profiles,
     extensions: definitions.filter((sd) => sd.type === 'Extension').length,
     codeSystems: terminology.filter((r) => r.resourceType === 'CodeSystem').length,
     valueSets: terminology.filter((r) => r.resourceType === 'ValueSet').length,
     instantiates,
   };
+  return { definitions, terminology, instantiates, summary };
+}
+
+// transitional: removed when main.ts composes the validator
+let loaded: RorConformance | undefined;
+
+/**
+ * transitional: removed when main.ts composes the validator.
+ * Registers the ROR conformance resources into the process's default validator and terminology, and the
+ * Idempotent: later calls return the first result.
+ */
+export function loadRorConformance(root: string = ROR_PROFILE_DIR): RorConformance {
+  if (loaded) return loaded;
+  const ror = readRorConformance(root);
+  registerTerminology(ror.terminology);
+  for (const sd of ror.definitions) registerProfile(sd);
+  loaded = ror.summary;
   return loaded;
 }
 

@@ -46,12 +46,13 @@ function splitPrefix(name: string, value: string): [Prefix, string] {
   return ['eq', value];
 }
 
-export function parseToken(value: string): TokenValue {
+/** `systemForAlias`: the canonical URL of a code system short name (the Terminology's codeSystemForAlias). */
+export function parseToken(value: string, systemForAlias: (name: string) => string | undefined = codeSystemForAlias): TokenValue {
   const parts = splitUnescaped(value, '|');
   if (parts.length === 1) return { code: unescape(parts[0]) };
   const [system, code] = [unescape(parts[0]), unescape(parts.slice(1).join('|'))];
   // A bare ANS short name (`TRE_R330`), as the ROR IG writes its queries, stands for that code system's URL.
-  const out: TokenValue = { system: system === '' ? null : (codeSystemForAlias(system) ?? system) };
+  const out: TokenValue = { system: system === '' ? null : (systemForAlias(system) ?? system) };
   if (code !== '') out.code = code;
   return out;
 }

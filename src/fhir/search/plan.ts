@@ -21,7 +21,8 @@ import {
   splitUnescaped,
   unescape,
 } from './parse';
-import { expandValueSet } from './valuesets';
+import { defaultTerminology } from '../terminology/default-instance';
+import type { Terminology } from '../terminology/terminology';
 
 export interface IncludeSpec {
   /** Type holding the reference (for _revinclude, the type included). */
@@ -50,6 +51,8 @@ export interface PlanOptions {
   strict: boolean;
   /** Absolute base of this server: references given as absolute URLs under it are made relative. */
   baseUrl?: string;
+  /** Value sets of `:in` / `:not-in` and ANS code system short names (`TRE_R330|02`); default: the process's one. */
+  terminology?: Terminology;
 }
 
 /** Deepest chain / `_has` nesting accepted: deeper ones are refused rather than run (each level is a join). */
@@ -176,6 +179,12 @@ class Planner {
     private readonly options: PlanOptions,
   ) {}
 
+  private get terminology(): Terminology {
+    return this.options.terminology ?? defaultTerminology();
+  }
+
+  private readonly systemForAlias = (name: string) => this.terminology.codeSystemForAlias(name);
+
   /** `_filter`, `_query`, `_contained=true`…: refused under strict handling, else reported (UNSUPPORTED_COMMON). */
   unsupportedCommon(name: string, base: string, value: string): void {
     const { values, ok } = UNSUPPORTED_COMMON[base];
@@ -258,7 +267,7 @@ class Planner {
         return { kind: 'uri', code, mode, values: raw.map(unescape) };
       }
       case 'reference':
-        if (modifier === 'identifier') return { kind: 'reference-identifier', code, values: raw.map(parseToken) };
+        if (modifier === 'identifier') return { kind: 'reference-identifier', code, values: raw.map((v) => parseToken(v, this.systemForAlias)) };
         return { kind: 'reference', code, values: raw.map((v) => this.reference(name, unescape(v), modifier)) };
       case 'date':
         return this.withNe({ kind: 'date', code, values: raw.map((v) => parseDate(name, v)) });
@@ -295,17 +304,20 @@ class Planner {
       case 'in':
       case 'not-in': {
         const values = raw.flatMap((v) => {
-          const expansion = expandValueSet(unescape(v));
-          if (!expansion) throw badRequest(`'${name}': value set '${v}' is not known to this server`, [name]);
-          return expansion;
+          const expansion = this.terminology.expand(unescape(v));
+          if (expansion.kind === 'unknown') throw badRequest(`'${name}': value set '${v}' is not known to this server`, [name]);
+          if (expansion.kind === 'not-expandable') {
+            throw badRequest(`'${name}': value set '${v}' cannot be expanded by this server: ${expansion.reason}`, [name]);
+          }
+          return expansion.codes.pairs();
         });
         const cond: Condition = { kind: 'token', code, values };
         return modifier === 'in' ? cond : { kind: 'not', condition: cond };
       }
       case 'not':
-        return { kind: 'not', condition: { kind: 'token', code, values: raw.map(parseToken) } };
+        return { kind: 'not', condition: { kind: 'token', code, values: raw.map((v) => parseToken(v, this.systemForAlias)) } };
       default:
-        return { kind: 'token', code, values: raw.map(parseToken) };
+        return { kind: 'token', code, values: raw.map((v) => parseToken(v, this.systemForAlias)) };
     }
   }
 

@@ -66,18 +66,22 @@ interface TypeNames {
   cacheable: boolean;
 }
 
-const namesByType = new Map<string, TypeNames>();
+/** Derived from medplum's parsed base definitions, which never change once loaded. */
+const namesBySchema = new WeakMap<InternalTypeSchema, TypeNames>();
+const UNKNOWN_TYPE: TypeNames = { names: new Set(), cacheable: true };
 
 /**
  * Element names whose values some evaluated invariant of `type` reads, over the type and every data type reachable
  * from it (an Extension can hold any of them).
  */
 export function valueDependentNames(type: string): TypeNames {
-  let found = namesByType.get(type);
+  const schema = tryGetDataType(type);
+  if (!schema) return UNKNOWN_TYPE;
+  let found = namesBySchema.get(schema);
   if (!found) {
     found = { names: new Set(), cacheable: true };
     collectNames(type, new Set(), found);
-    namesByType.set(type, found);
+    namesBySchema.set(schema, found);
   }
   return found;
 }

@@ -13,7 +13,7 @@
  * - fixed[x] (exact) and pattern[x] (the value contains the pattern) values;
  * - extensions against their own StructureDefinition (sub-extensions included) when it is loaded;
  * - required bindings on code, Coding, CodeableConcept, Quantity and string values, when the value set can be
- *   expanded from the registered terminology (terminology.ts); other bindings are skipped.
+ *   expanded by the validator's Terminology (src/fhir/terminology); other bindings are skipped.
  * Slices are recognised by value/pattern discriminators (fixed or pattern value at the discriminator path, the
  * extension URL, or the slice's required binding when it is the only way to tell); a slice that cannot be
  * recognised (no value to compare, value set not available) is left unchecked rather than reported missing.
@@ -22,7 +22,8 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 import type { Issue } from './issues';
 import { error } from './issues';
-import { isRegisteredValueSet, valueSetCodes, type CodeList } from './terminology';
+import type { CodeSet } from '../terminology/code-set';
+import type { Terminology } from '../terminology/terminology';
 
 interface Node {
   el: ElementDefinition;
@@ -37,6 +38,8 @@ interface Node {
 export interface DefinitionSource {
   /** A loaded StructureDefinition by canonical URL (no version). */
   definition(url: string): StructureDefinition | undefined;
+  /** Expands the value sets of required bindings. */
+  terminology: Terminology;
 }
 
 type Json = Record<string, unknown>;
@@ -183,7 +186,8 @@ class Checker {
   /** Matches each value to a slice, checks slice cardinalities and closed slicing; returns the slice per value. */
   private assignSlices(values: unknown[], node: Node, here: string): (Node | undefined)[] {
     const discriminators = node.el.slicing?.discriminator ?? [];
-    const decidable = node.slices.filter((s) => discriminators.length > 0 && discriminators.every((d) => canMatch(s, d)));
+    const terminology = this.source.terminology;
+    const decidable = node.slices.filter((s) => discriminators.length > 0 && discriminators.every((d) => canMatch(s, d, terminology)));
     const assigned = values.map((v) => decidable.find((s) => discriminators.every((d) => this.matches(v, s, d))));
     const counts = new Map<Node, number>();
     for (const s of assigned) if (s) counts.set(s, (counts.get(s) ?? 0) + 1);
@@ -218,7 +222,7 @@ class Checker {
       return actual.some((a) => (expected.fixed ? deepEqual(a, expected.value) : contains(a, expected.value)));
     }
     // Discriminating by binding: the slice's code list tells its values apart.
-    const codes = bindingCodes(slice.el);
+    const codes = bindingCodes(slice.el, this.source.terminology);
     return !!codes && codingsOf(value).some((c) => inCodeList(codes, c.system, c.code));
   }
 
@@ -244,11 +248,12 @@ class Checker {
   }
 
   private binding(v: unknown, valueSet: string, path: string, type: string | undefined): void {
-    const codes = valueSetCodes(valueSet);
+    const terminology = this.source.terminology;
+    const codes = terminology.codes(valueSet);
     if (!codes) return;
     const vsName = valueSetName(valueSet);
     if (typeof v === 'string') {
-      if (![...codes.values()].some((set) => set.has(v))) {
+      if (!codes.hasCode(v)) {
         this.issues.push(error('code-invalid', `Code '${v}' is not in the required value set ${vsName}`, path));
       }
       return;
@@ -257,11 +262,11 @@ class Checker {
     const codings = type === 'Quantity' || 'value' in v ? [{ system: v.system, code: v.code }] : codingsOf(v);
     if (codings.some((c) => inCodeList(codes, c.system, c.code))) return;
     const shown = codings.map((c) => `code '${String(c.code)}' of system ${String(c.system)}`).join(', ') || 'no coding';
-    const systems = [...codes.keys()].join(', ');
-    const misuse = codings.find((c) => typeof c.system === 'string' && isRegisteredValueSet(c.system));
+    const systems = codes.systems().join(', ');
+    const misuse = codings.find((c) => typeof c.system === 'string' && terminology.isValueSet(unversioned(c.system).replace(/\/$/, '')));
     const hint = misuse
       ? ` ${String(misuse.system)} is the value set, not a code system: the coding system must be ${systems}.`
-      : codings.some((c) => typeof c.system === 'string' && codes.has(c.system)) ? '' : ` Expected a code of ${systems}.`;
+      : codings.some((c) => typeof c.system === 'string' && codes.bySystem.has(c.system)) ? '' : ` Expected a code of ${systems}.`;
     this.issues.push(error('code-invalid', `${capitalize(shown)} is not in the required value set ${vsName}.${hint}`, path));
   }
 }
@@ -294,15 +299,15 @@ function extensionUrl(slice: Node): string | undefined {
   return profile ? unversioned(profile) : undefined;
 }
 
-function canMatch(slice: Node, d: { type?: string; path?: string }): boolean {
+function canMatch(slice: Node, d: { type?: string; path?: string }, terminology: Terminology): boolean {
   if (d.type !== 'value' && d.type !== 'pattern') return false;
   if (d.path === 'url' && extensionUrl(slice)) return true;
   const target = descendant(slice, d.path ?? '$this');
-  return (target && fixedOrPattern(target.el)) !== undefined || bindingCodes(slice.el) !== undefined;
+  return (target && fixedOrPattern(target.el)) !== undefined || bindingCodes(slice.el, terminology) !== undefined;
 }
 
-function bindingCodes(el: ElementDefinition): CodeList | undefined {
-  return el.binding?.strength === 'required' && el.binding.valueSet ? valueSetCodes(el.binding.valueSet) : undefined;
+function bindingCodes(el: ElementDefinition, terminology: Terminology): CodeSet | undefined {
+  return el.binding?.strength === 'required' && el.binding.valueSet ? terminology.codes(el.binding.valueSet) : undefined;
 }
 
 /** The node at a dotted path below `node` (`$this` is the node itself). */
@@ -344,8 +349,8 @@ function codingsOf(v: Json): { system?: unknown; code?: unknown }[] {
   return [];
 }
 
-function inCodeList(codes: CodeList, system: unknown, code: unknown): boolean {
-  return typeof system === 'string' && typeof code === 'string' && !!codes.get(system)?.has(code);
+function inCodeList(codes: CodeSet, system: unknown, code: unknown): boolean {
+  return typeof system === 'string' && typeof code === 'string' && codes.has(system, code);
 }
 
 function isObject(v: unknown): v is Json {

@@ -10,7 +10,7 @@
 import type { InternalSchemaElement, InternalTypeSchema, TypedValue } from '@medplum/core';
 import { capitalize, getDataType, isPrimitiveType, toTypedValue, tryGetDataType } from '@medplum/core';
 import { isKnownResourceType } from '../../definitions';
-import { requiredCodes } from './bindings';
+import type { Terminology } from '../terminology/terminology';
 import type { InvariantContext } from './invariants';
 import { checkOrganization, checkTypeInvariants } from './invariants';
 import type { Issue } from './issues';
@@ -58,9 +58,12 @@ const keyIndexes = new WeakMap<InternalTypeSchema, Map<string, KeyInfo>>();
 const UNDERSCORE = 95;
 const HASH = 35;
 
-/** Walks a resource whose resourceType is known to be a valid R4 resource type. */
-export function walkResource(resource: JsonObject): WalkResult {
-  const walker = new Walker();
+/**
+ * Walks a resource whose resourceType is known to be a valid R4 resource type; `terminology` expands the value sets
+ * of required bindings on `code` elements.
+ */
+export function walkResource(resource: JsonObject, terminology: Terminology): WalkResult {
+  const walker = new Walker(terminology);
   walker.resource(resource, resource.resourceType as string, resource.resourceType as string, 'root');
   return { issues: walker.issues, fatal: walker.fatal };
 }
@@ -71,6 +74,8 @@ class Walker {
   private scope!: ResourceScope;
   private context!: InvariantContext;
   private currentContained: ContainedInfo | undefined;
+
+  constructor(private readonly terminology: Terminology) {}
 
   resource(res: JsonObject, type: string, path: string, mode: ResourceMode, element?: InternalSchemaElement): void {
     const saved = { scope: this.scope, context: this.context, contained: this.currentContained };
@@ -186,12 +191,19 @@ class Walker {
     // Wrong JSON types (a string for a boolean...) are reported by medplum.
   }
 
+  /**
+   * Required bindings (https://hl7.org/fhir/R4/terminologies.html#required), which medplum does not check: a code
+   * of a value set that cannot be expanded locally is accepted unchecked rather than rejected wrongly.
+   */
   private code(value: string, element: InternalSchemaElement, path: string): void {
-    const codes = requiredCodes(element);
+    const binding = element.binding;
+    if (binding?.strength !== 'required' || !binding.valueSet) return;
+    const codes = this.terminology.codes(binding.valueSet);
     // A code with surrounding blanks already fails the code format (reported by medplum): one issue is enough.
-    if (!codes || codes.has(value) || value !== value.trim()) return;
-    const valueSet = element.binding?.valueSet?.split('|')[0];
-    const allowed = codes.size <= 20 ? ` (allowed: ${[...codes].join(', ')})` : '';
+    if (!codes || codes.hasCode(value) || value !== value.trim()) return;
+    const valueSet = binding.valueSet.split('|')[0];
+    const all = codes.codes();
+    const allowed = all.length <= 20 ? ` (allowed: ${all.join(', ')})` : '';
     this.issues.push(error('code-invalid', `Code "${value}" is not in the required value set ${valueSet}${allowed}`, path));
   }
 

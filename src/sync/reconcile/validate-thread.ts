@@ -1,6 +1,6 @@
 /**
  * Entry of the validation thread (see ValidationThread in ./validate.ts): validates the resources of a batch with
- * the same validator as the main thread, and answers each with its error, if any.
+ * the same validator as the main thread (rebuilt from its recipe), and answers each with its error, if any.
  *
  * Messages in: `{ id, json }`, `json` a JSON array of resources. Out: `{ id, errors, stats }` with `errors[i]` the
  * rejection reason of resource i or null, `stats` the thread's validation counts so far; `{ id, fatal }` when the
@@ -9,13 +9,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../../definitions';
-import { loadRorConformance } from '../../ror/profiles';
+import { Validator, type ValidatorRecipe } from '../../fhir/validation';
 import { ShapeCachedValidator } from './validate';
 
-const { mode, ror } = workerData as { mode: 'shape' | 'full'; ror: boolean };
+const { mode, recipe } = workerData as { mode: 'shape' | 'full'; recipe: ValidatorRecipe };
 loadDefinitions();
-if (ror) loadRorConformance();
-const validator = new ShapeCachedValidator(mode);
+const validator = new ShapeCachedValidator(mode, Validator.fromRecipe(recipe));
 
 parentPort!.on('message', ({ id, json }: { id: number; json: string }) => {
   try {

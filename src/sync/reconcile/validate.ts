@@ -1,5 +1,5 @@
 /**
- * Validation of the resources the sync writes: validateResourceForWrite with a cache of base verdicts of its own
+ * Validation of the resources the sync writes: a Validator's validateForWrite with a cache of base verdicts of its own
  * (src/fhir/validation/shape-cache.ts explains what is cached and why it is sound), so a run reports how many
  * resources went through medplum's full pass. The resources of a run come from a handful of mapping functions:
  * at national scale, 3.6 million resources share a few hundred shapes, and the full pass (~250 µs) runs on
@@ -8,18 +8,24 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
-import { BaseVerdictCache, validateResourceForWrite } from '../../fhir/validation';
+import { BaseVerdictCache, defaultValidator, type Validator } from '../../fhir/validation';
 import type { ShapeCacheStats } from '../../fhir/validation/shape-cache';
 import { FhirError } from '../../errors';
-import { rorConformanceLoaded } from '../../ror/profiles';
 
 export type ValidationStats = ShapeCacheStats;
 
 export class ShapeCachedValidator {
   private readonly cache: BaseVerdictCache | false;
 
-  /** @param mode 'full': every resource through medplum's full pass (no cache). */
-  constructor(mode: 'shape' | 'full' = 'shape') {
+  /**
+   * @param mode 'full': every resource through medplum's full pass (no cache).
+   * @param validator the validator of the writes; by default the process's default one (transitional: removed when
+   *   main.ts composes the validator), looked up on each call so that profiles registered later apply.
+   */
+  constructor(
+    mode: 'shape' | 'full' = 'shape',
+    private readonly validator?: Validator,
+  ) {
     this.cache = mode === 'shape' ? new BaseVerdictCache() : false;
   }
 
@@ -29,10 +35,10 @@ export class ShapeCachedValidator {
 
   private fullCount = 0;
 
-  /** Throws like validateResourceForWrite (a FhirError with the OperationOutcome) when the resource is invalid. */
+  /** Throws like Validator.validateForWrite (a FhirError with the OperationOutcome) when the resource is invalid. */
   validate(resource: Resource): void {
     if (!this.cache) this.fullCount++;
-    validateResourceForWrite(resource, { expectedType: resource.resourceType, cache: this.cache });
+    (this.validator ?? defaultValidator()).validateForWrite(resource, { expectedType: resource.resourceType, cache: this.cache });
   }
 
   /** Why the resource is rejected, as the report says it (describeRejection), or undefined when it is valid. */
@@ -71,7 +77,7 @@ require(workerData.entry);
  * Validation on a second thread (./validate-thread.ts), so that a large import validates batch k + 1 while the
  * main thread writes batch k: validation was ≈ 18 % of the main thread's time in a national-shaped import, on a
  * machine whose second core was idle. The thread holds its own shape cache, as ShapeCachedValidator does; its
- * verdicts are the same (same definitions, the ROR profiles when this process loaded them).
+ * verdicts are the same: it builds the same validator from the recipe it is given (same profiles, same terminology).
  */
 export class ValidationThread {
   private readonly worker: Worker;
@@ -80,9 +86,13 @@ export class ValidationThread {
   private failure: Error | undefined;
   private threadStats: ValidationStats = { full: 0, cached: 0, shapes: 0 };
 
-  constructor(mode: 'shape' | 'full' = 'shape') {
+  /**
+   * @param validator the validator whose verdicts the thread gives; by default the process's default one
+   *   (transitional: removed when main.ts composes the validator), as it is now.
+   */
+  constructor(mode: 'shape' | 'full' = 'shape', validator: Validator = defaultValidator()) {
     const entry = path.join(__dirname, `validate-thread${path.extname(__filename)}`);
-    this.worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, mode, ror: rorConformanceLoaded() } });
+    this.worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, mode, recipe: validator.recipe() } });
     this.worker.on('message', (m: { id: number; errors?: (string | null)[]; stats?: ValidationStats; fatal?: string }) => {
       const waiter = this.pending.get(m.id);
       if (!waiter) return;

