@@ -16,14 +16,14 @@ import { loadDefinitions } from './definitions';
 import { loadSearchParameterFiles, SearchParamRegistry } from './indexing/registry';
 import { Kernel } from './kernel/kernel';
 import { systemActor } from './kernel/actor';
-import type { ResourceValidator } from './kernel/validator';
 import type { WritePolicy } from './kernel/policy';
-import { validateResourceForWrite, validationOutcome, registeredResourceProfiles } from './fhir/validation';
+import { Validator } from './fhir/validation';
+import { Terminology } from './terminology/terminology';
 import { OperationRegistry, validateOperation } from './fhir/operations';
 import { Capabilities } from './fhir/interactions/capabilities';
 import { fhirRoutes } from './fhir/routes';
 import type { FhirServices } from './fhir/context';
-import { loadRorConformance } from './ror/profiles';
+import { readRorConformance } from './ror/profiles';
 import { installCapacityFeatures, type CapacityConfig } from './ror/capacity';
 import { loadCapacityConfig } from './ror/capacity/config';
 import { startSyncScheduler, syncRunsOperation, type SyncScheduler } from './sync';
@@ -47,7 +47,7 @@ export interface KernelSettings {
 
 /** The kernel with everything the server plugs into it, and the operations it serves. */
 export interface ComposedKernel {
-  kernel: Kernel;
+  kernel: Kernel<Validator>;
   operations: OperationRegistry;
   subscriptions: Subscriptions;
   /** The ROR server CapabilityStatement this server instantiates, when the profiles name one. */
@@ -60,23 +60,20 @@ export interface ComposedKernel {
  */
 export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   loadDefinitions();
-  const conformance = loadRorConformance();
+  const ror = readRorConformance();
   const registry = new SearchParamRegistry(settings.searchParameters ?? loadSearchParameterFiles());
-  const kernel = new Kernel({ registry, validator: writeValidator, policy: settings.policy });
+  // The R4 base value sets and the ANS nomenclatures the ROR profiles bind to.
+  const terminology = new Terminology({ resources: ror.terminology });
+  const validator = new Validator({ terminology, profiles: ror.definitions });
+  const kernel = new Kernel({ registry, terminology, validator, policy: settings.policy });
   const operations = new OperationRegistry();
   operations.register(validateOperation());
   installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());
   operations.register(syncRunsOperation());
   const subscriptions = new Subscriptions(kernel, settings.subscriptions ?? loadSubscriptionConfig(), settings.logger);
   subscriptions.install();
-  return { kernel, operations, subscriptions, instantiates: conformance.instantiates ? [conformance.instantiates] : [] };
+  return { kernel, operations, subscriptions, instantiates: ror.instantiates ? [ror.instantiates] : [] };
 }
-
-/** The validator the kernel runs on every write (R4 base definitions, and the loaded profiles a resource claims). */
-const writeValidator: ResourceValidator = {
-  validateForWrite: (body, target) =>
-    validateResourceForWrite(body, { expectedType: target.type, expectedId: target.id, requireId: target.id !== undefined }),
-};
 
 export interface ServerSettings extends KernelSettings {
   config: Config;
@@ -115,7 +112,7 @@ export function fhirServices(
     limits: { defaultCount: config.defaultCount, maxCount: config.maxCount },
     operations,
     routes: fhirRoutes(),
-    capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: registeredResourceProfiles, instantiates }),
+    capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: () => kernel.validator.resourceProfiles(), instantiates }),
   };
 }
 
@@ -159,10 +156,9 @@ export function composeServer(settings: ServerSettings): ComposedServer {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  loadDefinitions();
-  // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
-  validationOutcome({ resourceType: 'Organization', name: 'warm-up' });
   const composed = composeServer({ config, logger });
+  // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
+  composed.kernel.validator.outcome({ resourceType: 'Organization', name: 'warm-up' });
   await composed.loadDemoData();
   const server = http.createServer(composed.app);
   server.keepAliveTimeout = 65_000;

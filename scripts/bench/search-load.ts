@@ -1,17 +1,21 @@
 /**
- * Bulk load of the search bench directory straight through the store (batches of many resources per
- * transaction), then ANALYZE so SQLite's planner knows the index statistics. Resumable: types already complete
- * are skipped. Usage: tsx scripts/bench/search-load.ts <dataDir>
+ * Bulk load of the search bench directory through the kernel's write path as the referential sync writes (batches
+ * of many resources per transaction, validated ahead with the shape cache), then ANALYZE so SQLite's planner knows
+ * the index statistics. Resumable: types already complete are skipped.
+ * Usage: tsx scripts/bench/search-load.ts <dataDir>
  */
+import { composeKernel } from '../../src/main';
+import { systemActor } from '../../src/kernel/actor';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { Indexer } from '../../src/indexing/indexer';
-import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
+import { ShapeCachedValidator } from '../../src/sync/reconcile/validate';
 import { DATA_VERSION, GENERATORS, SIZES } from './search-data';
 
 const BATCH = 5000;
 
 export async function loadSearchBench(dataDir: string, log: (msg: string) => void = console.log): Promise<void> {
-  const store = new SqliteStore({ dataDir }, new Indexer(new SearchParamRegistry(loadSearchParameterFiles())));
+  const { kernel } = composeKernel();
+  const validator = new ShapeCachedValidator(kernel.validator);
+  const store = new SqliteStore({ dataDir }, kernel.indexer);
   try {
     const db = store.database;
     let loadedAny = false;
@@ -22,10 +26,13 @@ export async function loadSearchBench(dataDir: string, log: (msg: string) => voi
       const started = Date.now();
       for (let from = have; from < size; from += BATCH) {
         const to = Math.min(size, from + BATCH);
-        await store.transaction(async (tx) => {
-          const changes = [];
-          for (let n = from; n < to; n++) changes.push({ kind: 'put' as const, resource: GENERATORS[type](n) });
-          await tx.write(changes);
+        await kernel.transaction(store, systemActor('bench'), async (tx) => {
+          const items = [];
+          for (let n = from; n < to; n++) items.push({ resource: tx.prepare(GENERATORS[type](n), undefined) as ReturnType<(typeof GENERATORS)[typeof type]>, current: undefined });
+          const rejections = items.map((i) => validator.rejection(i.resource));
+          const bad = rejections.findIndex((r) => r !== undefined);
+          if (bad >= 0) throw new Error(`${type} ${from + bad} is invalid: ${rejections[bad]}`);
+          await tx.storeBatch(items, rejections);
         });
         if ((to / BATCH) % 20 === 0 || to === size) {
           const rate = Math.round((to - have) / ((Date.now() - started) / 1000));

@@ -25,8 +25,7 @@ import { cityOf, DATA_VERSION, familyOf, finessOf, positionOf, rppsOf, SIZES, sp
 import { loadSearchBench } from './search-load';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { explainSearch } from '../../src/store/sqlite/search-index';
-import { Indexer } from '../../src/indexing/indexer';
-import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
+import { composeKernel } from '../../src/main';
 import { planSearch } from '../../src/fhir/search/plan';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -108,19 +107,19 @@ const BROAD: Scenario[] = [
 ];
 
 function explainAll(): Record<string, string[]> {
-  const indexer = new Indexer(new SearchParamRegistry(loadSearchParameterFiles()));
-  const store = new SqliteStore({ dataDir: DATA_DIR }, indexer);
+  const { kernel } = composeKernel();
+  const store = new SqliteStore({ dataDir: DATA_DIR }, kernel.indexer);
   const out: Record<string, string[]> = {};
   try {
     for (const s of [...SCENARIOS, ...BROAD]) {
       const url = new URL(`http://x${s.query(1)}`);
       const type = url.pathname.slice(1);
-      const planned = planSearch(indexer.registry, [type], [...url.searchParams.entries()], {
+      const planned = planSearch(kernel, [type], [...url.searchParams.entries()], {
         defaultCount: 20,
         maxCount: 1000,
         strict: true,
       });
-      out[s.name] = explainSearch(store.database, indexer, planned.plan);
+      out[s.name] = explainSearch(store.database, kernel.indexer, planned.plan);
     }
   } finally {
     void store.close();

@@ -10,6 +10,7 @@ import type { CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore, StoredVersion, StoreReader } from '../store/store';
 import type { Actor } from '../kernel/actor';
 import type { Kernel } from '../kernel/kernel';
+import type { Validator } from './validation';
 import type { WriteTx } from '../kernel/write-tx';
 
 export interface FhirLimits {
@@ -73,7 +74,7 @@ export function builtResource(res: FhirResponse): Resource | undefined {
 
 /** The services of the FHIR layer, built once by the composition root (src/main.ts). */
 export interface FhirServices {
-  kernel: Kernel;
+  kernel: Kernel<Validator>;
   store: ResourceStore;
   /** Absolute base URL of this server, for links, `Location` headers and `fullUrl`s. */
   baseUrl: string;

@@ -7,7 +7,6 @@ import type { Parameters, Resource } from '@medplum/fhirtypes';
 import { badRequest, FhirError, notFound } from '../errors';
 import type { FhirContext, FhirResponse, OperationCall, OperationCatalog, OperationDefinitionSummary } from './context';
 import type { Route } from './route-table';
-import { validationOutcome } from './validation';
 
 export type { OperationCall, OperationDefinitionSummary } from './context';
 
@@ -73,7 +72,7 @@ export function validateOperation(): OperationDefinitionSummary {
     definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
     levels: ['type', 'instance'],
     methods: ['POST'],
-    run: async (_ctx, call) => {
+    run: async (ctx, call) => {
       if (call.req.body?.kind !== 'resource') throw badRequest('$validate needs a resource or Parameters body');
       const body = call.req.body.value as Resource;
       let resource: unknown = body;
@@ -85,7 +84,7 @@ export function validateOperation(): OperationDefinitionSummary {
         const profile = parameter(params, 'profile')?.valueUri ?? parameter(params, 'profile')?.valueCanonical;
         if (profile) profiles.push(profile);
       }
-      const oo = validationOutcome(resource, {
+      const oo = ctx.kernel.validator.outcome(resource, {
         expectedType: call.resourceType,
         expectedId: call.level === 'instance' ? call.id : undefined,
         profiles: profiles.length ? profiles : undefined,

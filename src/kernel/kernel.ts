@@ -2,12 +2,14 @@
  * The kernel: what every request and every write of the server goes through, built by the composition root
  * (src/main.ts) as one instance and handed down. It holds
  * - the SearchParameter registry and the indexer built on it (search planning and the store adapters share them);
- * - the validator, the write hooks and present hooks, the notifiers, the authorisation policy;
+ * - the terminology (value sets for validation and `:in` searches) and the validator built on it;
+ * - the write hooks and present hooks, the notifiers, the authorisation policy;
  * - the one write path (./write-path.ts), reached through `transaction`, which knows the actor of every write.
  * Several kernels can live in one process (tests build servers with different configurations side by side).
  */
 import type { ResourceStore } from '../store/store';
 import type { SearchParamRegistry } from '../indexing/registry';
+import type { Terminology } from '../terminology/terminology';
 import { Indexer } from '../indexing/indexer';
 import type { Actor } from './actor';
 import { Hooks } from './hooks';
@@ -17,24 +19,28 @@ import type { ResourceValidator } from './validator';
 import { KernelWriteTx, type WritePathParts } from './write-path';
 import type { WriteTx } from './write-tx';
 
-export interface KernelOptions {
+export interface KernelOptions<V extends ResourceValidator> {
   registry: SearchParamRegistry;
-  validator: ResourceValidator;
+  terminology: Terminology;
+  validator: V;
   policy?: WritePolicy;
 }
 
-export class Kernel implements WritePathParts {
+/** `V`: the validator's own type, for the callers that need more of it than the write path does (the sync). */
+export class Kernel<V extends ResourceValidator = ResourceValidator> implements WritePathParts {
   readonly registry: SearchParamRegistry;
+  readonly terminology: Terminology;
   readonly indexer: Indexer;
-  readonly validator: ResourceValidator;
+  readonly validator: V;
   readonly hooks = new Hooks();
   readonly notifiers: Notifier[] = [];
   readonly validated = new WeakSet<object>();
   readonly prepared = new WeakSet<object>();
   readonly policy: WritePolicy;
 
-  constructor(options: KernelOptions) {
+  constructor(options: KernelOptions<V>) {
     this.registry = options.registry;
+    this.terminology = options.terminology;
     this.indexer = new Indexer(options.registry);
     this.validator = options.validator;
     this.policy = options.policy ?? allowEveryWrite;

@@ -4,14 +4,16 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 
-export interface WriteTarget {
+export interface WriteExpectation {
   /** The resource type the body must have. */
-  type: string;
+  expectedType: string;
   /** The id it must carry (update); omitted for creates, which get their id afterwards. */
-  id?: string;
+  expectedId?: string;
+  /** Whether it must carry an id at all. */
+  requireId?: boolean;
 }
 
 export interface ResourceValidator {
   /** Returns the body typed when it may be stored; throws a FhirError (400 malformed, 422 profile or rule) otherwise. */
-  validateForWrite(body: unknown, target: WriteTarget): Resource;
+  validateForWrite(body: unknown, expect: WriteExpectation): Resource;
 }

@@ -71,7 +71,11 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
     // Hooks see only bodies of the right type; validation then reports anything else (wrong type, not an object).
     const isOfType = !!body && typeof body === 'object' && (body as Resource).resourceType === target.type;
     const prepared = isOfType ? this.kernel.hooks.prepare(body as Resource, target.current) : body;
-    const resource = this.kernel.validator.validateForWrite(prepared, { type: target.type, id: target.id });
+    const resource = this.kernel.validator.validateForWrite(prepared, {
+      expectedType: target.type,
+      expectedId: target.id,
+      requireId: target.id !== undefined,
+    });
     this.kernel.validated.add(resource);
     return resource;
   }

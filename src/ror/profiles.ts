@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import { fhirProfilesDir } from '../project-paths';
 import path from 'node:path';
 import type { Bundle, CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
-import { registerProfile, registerTerminology } from '../fhir/validation';
 
 export const ROR_CANONICAL = 'https://interop.esante.gouv.fr/ig/fhir/ror';
 export const ROR_PROFILE_DIR = fhirProfilesDir();
@@ -59,23 +58,6 @@ export function readRorConformance(root: string = ROR_PROFILE_DIR): RorConforman
     instantiates,
   };
   return { definitions, terminology, instantiates, summary };
-}
-
-// transitional: removed when main.ts composes the validator
-let loaded: RorConformance | undefined;
-
-/**
- * transitional: removed when main.ts composes the validator.
- * Registers the ROR conformance resources into the process's default validator and terminology, and the
- * Idempotent: later calls return the first result.
- */
-export function loadRorConformance(root: string = ROR_PROFILE_DIR): RorConformance {
-  if (loaded) return loaded;
-  const ror = readRorConformance(root);
-  registerTerminology(ror.terminology);
-  for (const sd of ror.definitions) registerProfile(sd);
-  loaded = ror.summary;
-  return loaded;
 }
 
 /** FHIR resources of the JSON files of a folder (Bundles are opened); other JSON files are skipped. */

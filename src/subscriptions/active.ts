@@ -15,7 +15,7 @@ import type { Subscription } from '@medplum/fhirtypes';
 import type { StoreReader } from '../store/store';
 import type { SearchPlan } from '../store/search-plan';
 import type { Logger } from '../logger';
-import type { SearchParamRegistry } from '../indexing/registry';
+import type { SearchContext } from '../fhir/search/plan';
 import { planSearch } from '../fhir/search/plan';
 import { parseCriteria, type ParsedCriteria } from './criteria';
 
@@ -35,7 +35,7 @@ export class ActiveSubscriptions {
   private readonly touched = new WeakSet<StoreReader>();
 
   constructor(
-    private readonly registry: SearchParamRegistry,
+    private readonly search: SearchContext,
     private readonly ttlMs: number,
     private readonly logger: Logger | undefined,
   ) {}
@@ -61,7 +61,7 @@ export class ActiveSubscriptions {
 
   private async load(reader: StoreReader): Promise<Map<string, ActiveSubscription[]>> {
     const byType = new Map<string, ActiveSubscription[]>();
-    const plan: SearchPlan = planSearch(this.registry, ['Subscription'], [['status', SERVED_STATUSES.join(',')]], {
+    const plan: SearchPlan = planSearch(this.search, ['Subscription'], [['status', SERVED_STATUSES.join(',')]], {
       defaultCount: PAGE,
       maxCount: PAGE,
       strict: true,
@@ -74,7 +74,7 @@ export class ActiveSubscriptions {
         if (sub.channel?.type !== 'rest-hook' || !SERVED_STATUSES.includes(sub.status)) continue;
         let criteria: ParsedCriteria;
         try {
-          criteria = parseCriteria(this.registry, sub.criteria);
+          criteria = parseCriteria(this.search, sub.criteria);
         } catch (err) {
           // Accepted when written, refused now (e.g. a search parameter was removed): skip it, loudly.
           this.logger?.warn({ subscription: version.id, err }, 'subscription criteria no longer valid; not served');

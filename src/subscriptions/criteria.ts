@@ -7,7 +7,7 @@
 import type { SearchPlan } from '../store/search-plan';
 import { FhirError, unprocessable } from '../errors';
 import { isKnownResourceType } from '../definitions';
-import type { SearchParamRegistry } from '../indexing/registry';
+import type { SearchContext } from '../fhir/search/plan';
 import { planSearch } from '../fhir/search/plan';
 
 export interface ParsedCriteria {
@@ -24,7 +24,7 @@ const RESULT_PARAMS = new Set([
 
 const WHERE = ['Subscription.criteria'];
 
-export function parseCriteria(registry: SearchParamRegistry, criteria: unknown): ParsedCriteria {
+export function parseCriteria(search: SearchContext, criteria: unknown): ParsedCriteria {
   if (typeof criteria !== 'string' || !criteria.trim()) {
     throw unprocessable('Subscription.criteria is required: a search such as Location?address-city=Lyon', WHERE);
   }
@@ -53,7 +53,7 @@ export function parseCriteria(registry: SearchParamRegistry, criteria: unknown):
     }
   }
   try {
-    const planned = planSearch(registry, [resourceType], params, { defaultCount: 1, maxCount: 1, strict: true });
+    const planned = planSearch(search, [resourceType], params, { defaultCount: 1, maxCount: 1, strict: true });
     return { resourceType, plan: { ...planned.plan, sort: [], count: 1, total: 'none' } };
   } catch (err) {
     if (err instanceof FhirError && err.status < 500) throw unprocessable(`Subscription.criteria: ${err.message}`, WHERE);

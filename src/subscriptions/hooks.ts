@@ -11,7 +11,7 @@
  */
 import type { Resource, Subscription } from '@medplum/fhirtypes';
 import type { OutboxMessage, StoredVersion } from '../store/store';
-import type { SearchParamRegistry } from '../indexing/registry';
+import type { SearchContext } from '../fhir/search/plan';
 import type { WriteHook } from '../kernel/hooks';
 import type { Notifier } from '../kernel/notifications';
 import type { SubscriptionConfig } from './config';
@@ -21,7 +21,7 @@ import type { ActiveSubscriptions } from './active';
 import { toMessage } from './notification';
 
 export interface SubscriptionParts {
-  registry: SearchParamRegistry;
+  search: SearchContext;
   config: SubscriptionConfig;
   active: ActiveSubscriptions;
   /** Told when notifications were enqueued (before the commit): wakes the deliverer. */
@@ -42,7 +42,7 @@ export function subscriptionWriteHook(parts: SubscriptionParts): WriteHook {
       parts.active.invalidate(tx);
       if (stored.deleted) return;
       const sub = JSON.parse(stored.json) as Subscription;
-      parseCriteria(parts.registry, sub.criteria);
+      parseCriteria(parts.search, sub.criteria);
       if (sub.status !== 'off') parseChannel(sub, parts.config.allowedHosts);
     },
   };

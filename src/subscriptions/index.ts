@@ -24,13 +24,13 @@ export class Subscriptions {
     readonly config: SubscriptionConfig = loadSubscriptionConfig(),
     private readonly logger?: Logger,
   ) {
-    this.active = new ActiveSubscriptions(kernel.registry, config.cacheTtlMs, logger);
+    this.active = new ActiveSubscriptions(kernel, config.cacheTtlMs, logger);
   }
 
   /** Adds the Subscription write hook and the notifier to the kernel (once). */
   install(): void {
     const parts: SubscriptionParts = {
-      registry: this.kernel.registry,
+      search: this.kernel,
       config: this.config,
       active: this.active,
       enqueued: () => this.listeners.forEach((l) => l()),

@@ -12,6 +12,7 @@ import type { RecordSource, SourceReport } from './types';
 import type { EngineOptions, Progress } from './reconcile/engine';
 import { reconcileSource, SYNC_ACTOR, SyncRefusedError } from './reconcile/engine';
 import type { Kernel } from '../kernel/kernel';
+import type { Validator } from '../fhir/validation';
 import type { RunReport } from './report';
 import { auditEvent, totals } from './report';
 import { FinessEjSource, FinessEtSource } from './finess/source';
@@ -33,7 +34,7 @@ export interface SourceSpecs {
 
 export interface RunOptions extends Omit<EngineOptions, 'store' | 'kernel' | 'onProgress'> {
   store: ResourceStore;
-  kernel: Kernel;
+  kernel: Kernel<Validator>;
   sources: SourceSpecs;
   trigger?: RunReport['trigger'];
   /** Directory for the JSON reports (one file per run). */
@@ -61,7 +62,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     ['finess', (p) => new FinessEtSource(p)],
     ['rpps', (p) => new RppsSource(p, { tmpDir: opts.tmpDir })],
   ];
-  const validationThread = opts.validateOnThread ? new ValidationThread(opts.validation ?? 'shape') : undefined;
+  const validationThread = opts.validateOnThread ? new ValidationThread(opts.kernel.validator, opts.validation ?? 'shape') : undefined;
   try {
     for (const [key, make] of order) {
       const spec = opts.sources[key];

@@ -6,6 +6,7 @@ import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../store/store';
 import type { Kernel } from '../kernel/kernel';
+import type { Validator } from '../fhir/validation';
 import type { SyncConfig } from './config';
 import { hasSources, loadSyncConfig } from './config';
 import { LeaseLostError, LockBusyError, withLock } from './lock';
@@ -16,7 +17,7 @@ import { summary } from './report';
 export interface SchedulerDeps {
   /** The store to synchronise; it keeps the sync state and the run lock too. */
   store: ResourceStore;
-  kernel: Kernel;
+  kernel: Kernel<Validator>;
   logger: Logger;
   config?: SyncConfig;
 }

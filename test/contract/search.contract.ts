@@ -530,8 +530,8 @@ export function searchContract(adapter: string, factory: SearchStoreFactory): vo
         expect(await ids(undefined, '_type=Location&name=alpha')).toEqual(['l']);
       });
       test('conditional matches', async () => {
-        expect((await findConditionalMatches(store, testSearchServices().registry, 'Organization', 'name=alpha', 2)).map((v) => v.id)).toEqual(['a']);
-        await expect(findConditionalMatches(store, testSearchServices().registry, 'Organization', 'bogus=1', 2)).rejects.toMatchObject({ status: 400 });
+        expect((await findConditionalMatches(store, testSearchServices(), 'Organization', 'name=alpha', 2)).map((v) => v.id)).toEqual(['a']);
+        await expect(findConditionalMatches(store, testSearchServices(), 'Organization', 'bogus=1', 2)).rejects.toMatchObject({ status: 400 });
       });
     });
   });

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { explainSearch } from '../../src/store/sqlite/search-index';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchContext } from '../helpers/indexing';
 import { planSearch } from '../../src/fhir/search/plan';
 import { tempDir } from '../helpers/tmp';
 
@@ -18,7 +18,7 @@ const indexes = (db: Database.Database) =>
 const org = (i: number): Resource & { id: string } => ({ resourceType: 'Organization', id: `o${i}`, name: `Clinique ${i}`, active: true });
 
 async function names(store: SqliteStore, query: [string, string][]): Promise<string[]> {
-  const { plan } = planSearch(testIndexer().registry, ['Organization'], query, { defaultCount: 100, maxCount: 100, strict: true });
+  const { plan } = planSearch(testSearchContext(), ['Organization'], query, { defaultCount: 100, maxCount: 100, strict: true });
   return (await store.search(plan)).entries.map((e) => e.id).sort();
 }
 
@@ -64,7 +64,7 @@ describe('bulkLoad on the SQLite store', () => {
     });
     const query: [string, string][] = [['code-value-concept', 'http://loinc.org|8867-4$http://snomed.info/sct|high']];
     const search = async () => {
-      const { plan } = planSearch(testIndexer().registry, ['Observation'], query, { defaultCount: 10, maxCount: 10, strict: true });
+      const { plan } = planSearch(testSearchContext(), ['Observation'], query, { defaultCount: 10, maxCount: 10, strict: true });
       const sql = explainSearch(store.database, testIndexer(), plan).join(' ');
       return { ids: (await store.search(plan)).entries.map((e) => e.id), usesValueIndex: sql.includes('idx_token_value') };
     };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchContext } from '../helpers/indexing';
 import { DEFAULT_ANALYSIS_LIMIT, hasStatistics, optimizeDatabase } from '../../src/store/sqlite/maintenance';
 import { planSearch } from '../../src/fhir/search/plan';
 import { tempDir } from '../helpers/tmp';
@@ -41,7 +41,7 @@ describe('SQLite maintenance: optimizeDatabase', () => {
   });
 
   test('the statistics are in the file for every connection; only the writer may run it; searches answer the same', async () => {
-    const plan = planSearch(testIndexer().registry, ['Organization'], [['active', 'true'], ['name', 'org 1']], { defaultCount: 50, maxCount: 50, strict: true }).plan;
+    const plan = planSearch(testSearchContext(), ['Organization'], [['active', 'true'], ['name', 'org 1']], { defaultCount: 50, maxCount: 50, strict: true }).plan;
     const before = (await store.search(plan)).entries.map((e) => e.id);
     const reader = new Database(path.join(dir, 'ror.sqlite'), { readonly: true });
     try {

@@ -6,14 +6,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchContext } from '../helpers/indexing';
 import { migrate, migrations } from '../../src/store/sqlite/migrations';
 import type { SyncStateRow } from '../../src/store/sync-state';
 import { planSearch } from '../../src/fhir/search/plan';
 import { tempDir } from '../helpers/tmp';
 
 const plan = (query: [string, string][]) =>
-  planSearch(testIndexer().registry, ['Location'], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
+  planSearch(testSearchContext(), ['Location'], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
 
 describe('SQLite migrations', () => {
   it('8: the geo index of a version-7 store is rebuilt without auxiliary columns and `near` finds the same points', async () => {

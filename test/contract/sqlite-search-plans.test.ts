@@ -6,7 +6,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/search-index';
-import { testIndexer } from '../helpers/indexing';
+import { testIndexer, testSearchContext } from '../helpers/indexing';
 import { geoKm } from '../../src/store/sqlite/search-sql';
 import { planSearch } from '../../src/fhir/search/plan';
 import { tempDir } from '../helpers/tmp';
@@ -42,7 +42,7 @@ describe('SQLite search plans', () => {
   afterAll(() => store.close());
 
   const plan = (query: [string, string][], type = 'Practitioner') =>
-    planSearch(testIndexer().registry, [type], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
+    planSearch(testSearchContext(), [type], query, { defaultCount: 20, maxCount: 1000, strict: true }).plan;
 
   it('reads a page of a type without conditions in rid order, with no sort of every resource of the type', async () => {
     const steps = explainSearch(store.database, testIndexer(), plan([]));

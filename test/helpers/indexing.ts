@@ -1,6 +1,8 @@
 import { Indexer } from '../../src/indexing/indexer';
 import { Hooks } from '../../src/kernel/hooks';
 import type { SearchServices } from '../../src/fhir/interactions/search';
+import type { SearchContext } from '../../src/fhir/search/plan';
+import { testTerminology } from './validation';
 import { loadSearchParameterFiles, SearchParamRegistry } from '../../src/indexing/registry';
 
 let shared: Indexer | undefined;
@@ -12,5 +14,10 @@ export function testIndexer(): Indexer {
 
 /** What a search needs besides the store, for tests that call the search interaction on a bare store. */
 export function testSearchServices(): SearchServices {
-  return { registry: testIndexer().registry, hooks: new Hooks() };
+  return { ...testSearchContext(), hooks: new Hooks() };
+}
+
+/** What planning reads: the indexer's registry (or another), and the server's terminology. */
+export function testSearchContext(registry: SearchParamRegistry = testIndexer().registry): SearchContext {
+  return { registry, terminology: testTerminology() };
 }

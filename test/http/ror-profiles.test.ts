@@ -3,14 +3,12 @@
  * (corrected, test/fixtures/ror/README.md), and the CapabilityStatement.
  */
 import request from 'supertest';
-import { loadRorConformance } from '../../src/ror/profiles';
 import { FHIR_JSON, post, put, testServer, type TestServer } from '../helpers/app';
 import { CAPACITY, COMMUNE_COG, fixture, locationWithCapacity, ROR_LOCATION, ROR_SD, subExtension } from '../unit/ror/helpers';
 
 let server: TestServer;
 
 beforeAll(() => {
-  loadRorConformance();
   server = testServer();
 });
 afterAll(() => server.close());

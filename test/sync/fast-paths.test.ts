@@ -4,7 +4,6 @@
  * whenever their text or a link target changes.
  */
 import type { Organization, Resource } from '@medplum/fhirtypes';
-import { validateResourceForWrite } from '../../src/fhir/validation';
 import { ShapeCachedValidator } from '../../src/sync/reconcile/validate';
 import { reconcileSource } from '../../src/sync/reconcile/engine';
 import { FinessEtSource } from '../../src/sync/finess/source';
@@ -14,6 +13,7 @@ import type { ParsedRecord, RecordSource, SyncItem, SyncKind } from '../../src/s
 import { ET_EXCERPT, FIXTURES, syncEnv } from './helpers';
 import type { SyncEnv } from './helpers';
 import path from 'node:path';
+import { rorValidator } from '../helpers/validation';
 
 const RPPS_SAMPLE = path.join(FIXTURES, 'rpps', 'PS_LibreAcces_Personne_activite.52col-era.sample.txt');
 
@@ -58,14 +58,14 @@ describe('validation cached by shape', () => {
   test('same verdict as validateResourceForWrite on the mapped fixtures and on broken values of the same shape', async () => {
     const items = await mappedFixtures();
     expect(items.length).toBeGreaterThan(20);
-    const cached = new ShapeCachedValidator();
+    const cached = new ShapeCachedValidator(rorValidator());
     for (const { resource } of items) expect(verdict(() => cached.validate(resource))).toBe('valid');
     expect(cached.stats.cached).toBeGreaterThan(0);
     let invalid = 0;
     for (const { resource } of items.slice(0, 8)) {
       for (const bad of ['', ' ', 'a  b', 'x\u0001y', '2026-02-30', '2026-13-01', 'not a url', 'urn:oid:1.2']) {
         for (const m of mutations(resource, bad)) {
-          const expected = verdict(() => validateResourceForWrite(m, { expectedType: (m as Resource).resourceType, cache: false }));
+          const expected = verdict(() => rorValidator().validateForWrite(m, { expectedType: (m as Resource).resourceType, cache: false }));
           const got = verdict(() => cached.validate(m as Resource));
           expect({ m, got: got.startsWith('invalid') }).toEqual({ m, got: expected.startsWith('invalid') });
           if (expected !== 'valid') invalid++;
@@ -76,7 +76,7 @@ describe('validation cached by shape', () => {
   });
 
   test("a control character in a string is caught after a valid resource of the same shape (medplum's regex)", () => {
-    const v = new ShapeCachedValidator();
+    const v = new ShapeCachedValidator(rorValidator());
     const org = (name: string): Organization => ({ resourceType: 'Organization', active: true, name, identifier: [{ system: SYSTEM.finess, value: '010000024' }] });
     v.validate(org('CH de Bourg'));
     v.validate(org('CH de Belley'));

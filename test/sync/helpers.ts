@@ -7,6 +7,7 @@ import pino from 'pino';
 import { composeKernel, fhirServices, type ComposedKernel } from '../../src/main';
 import { createApp } from '../../src/http/app';
 import type { Kernel } from '../../src/kernel/kernel';
+import type { Validator } from '../../src/fhir/validation';
 import { runSync } from '../../src/sync/run';
 import type { RunOptions, SourceSpecs } from '../../src/sync/run';
 import { findConditionalMatches } from '../../src/fhir/search/conditional';
@@ -22,7 +23,7 @@ export function realEtLines(): string[] {
 export interface SyncEnv {
   store: SqliteStore;
   /** The kernel the server composes (validator, hooks, subscription notifier): the sync writes through it. */
-  kernel: Kernel;
+  kernel: Kernel<Validator>;
   composed: ComposedKernel;
   dir: string;
   run(sources: SourceSpecs, opts?: Partial<RunOptions>): ReturnType<typeof runSync>;
@@ -56,7 +57,7 @@ export function syncEnv(): SyncEnv {
         maxBodyBytes: 1 << 20,
       }),
     async find<T extends Resource>(type: string, query: string) {
-      return (await findConditionalMatches(store, kernel.registry, type, query, 1000)).map((v) => JSON.parse(v.json) as T);
+      return (await findConditionalMatches(store, kernel, type, query, 1000)).map((v) => JSON.parse(v.json) as T);
     },
     async close() {
       await store.close();

@@ -11,6 +11,7 @@ import type { ParsedRecord, RecordSource, SyncItem } from '../../src/sync/types'
 import type { ResourceStore } from '../../src/store/store';
 import { syncEnv, type SyncEnv } from './helpers';
 import { ANONYMOUS } from '../../src/kernel/actor';
+import { rorValidator } from '../helpers/validation';
 
 /** Establishments as raw records (mapped only when changed), one line each. */
 function source(records: { key: string; name: string }[]): RecordSource {
@@ -44,7 +45,7 @@ async function contents(env: SyncEnv): Promise<unknown[]> {
 
 describe('validation on a second thread', () => {
   let thread: ValidationThread;
-  beforeAll(() => (thread = new ValidationThread()));
+  beforeAll(() => (thread = new ValidationThread(rorValidator())));
   afterAll(() => thread.close());
   const envs: SyncEnv[] = [];
   const env = () => {
@@ -79,7 +80,7 @@ describe('validation on a second thread', () => {
   });
 
   test('when the thread is gone, the run validates on the main thread and says so', async () => {
-    const gone = new ValidationThread();
+    const gone = new ValidationThread(rorValidator());
     await gone.close();
     const e = env();
     const report = await reconcileSource(source(records(12)), { store: e.store, kernel: e.kernel, batchSize: 5, validationThread: gone });

@@ -4,7 +4,7 @@
  */
 import type { StoredVersion, StoreReader } from '../../store/store';
 import { preconditionFailed } from '../../errors';
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../search/plan';
 import { findConditionalMatches } from '../search/conditional';
 
 export function stripQuestionMark(query: string): string {
@@ -17,12 +17,12 @@ export function stripQuestionMark(query: string): string {
  */
 export async function findSingleMatch(
   reader: StoreReader,
-  registry: SearchParamRegistry,
+  search: SearchContext,
   type: string,
   query: string,
   interaction: string,
 ): Promise<StoredVersion | undefined> {
-  const matches = await findConditionalMatches(reader, registry, type, stripQuestionMark(query), 2);
+  const matches = await findConditionalMatches(reader, search, type, stripQuestionMark(query), 2);
   if (matches.length > 1) {
     throw preconditionFailed(`${interaction} '${query}' matches several ${type} resources: make the criteria selective`);
   }

@@ -3,7 +3,7 @@
  * Conditional create (If-None-Exist): https://hl7.org/fhir/R4/http.html#ccreate — no match creates, one match
  * returns it unchanged (200), several matches are a 412.
  */
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../search/plan';
 import type { WriteOutcome, WriteTx } from '../../kernel/write-tx';
 import { assertKnownType, newId } from '../ids';
 import { resourceBody } from '../request';
@@ -25,14 +25,14 @@ export const createRoute: Route = {
   handler: async (ctx, req, { type }, io) =>
     written(
       await io.write((tx) =>
-        create(tx, ctx.kernel.registry, type!, resourceBody(req), { ifNoneExist: req.headers.ifNoneExist, assignedId: req.assignedId }),
+        create(tx, ctx.kernel, type!, resourceBody(req), { ifNoneExist: req.headers.ifNoneExist, assignedId: req.assignedId }),
       ),
     ),
 };
 
 export async function create(
   tx: WriteTx,
-  registry: SearchParamRegistry,
+  search: SearchContext,
   type: string,
   body: unknown,
   options: CreateOptions = {},
@@ -40,7 +40,7 @@ export async function create(
   assertKnownType(type);
   const resource = tx.validate(body, { type });
   if (options.ifNoneExist !== undefined) {
-    const existing = await findSingleMatch(tx, registry, type, options.ifNoneExist, 'If-None-Exist');
+    const existing = await findSingleMatch(tx, search, type, options.ifNoneExist, 'If-None-Exist');
     if (existing) return { version: existing, status: 200 };
   }
   return tx.store(resource, { id: options.assignedId ?? newId(), current: undefined });

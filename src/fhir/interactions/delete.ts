@@ -5,7 +5,7 @@
  * several are a 412 (this server deletes a single match only).
  */
 import type { StoredVersion } from '../../store/store';
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../search/plan';
 import type { WriteTx } from '../../kernel/write-tx';
 import { notFound } from '../../errors';
 import { assertKnownType } from '../ids';
@@ -25,7 +25,7 @@ export const deleteRoutes: Route[] = [
     method: 'DELETE',
     pattern: ':type',
     handler: async (ctx, req, { type }, io) => {
-      const deleted = await io.write((tx) => conditionalRemove(tx, ctx.kernel.registry, type!, conditionQuery(req), req.headers));
+      const deleted = await io.write((tx) => conditionalRemove(tx, ctx.kernel, type!, conditionQuery(req), req.headers));
       return deleted ? { status: 204, version: deleted } : { status: 204 };
     },
   },
@@ -42,12 +42,12 @@ export async function remove(tx: WriteTx, type: string, id: string, options: { i
 /** Returns the deletion version, or undefined when nothing matched. */
 export async function conditionalRemove(
   tx: WriteTx,
-  registry: SearchParamRegistry,
+  search: SearchContext,
   type: string,
   query: string,
   options: { ifMatch?: string } = {},
 ): Promise<StoredVersion | undefined> {
   assertKnownType(type);
-  const target = await findSingleMatch(tx, registry, type, query, 'conditional delete');
+  const target = await findSingleMatch(tx, search, type, query, 'conditional delete');
   return target ? remove(tx, type, target.id, options) : undefined;
 }

@@ -4,7 +4,7 @@
  * a patch may not change the resource type or id.
  */
 import type { Parameters, Resource } from '@medplum/fhirtypes';
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../search/plan';
 import type { WriteOutcome, WriteTx } from '../../kernel/write-tx';
 import { badRequest, gone, notFound, unprocessable } from '../../errors';
 import { assertKnownType } from '../ids';
@@ -25,7 +25,7 @@ export const patchRoutes: Route[] = [
     method: 'PATCH',
     pattern: ':type',
     handler: async (ctx, req, { type }, io) =>
-      written(await io.write((tx) => conditionalPatch(tx, ctx.kernel.registry, type!, conditionQuery(req), patchBody(req), req.headers))),
+      written(await io.write((tx) => conditionalPatch(tx, ctx.kernel, type!, conditionQuery(req), patchBody(req), req.headers))),
   },
 ];
 
@@ -50,14 +50,14 @@ export async function patch(
 
 export async function conditionalPatch(
   tx: WriteTx,
-  registry: SearchParamRegistry,
+  search: SearchContext,
   type: string,
   query: string,
   body: PatchBody,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   assertKnownType(type);
-  const target = await findSingleMatch(tx, registry, type, query, 'conditional patch');
+  const target = await findSingleMatch(tx, search, type, query, 'conditional patch');
   if (!target) throw notFound(`conditional patch '${query}' matches no ${type}`);
   return patch(tx, type, target.id, body, options);
 }

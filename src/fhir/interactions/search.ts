@@ -6,18 +6,16 @@ import type { Bundle, OperationOutcome, OperationOutcomeIssue } from '@medplum/f
 import type { StoreReader } from '../../store/store';
 import { InvalidCursorError } from '../../store/errors';
 import { badRequest } from '../../errors';
-import type { SearchParamRegistry } from '../../indexing/registry';
 import type { Presenter } from '../../kernel/hooks';
-import { planSearch } from '../search/plan';
+import { planSearch, type SearchContext } from '../search/plan';
 import { resolveIncludes } from '../search/include';
 import { Searchset } from '../search/bundle';
 import { applySummary, isSubsetting } from '../summary';
 import type { FhirContext, FhirRequest } from '../context';
 import type { Route } from '../route-table';
 
-/** What a search needs of the kernel: the parameters it plans with, how results are served. */
-export interface SearchServices {
-  registry: SearchParamRegistry;
+/** What a search needs of the kernel: what it plans with (parameters, terminology), how results are served. */
+export interface SearchServices extends SearchContext {
   hooks: Presenter;
 }
 
@@ -76,7 +74,7 @@ export async function searchset(
   limits: SearchLimits,
 ): Promise<Searchset> {
   const { registry } = services;
-  const planned = planSearch(registry, input.resourceTypes, input.params, {
+  const planned = planSearch(services, input.resourceTypes, input.params, {
     defaultCount: limits.defaultCount,
     maxCount: limits.maxCount,
     strict: input.strict,

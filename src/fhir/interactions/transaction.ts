@@ -9,7 +9,7 @@
  */
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { StoreReader } from '../../store/store';
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../search/plan';
 import { badRequest, FhirError } from '../../errors';
 import { newId } from '../ids';
 import { findConditionalMatches } from '../search/conditional';
@@ -70,7 +70,7 @@ async function batch(ctx: FhirContext, entries: BundleEntry[], options: BundleOp
 async function transaction(ctx: FhirContext, entries: BundleEntry[], options: BundleOptions): Promise<Bundle> {
   const parsed = entries.map((e, i) => parseEntry(ctx, e, i));
   return ctx.kernel.transaction(ctx.store, ctx.actor, async (tx) => {
-    const references = await resolveFullUrls(tx, ctx.kernel.registry, parsed);
+    const references = await resolveFullUrls(tx, ctx.kernel, parsed);
     rewriteReferences(parsed, references);
     checkDistinctTargets(parsed);
     const responses: BundleEntry[] = new Array(parsed.length);
@@ -135,7 +135,7 @@ function entryBody(method: FhirMethod, resource: Resource, where: string): FhirR
  * Decides the `Type/id` each `urn:uuid:` (or other) full URL stands for: a POST gets a new id, or the id of the
  * resource its If-None-Exist matches; a conditional PUT gets the matching id or a new one.
  */
-async function resolveFullUrls(tx: StoreReader, registry: SearchParamRegistry, entries: ParsedEntry[]): Promise<Map<string, string>> {
+async function resolveFullUrls(tx: StoreReader, search: SearchContext, entries: ParsedEntry[]): Promise<Map<string, string>> {
   const refs = new Map<string, string>();
   for (const e of entries) {
     const { method, path, query, headers } = e.request;
@@ -144,13 +144,13 @@ async function resolveFullUrls(tx: StoreReader, registry: SearchParamRegistry, e
     let id: string | undefined;
     if (method === 'POST' && path.length === 1) {
       if (headers.ifNoneExist) {
-        const matches = await findConditionalMatches(tx, registry, type, stripQuestionMark(headers.ifNoneExist), 2);
+        const matches = await findConditionalMatches(tx, search, type, stripQuestionMark(headers.ifNoneExist), 2);
         if (matches.length === 1) id = matches[0].id;
       }
       id ??= newId();
       e.request.assignedId = id;
     } else if (method === 'PUT' && path.length === 1 && query.length) {
-      const matches = await findConditionalMatches(tx, registry, type, new URLSearchParams(query).toString(), 2);
+      const matches = await findConditionalMatches(tx, search, type, new URLSearchParams(query).toString(), 2);
       if (matches.length === 1) id = matches[0].id;
     } else if (method === 'PUT' && path.length === 2) {
       id = path[1];

@@ -3,7 +3,7 @@
  * Conditional update: https://hl7.org/fhir/R4/http.html#cond-update — no match creates (with the body id when it
  * has one), one match updates it, several are a 412.
  */
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../search/plan';
 import type { WriteOutcome, WriteTx } from '../../kernel/write-tx';
 import { badRequest } from '../../errors';
 import { assertKnownType, assertValidId, newId } from '../ids';
@@ -23,7 +23,7 @@ export const updateRoutes: Route[] = [
     method: 'PUT',
     pattern: ':type',
     handler: async (ctx, req, { type }, io) =>
-      written(await io.write((tx) => conditionalUpdate(tx, ctx.kernel.registry, type!, conditionQuery(req), resourceBody(req), req.headers))),
+      written(await io.write((tx) => conditionalUpdate(tx, ctx.kernel, type!, conditionQuery(req), resourceBody(req), req.headers))),
   },
 ];
 
@@ -41,14 +41,14 @@ export async function update(
 
 export async function conditionalUpdate(
   tx: WriteTx,
-  registry: SearchParamRegistry,
+  search: SearchContext,
   type: string,
   query: string,
   body: unknown,
   options: { ifMatch?: string } = {},
 ): Promise<WriteOutcome> {
   assertKnownType(type);
-  const target = await findSingleMatch(tx, registry, type, query, 'conditional update');
+  const target = await findSingleMatch(tx, search, type, query, 'conditional update');
   const bodyId = (body as { id?: unknown } | null)?.id;
   if (target) {
     if (bodyId !== undefined && bodyId !== target.id) {

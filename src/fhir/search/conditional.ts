@@ -6,12 +6,11 @@
 import type { StoreReader, StoredVersion } from '../../store/store';
 import { InvalidCursorError } from '../../store/errors';
 import { badRequest } from '../../errors';
-import type { SearchParamRegistry } from '../../indexing/registry';
-import { planSearch } from './plan';
+import { planSearch, type SearchContext } from './plan';
 
 export async function findConditionalMatches(
   reader: StoreReader,
-  registry: SearchParamRegistry,
+  search: SearchContext,
   resourceType: string,
   query: string,
   limit: number,
@@ -19,7 +18,7 @@ export async function findConditionalMatches(
   const params = [...new URLSearchParams(query.replace(/^\?/, '')).entries()] as [string, string][];
   const criteria = params.filter(([k]) => !k.startsWith('_') || ['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source', '_has'].some((p) => k === p || k.startsWith(`${p}:`)));
   if (!criteria.length) throw badRequest(`conditional request needs search criteria, got '${query}'`);
-  const planned = planSearch(registry, [resourceType], criteria, { defaultCount: limit, maxCount: limit, strict: true });
+  const planned = planSearch(search, [resourceType], criteria, { defaultCount: limit, maxCount: limit, strict: true });
   try {
     return (await reader.search({ ...planned.plan, count: limit, total: 'none' })).entries;
   } catch (err) {

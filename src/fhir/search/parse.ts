@@ -5,7 +5,6 @@
 import { badRequest } from '../../errors';
 import type { Prefix, QuantityValue, RangeValue, TokenValue } from '../../store/search-plan';
 import { dateRange, decimalRange } from '../../indexing/index-values';
-import { codeSystemForAlias } from './valuesets';
 
 /** Splits on a separator not escaped by a backslash; pieces keep their escapes. */
 export function splitUnescaped(text: string, sep: string): string[] {
@@ -47,7 +46,7 @@ function splitPrefix(name: string, value: string): [Prefix, string] {
 }
 
 /** `systemForAlias`: the canonical URL of a code system short name (the Terminology's codeSystemForAlias). */
-export function parseToken(value: string, systemForAlias: (name: string) => string | undefined = codeSystemForAlias): TokenValue {
+export function parseToken(value: string, systemForAlias: (name: string) => string | undefined): TokenValue {
   const parts = splitUnescaped(value, '|');
   if (parts.length === 1) return { code: unescape(parts[0]) };
   const [system, code] = [unescape(parts[0]), unescape(parts.slice(1).join('|'))];

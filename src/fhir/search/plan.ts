@@ -21,8 +21,7 @@ import {
   splitUnescaped,
   unescape,
 } from './parse';
-import { defaultTerminology } from '../terminology/default-instance';
-import type { Terminology } from '../terminology/terminology';
+import type { Terminology } from '../../terminology/terminology';
 
 export interface IncludeSpec {
   /** Type holding the reference (for _revinclude, the type included). */
@@ -51,8 +50,12 @@ export interface PlanOptions {
   strict: boolean;
   /** Absolute base of this server: references given as absolute URLs under it are made relative. */
   baseUrl?: string;
-  /** Value sets of `:in` / `:not-in` and ANS code system short names (`TRE_R330|02`); default: the process's one. */
-  terminology?: Terminology;
+}
+
+/** What planning reads: the SearchParameters, and the terminology of `:in` / `:not-in` and of ANS short names. */
+export interface SearchContext {
+  registry: SearchParamRegistry;
+  terminology: Terminology;
 }
 
 /** Deepest chain / `_has` nesting accepted: deeper ones are refused rather than run (each level is a join). */
@@ -77,12 +80,12 @@ const UNSUPPORTED_COMMON: Record<string, { values?: string[]; ok?: string }> = {
 };
 
 export function planSearch(
-  registry: SearchParamRegistry,
+  search: SearchContext,
   resourceTypes: string[] | undefined,
   params: [string, string][],
   options: PlanOptions,
 ): PlannedSearch {
-  const ctx = new Planner(registry, options);
+  const ctx = new Planner(search.registry, search.terminology, options);
   let types = resourceTypes;
   const typeParam = params.filter(([k]) => k === '_type');
   if (!types) {
@@ -176,12 +179,9 @@ class Planner {
   readonly ignored: string[] = [];
   constructor(
     private readonly registry: SearchParamRegistry,
+    private readonly terminology: Terminology,
     private readonly options: PlanOptions,
   ) {}
-
-  private get terminology(): Terminology {
-    return this.options.terminology ?? defaultTerminology();
-  }
 
   private readonly systemForAlias = (name: string) => this.terminology.codeSystemForAlias(name);
 

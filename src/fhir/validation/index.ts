@@ -45,15 +45,3 @@
 export { Validator } from './validator';
 export type { ValidationOptions, ValidatorOptions, ValidatorRecipe } from './validator';
 export { BaseVerdictCache } from './shape-cache';
-// transitional: removed when main.ts composes the validator
-export {
-  defaultValidator,
-  isProfileAvailable,
-  registerProfile,
-  registerTerminology,
-  registeredDefinition,
-  registeredResourceProfiles,
-  validateResourceForWrite,
-  validationOutcome,
-  valueSetCodes,
-} from './default-instance';

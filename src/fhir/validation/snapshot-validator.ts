@@ -22,8 +22,8 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 import type { Issue } from './issues';
 import { error } from './issues';
-import type { CodeSet } from '../terminology/code-set';
-import type { Terminology } from '../terminology/terminology';
+import type { CodeSet } from '../../terminology/code-set';
+import type { Terminology } from '../../terminology/terminology';
 
 interface Node {
   el: ElementDefinition;

@@ -5,7 +5,7 @@
 import type { OperationOutcome, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { FhirError, informational } from '../../errors';
 import { loadDefinitions } from '../../definitions';
-import { Terminology, type TerminologyOptions } from '../terminology/terminology';
+import { Terminology, type TerminologyOptions } from '../../terminology/terminology';
 import type { EnvelopeOptions } from './envelope';
 import { checkEnvelope } from './envelope';
 import type { Issue } from './issues';

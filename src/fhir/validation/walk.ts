@@ -10,7 +10,7 @@
 import type { InternalSchemaElement, InternalTypeSchema, TypedValue } from '@medplum/core';
 import { capitalize, getDataType, isPrimitiveType, toTypedValue, tryGetDataType } from '@medplum/core';
 import { isKnownResourceType } from '../../definitions';
-import type { Terminology } from '../terminology/terminology';
+import type { Terminology } from '../../terminology/terminology';
 import type { InvariantContext } from './invariants';
 import { checkOrganization, checkTypeInvariants } from './invariants';
 import type { Issue } from './issues';

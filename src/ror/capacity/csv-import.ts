@@ -25,7 +25,7 @@ import { badRequest, FhirError } from '../../errors';
 import { update } from '../../fhir/interactions/update';
 import type { OperationDefinitionSummary } from '../../fhir/operations';
 import { findConditionalMatches } from '../../fhir/search/conditional';
-import type { SearchParamRegistry } from '../../indexing/registry';
+import type { SearchContext } from '../../fhir/search/plan';
 import type { WriteTx } from '../../kernel/write-tx';
 import { CODED_FIELDS, type CodedField } from './codes';
 import type { CapacityConfig } from './config';
@@ -146,13 +146,13 @@ function readRow(cells: string[], columns: Column[], row: number): CsvRow {
 type Resolved = { id: string } | { error: string };
 
 /** A Location by id, else by identifier value (or `system|value`). */
-async function resolveLocation(tx: WriteTx, registry: SearchParamRegistry, ref: string): Promise<Resolved> {
+async function resolveLocation(tx: WriteTx, search: SearchContext, ref: string): Promise<Resolved> {
   if (/^[A-Za-z0-9\-.]{1,64}$/.test(ref)) {
     const v = await tx.read('Location', ref);
     if (v && !v.deleted) return { id: ref };
     if (v?.deleted) return { error: `Location/${ref} was deleted` };
   }
-  const matches = await findConditionalMatches(tx, registry, 'Location', `identifier=${encodeURIComponent(ref)}`, 5);
+  const matches = await findConditionalMatches(tx, search, 'Location', `identifier=${encodeURIComponent(ref)}`, 5);
   if (matches.length === 1) return { id: matches[0].id };
   if (matches.length > 1) {
     return { error: `${matches.length} Locations have the identifier ${JSON.stringify(ref)} (${matches.map((m) => m.id).join(', ')}): give the Location id or system|value` };
@@ -171,7 +171,7 @@ function infoIssue(row: number, text: string): OperationOutcomeIssue {
 }
 
 /** Applies the rows inside `tx`; throws a 422 FhirError carrying the per-row report when any row fails. */
-export async function importRows(tx: WriteTx, registry: SearchParamRegistry, rows: CsvRow[], config: CapacityConfig): Promise<OperationOutcome> {
+export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRow[], config: CapacityConfig): Promise<OperationOutcome> {
   const defaults = manualDefaults(config);
   const errors = new Map<number, OperationOutcomeIssue[]>();
   const fail = (row: number, issue: OperationOutcomeIssue) => errors.set(row, [...(errors.get(row) ?? []), issue]);
@@ -183,7 +183,7 @@ export async function importRows(tx: WriteTx, registry: SearchParamRegistry, row
   const groups = new Map<string, CsvRow[]>();
   for (const r of rows) {
     if (!r.location) continue;
-    if (!resolved.has(r.location)) resolved.set(r.location, await resolveLocation(tx, registry, r.location));
+    if (!resolved.has(r.location)) resolved.set(r.location, await resolveLocation(tx, search, r.location));
     const target = resolved.get(r.location)!;
     if ('error' in target) {
       fail(r.row, errorIssue(r.row, { column: 'location', message: target.error }, 'not-found'));
@@ -267,7 +267,7 @@ export function capacityImportOperation(config: CapacityConfig): OperationDefini
       }
       const rows = parseCapacityCsv(body.value);
       if (!rows.length) throw badRequest('the CSV file has a header but no rows');
-      const report = await call.write((tx) => importRows(tx, ctx.kernel.registry, rows, config));
+      const report = await call.write((tx) => importRows(tx, ctx.kernel, rows, config));
       return { status: 200, resource: report };
     },
   };

@@ -17,6 +17,7 @@
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore, StoredVersion, StoreReader } from '../../store/store';
 import type { Kernel } from '../../kernel/kernel';
+import type { Validator } from '../../fhir/validation';
 import { systemActor } from '../../kernel/actor';
 import type { WriteTx } from '../../kernel/write-tx';
 import { findConditionalMatches } from '../../fhir/search/conditional';
@@ -35,8 +36,8 @@ export const SYNC_ACTOR = systemActor('sync');
 export interface EngineOptions {
   /** The store, with the sync state (read at the start, saved with the resources). */
   store: ResourceStore;
-  /** The kernel whose write path every change goes through. */
-  kernel: Kernel;
+  /** The kernel whose write path every change goes through (its validator also validates batches ahead). */
+  kernel: Kernel<Validator>;
   /** Resources per transaction. */
   batchSize?: number;
   /** Largest share of a kind's active records a run may deactivate (default 0.05). */
@@ -182,7 +183,7 @@ class Run {
     private readonly opts: EngineOptions,
   ) {
     this.batchSize = opts.batchSize ?? 500;
-    this.validator = new ShapeCachedValidator(opts.validation ?? 'shape');
+    this.validator = new ShapeCachedValidator(opts.kernel.validator, opts.validation ?? 'shape');
     this.threadStatsAtStart = opts.validationThread ? { ...opts.validationThread.stats } : undefined;
     this.report = {
       source: source.name,
@@ -568,7 +569,7 @@ class Run {
       // SQLite limits the depth of an expression: OR at most SEARCH_CHUNK values per search.
       for (let i = 0; i < values.length; i += SEARCH_CHUNK) {
         const chunk = values.slice(i, i + SEARCH_CHUNK);
-        matches.push(...(await findConditionalMatches(tx, this.opts.kernel.registry, type, `identifier=${encodeURIComponent(chunk.join(','))}`, chunk.length * 2 + 10)));
+        matches.push(...(await findConditionalMatches(tx, this.opts.kernel, type, `identifier=${encodeURIComponent(chunk.join(','))}`, chunk.length * 2 + 10)));
       }
       const byValue = new Map<string, StoredVersion>();
       for (const m of matches) {
@@ -593,7 +594,7 @@ class Run {
     const k = `${type}|${system}`;
     let v = this.systemUse.get(k);
     if (v === undefined) {
-      const sample = await findConditionalMatches(tx, this.opts.kernel.registry, type, `identifier=${encodeURIComponent(`${system}|`)}&_tag:not=${encodeURIComponent(`${SYNC_TAG_SYSTEM}|`)}`, 1).catch(() => undefined);
+      const sample = await findConditionalMatches(tx, this.opts.kernel, type, `identifier=${encodeURIComponent(`${system}|`)}&_tag:not=${encodeURIComponent(`${SYNC_TAG_SYSTEM}|`)}`, 1).catch(() => undefined);
       v = sample === undefined || sample.length > 0;
       this.systemUse.set(k, v);
     }

@@ -14,7 +14,7 @@ import { ShapeCachedValidator } from './validate';
 
 const { mode, recipe } = workerData as { mode: 'shape' | 'full'; recipe: ValidatorRecipe };
 loadDefinitions();
-const validator = new ShapeCachedValidator(mode, Validator.fromRecipe(recipe));
+const validator = new ShapeCachedValidator(Validator.fromRecipe(recipe), mode);
 
 parentPort!.on('message', ({ id, json }: { id: number; json: string }) => {
   try {

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
-import { BaseVerdictCache, defaultValidator, type Validator } from '../../fhir/validation';
+import { BaseVerdictCache, type Validator } from '../../fhir/validation';
 import type { ShapeCacheStats } from '../../fhir/validation/shape-cache';
 import { FhirError } from '../../errors';
 
@@ -18,13 +18,12 @@ export class ShapeCachedValidator {
   private readonly cache: BaseVerdictCache | false;
 
   /**
+   * @param validator the validator of the writes (the kernel's).
    * @param mode 'full': every resource through medplum's full pass (no cache).
-   * @param validator the validator of the writes; by default the process's default one (transitional: removed when
-   *   main.ts composes the validator), looked up on each call so that profiles registered later apply.
    */
   constructor(
+    private readonly validator: Validator,
     mode: 'shape' | 'full' = 'shape',
-    private readonly validator?: Validator,
   ) {
     this.cache = mode === 'shape' ? new BaseVerdictCache() : false;
   }
@@ -38,7 +37,7 @@ export class ShapeCachedValidator {
   /** Throws like Validator.validateForWrite (a FhirError with the OperationOutcome) when the resource is invalid. */
   validate(resource: Resource): void {
     if (!this.cache) this.fullCount++;
-    (this.validator ?? defaultValidator()).validateForWrite(resource, { expectedType: resource.resourceType, cache: this.cache });
+    this.validator.validateForWrite(resource, { expectedType: resource.resourceType, cache: this.cache });
   }
 
   /** Why the resource is rejected, as the report says it (describeRejection), or undefined when it is valid. */
@@ -86,11 +85,8 @@ export class ValidationThread {
   private failure: Error | undefined;
   private threadStats: ValidationStats = { full: 0, cached: 0, shapes: 0 };
 
-  /**
-   * @param validator the validator whose verdicts the thread gives; by default the process's default one
-   *   (transitional: removed when main.ts composes the validator), as it is now.
-   */
-  constructor(mode: 'shape' | 'full' = 'shape', validator: Validator = defaultValidator()) {
+  /** @param validator the validator (the kernel's) whose verdicts the thread gives: it rebuilds it from its recipe. */
+  constructor(validator: Validator, mode: 'shape' | 'full' = 'shape') {
     const entry = path.join(__dirname, `validate-thread${path.extname(__filename)}`);
     this.worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, mode, recipe: validator.recipe() } });
     this.worker.on('message', (m: { id: number; errors?: (string | null)[]; stats?: ValidationStats; fatal?: string }) => {

@@ -5,7 +5,7 @@
  */
 import type { BundleEntry, Coding, Extension, Identifier, Resource } from '@medplum/fhirtypes';
 import { demoBundle } from '../../../src/demo/load-demo';
-import { validateResourceForWrite } from '../../../src/fhir/validation';
+import { r4Validator } from '../../helpers/validation';
 
 const bundle = demoBundle();
 const entries = bundle.entry ?? [];
@@ -193,14 +193,14 @@ describe('demo region bundle', () => {
   test.each(entries.map((e) => [label(e.resource), e.resource] as const))(
     '%s passes the write validation',
     (_name, resource) => {
-      expect(() => validateResourceForWrite(resource, { expectedType: resource?.resourceType })).not.toThrow();
+      expect(() => r4Validator().validateForWrite(resource, { expectedType: resource?.resourceType })).not.toThrow();
     },
   );
 
   test('the validation used above does reject a broken resource (so the check is not vacuous)', () => {
     const broken = structuredClone(ofType('Location')[0]);
     broken.status = 'open-all-night';
-    expect(() => validateResourceForWrite(broken, { expectedType: 'Location' })).toThrow();
+    expect(() => r4Validator().validateForWrite(broken, { expectedType: 'Location' })).toThrow();
   });
 
   test('codes come from the ANS code systems, with their labels', () => {

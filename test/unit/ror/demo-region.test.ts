@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { validationOutcome } from '../../../src/fhir/validation';
-import { loadRorConformance } from '../../../src/ror/profiles';
+import { rorValidator } from '../../helpers/validation';
+import { readRorConformance } from '../../../src/ror/profiles';
 import { COMMUNE_COG, ROR_SD } from './helpers';
 
 const demo = JSON.parse(
@@ -18,11 +18,11 @@ describe('the demo region against the ROR profiles', () => {
   let gaps: Map<string, number>;
 
   beforeAll(() => {
-    const { profiles } = loadRorConformance();
+    const { profiles } = readRorConformance().summary;
     gaps = new Map();
     for (const e of demo.entry ?? []) {
       const resource = e.resource as Resource;
-      const oo = validationOutcome(resource, { profiles: [profiles[resource.resourceType]] });
+      const oo = rorValidator().outcome(resource, { profiles: [profiles[resource.resourceType]] });
       for (const issue of oo.issue ?? []) {
         if (issue.severity !== 'error') continue;
         const key = `${resource.resourceType} ${issue.expression?.[0]}: ${issue.diagnostics}`;

@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { ValidationOptions } from '../../../src/fhir/validation';
+import { rejection as rejectionBy } from '../validation/fixtures';
+import { rorValidator } from '../../helpers/validation';
 
 export const ROR_SD = 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition';
 export const ROR_LOCATION = `${ROR_SD}/ror-location`;
@@ -25,7 +28,9 @@ export function subExtension(entry: any, name: string): any {
   return entry.extension.find((e: any) => e.url === name);
 }
 
-export { rejection } from '../validation/fixtures';
+
+/** The FhirError the server's validator (with the ROR profiles) throws for a resource. */
+export const rejection = (resource: unknown, opts?: ValidationOptions) => rejectionBy(resource, opts, rorValidator());
 
 /** `path: diagnostics` of the error issues. */
 export function errors(outcome: OperationOutcome): string[] {

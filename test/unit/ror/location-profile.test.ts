@@ -2,8 +2,8 @@
  * RORLocation on write: a resource claiming the profile in meta.profile is checked against it (422 with the element
  * path), one that does not claim it is held to the base R4 rules only.
  */
-import { validateResourceForWrite, validationOutcome } from '../../../src/fhir/validation';
-import { loadRorConformance } from '../../../src/ror/profiles';
+import { rorValidator } from '../../helpers/validation';
+import { readRorConformance } from '../../../src/ror/profiles';
 import {
   CAPACITY,
   COMMUNE_COG,
@@ -19,21 +19,17 @@ import {
 
 const FREE = 2; // index of the "2 free beds" capacity entry in the fixture
 
-beforeAll(() => {
-  loadRorConformance();
-});
-
 describe('RORLocation', () => {
   it('loads the six ROR profiles, idempotently', () => {
-    const first = loadRorConformance();
-    expect(loadRorConformance()).toBe(first);
+    const first = readRorConformance().summary;
+    expect(readRorConformance().summary).toEqual(first);
     expect(Object.keys(first.profiles).sort()).toEqual(['HealthcareService', 'Location', 'Organization', 'Practitioner', 'PractitionerRole', 'Task']);
     expect(first.profiles.Location).toBe(ROR_LOCATION);
   });
 
   it('accepts a Location with two capacity entries', () => {
-    expect(() => validateResourceForWrite(locationWithCapacity())).not.toThrow();
-    expect(() => validateResourceForWrite(fixture('Location-ror-base.json'))).not.toThrow();
+    expect(() => rorValidator().validateForWrite(locationWithCapacity())).not.toThrow();
+    expect(() => rorValidator().validateForWrite(fixture('Location-ror-base.json'))).not.toThrow();
   });
 
   it('rejects a capacity entry without capacityType, naming the entry', () => {
@@ -119,7 +115,7 @@ describe('RORLocation', () => {
   });
 
   it('rejects a wrong fixed value (the UCUM system of the patient age range)', () => {
-    expect(() => validateResourceForWrite(fixture('HealthcareService-ror-patient-type.json'))).not.toThrow();
+    expect(() => rorValidator().validateForWrite(fixture('HealthcareService-ror-patient-type.json'))).not.toThrow();
     const hs = fixture('HealthcareService-ror-patient-type.json');
     hs.extension[0].extension[0].valueRange.low.system = 'http://example.org/units';
     const err = rejection(hs);
@@ -134,7 +130,7 @@ describe('RORLocation', () => {
     delete loc.meta.profile;
     loc.extension = loc.extension.filter((e: any) => e.url !== COMMUNE_COG);
     subExtension(loc.extension[1], 'capacityStatus').valueCodeableConcept.coding[0].code = '99';
-    expect(() => validateResourceForWrite(loc)).not.toThrow();
+    expect(() => rorValidator().validateForWrite(loc)).not.toThrow();
     // ...unless the server asks for the profile ($validate?profile=)
     expect(rejection(loc, { profiles: [ROR_LOCATION] }).status).toBe(422);
   });
@@ -149,8 +145,8 @@ describe('RORLocation', () => {
   it('ignores a claimed profile the server does not hold, with an information issue in $validate', () => {
     const loc = locationWithCapacity();
     loc.meta.profile.push('https://example.org/StructureDefinition/unknown');
-    expect(() => validateResourceForWrite(loc)).not.toThrow();
-    const oo = validationOutcome(loc);
+    expect(() => rorValidator().validateForWrite(loc)).not.toThrow();
+    const oo = rorValidator().outcome(loc);
     expect(oo.issue).toEqual([
       expect.objectContaining({ severity: 'information', code: 'not-supported', expression: ['Location.meta.profile[1]'] }),
     ]);

@@ -1,6 +1,5 @@
 /** RORTask (data-quality anomaly), built from the FSH: required elements and input slices by pattern on `type`. */
-import { validateResourceForWrite } from '../../../src/fhir/validation';
-import { loadRorConformance } from '../../../src/ror/profiles';
+import { rorValidator } from '../../helpers/validation';
 import { errors, rejection, ROR_SD } from './helpers';
 
 const INPUT = 'https://interop.esante.gouv.fr/ig/fhir/ror/CodeSystem/input-task-ror-codesystem';
@@ -24,13 +23,9 @@ function task(): any {
   };
 }
 
-beforeAll(() => {
-  loadRorConformance();
-});
-
 describe('RORTask', () => {
   it('accepts an anomaly report', () => {
-    expect(() => validateResourceForWrite(task())).not.toThrow();
+    expect(() => rorValidator().validateForWrite(task())).not.toThrow();
   });
 
   it('requires focus and the requesting system', () => {

@@ -8,6 +8,7 @@ import { planSearch } from '../../../src/fhir/search/plan';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { Indexer } from '../../../src/indexing/indexer';
 import { tempDir } from '../../helpers/tmp';
+import { testSearchContext } from '../../helpers/indexing';
 
 const CONTEXT = "Location.extension.where(url='urn:test:capacity')";
 const sp = (code: string, type: SearchParameter['type'], path: string): SearchParameter => ({
@@ -52,7 +53,7 @@ describe('element groups', () => {
   afterAll(() => store.close());
 
   const ids = async (type: string, query: string) => {
-    const planned = planSearch(registry, [type], [...new URLSearchParams(query).entries()] as [string, string][], {
+    const planned = planSearch(testSearchContext(registry), [type], [...new URLSearchParams(query).entries()] as [string, string][], {
       defaultCount: 20,
       maxCount: 100,
       strict: true,

@@ -5,6 +5,7 @@ import { planSearch } from '../../../src/fhir/search/plan';
 import { tempDir } from '../../helpers/tmp';
 import fs from 'node:fs';
 import path from 'node:path';
+import { testSearchContext } from '../../helpers/indexing';
 
 const registry = new SearchParamRegistry();
 const opts = { defaultCount: 20, maxCount: 100, strict: false };
@@ -70,33 +71,33 @@ describe('extractIndexRows', () => {
 
 describe('planSearch', () => {
   test('AND of repeated parameters, OR of commas; chain and _has nest', () => {
-    const p = planSearch(registry, ['HealthcareService'], [['location.address-city', 'Lyon'], ['name', 'a,b'], ['name', 'c']], opts);
+    const p = planSearch(testSearchContext(registry), ['HealthcareService'], [['location.address-city', 'Lyon'], ['name', 'a,b'], ['name', 'c']], opts);
     expect(p.plan.where).toEqual([
       { kind: 'chain', code: 'location', targetTypes: ['Location'], where: [{ kind: 'string', code: 'address-city', mode: 'starts', values: ['lyon'] }] },
       { kind: 'string', code: 'name', mode: 'starts', values: ['a', 'b'] },
       { kind: 'string', code: 'name', mode: 'starts', values: ['c'] },
     ]);
-    const h = planSearch(registry, ['Organization'], [['_has:HealthcareService:organization:name', 'x']], opts);
+    const h = planSearch(testSearchContext(registry), ['Organization'], [['_has:HealthcareService:organization:name', 'x']], opts);
     expect(h.plan.where[0]).toMatchObject({ kind: 'has', sourceType: 'HealthcareService', code: 'organization' });
   });
   test('unknown parameters are reported, or refused with strict; bad modifiers always refused', () => {
-    expect(planSearch(registry, ['Organization'], [['nope', '1']], opts).ignored[0]).toContain('nope');
-    expect(() => planSearch(registry, ['Organization'], [['nope', '1']], { ...opts, strict: true })).toThrow(/nope/);
-    expect(() => planSearch(registry, ['Organization'], [['name:below', 'x']], opts)).toThrow(/name:below/);
-    expect(() => planSearch(registry, ['Organization'], [['_count', '-1']], opts)).toThrow(/_count/);
+    expect(planSearch(testSearchContext(registry), ['Organization'], [['nope', '1']], opts).ignored[0]).toContain('nope');
+    expect(() => planSearch(testSearchContext(registry), ['Organization'], [['nope', '1']], { ...opts, strict: true })).toThrow(/nope/);
+    expect(() => planSearch(testSearchContext(registry), ['Organization'], [['name:below', 'x']], opts)).toThrow(/name:below/);
+    expect(() => planSearch(testSearchContext(registry), ['Organization'], [['_count', '-1']], opts)).toThrow(/_count/);
   });
   test('_count is capped; ne becomes a negation; near sorts by distance', () => {
-    expect(planSearch(registry, ['Organization'], [['_count', '5000']], opts).plan.count).toBe(100);
-    const ne = planSearch(registry, ['Patient'], [['birthdate', 'ne2020']], opts);
+    expect(planSearch(testSearchContext(registry), ['Organization'], [['_count', '5000']], opts).plan.count).toBe(100);
+    const ne = planSearch(testSearchContext(registry), ['Patient'], [['birthdate', 'ne2020']], opts);
     expect(ne.plan.where[0]).toMatchObject({ kind: 'not', condition: { kind: 'date' } });
-    const near = planSearch(registry, ['Location'], [['near', '45|4|10|km']], opts);
+    const near = planSearch(testSearchContext(registry), ['Location'], [['near', '45|4|10|km']], opts);
     expect(near.plan.sort).toEqual([{ kind: 'distance', code: 'near', lat: 45, lon: 4, descending: false }]);
   });
 });
 
 describe('planSearch: parameters without an expression', () => {
   test('are reported as unsupported rather than matching nothing', () => {
-    const p = planSearch(registry, ['Organization'], [['_query', 'x']], opts);
+    const p = planSearch(testSearchContext(registry), ['Organization'], [['_query', 'x']], opts);
     expect(p.plan.where).toEqual([]);
     expect(p.ignored[0]).toContain('_query');
   });
@@ -104,25 +105,25 @@ describe('planSearch: parameters without an expression', () => {
   test('_filter, _query and contained-resource searches are named as not supported, never as unknown', () => {
     const strict = { ...opts, strict: true };
     for (const [name, value] of [['_filter', 'name eq x'], ['_query', 'x'], ['_contained', 'true'], ['_contained', 'both'], ['_containedType', 'contained']]) {
-      const p = planSearch(registry, ['Organization'], [[name, value]], opts);
+      const p = planSearch(testSearchContext(registry), ['Organization'], [[name, value]], opts);
       expect(p.plan.where).toEqual([]);
       expect(p.ignored).toHaveLength(1);
       expect(p.ignored[0]).toMatch(/not supported by this server/);
       expect(p.ignored[0]).not.toMatch(/unknown/);
-      expect(() => planSearch(registry, ['Organization'], [[name, value]], strict)).toThrow(/not supported by this server/);
+      expect(() => planSearch(testSearchContext(registry), ['Organization'], [[name, value]], strict)).toThrow(/not supported by this server/);
     }
     // The defaults are what every search does: accepted silently, strict or not.
     for (const [name, value] of [['_contained', 'false'], ['_containedType', 'container']]) {
-      expect(planSearch(registry, ['Organization'], [[name, value]], strict).ignored).toEqual([]);
+      expect(planSearch(testSearchContext(registry), ['Organization'], [[name, value]], strict).ignored).toEqual([]);
     }
-    expect(() => planSearch(registry, ['Organization'], [['_contained', 'yes']], opts)).toThrow(/_contained: 'yes' is not one of false, true, both/);
+    expect(() => planSearch(testSearchContext(registry), ['Organization'], [['_contained', 'yes']], opts)).toThrow(/_contained: 'yes' is not one of false, true, both/);
   });
 });
 
 describe('planSearch: nesting bound', () => {
   test('chains deeper than the bound are a 400', () => {
     const deep = 'organization.partof.partof.partof.partof.partof.partof.name';
-    expect(() => planSearch(registry, ['Organization'], [[`partof.${deep}`, 'x']], opts)).toThrow(/at most/);
-    expect(planSearch(registry, ['Organization'], [['partof.partof.name', 'x']], opts).plan.where).toHaveLength(1);
+    expect(() => planSearch(testSearchContext(registry), ['Organization'], [[`partof.${deep}`, 'x']], opts)).toThrow(/at most/);
+    expect(planSearch(testSearchContext(registry), ['Organization'], [['partof.partof.name', 'x']], opts).plan.where).toHaveLength(1);
   });
 });

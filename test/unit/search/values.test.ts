@@ -1,7 +1,8 @@
 import { dateRange, decimalRange, normalizeString, normalizeUnicode } from '../../../src/indexing/index-values';
 import { orValues, parseDate, parseNear, parseQuantity, parseToken, splitUnescaped, unescape } from '../../../src/fhir/search/parse';
 import { FhirError } from '../../../src/errors';
-import { expandValueSet, loadTerminology } from '../../../src/fhir/search/valuesets';
+import { Terminology } from '../../../src/terminology/terminology';
+import { readTerminologyFolder } from '../../../src/terminology/folder';
 import { tempDir } from '../../helpers/tmp';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,13 +65,16 @@ describe('escaping', () => {
   });
 });
 
+/** No ANS short names: the token's system is kept as written. */
+const noAlias = () => undefined;
+
 describe('typed values', () => {
   test('tokens', () => {
-    expect(parseToken('c')).toEqual({ code: 'c' });
-    expect(parseToken('s|c')).toEqual({ system: 's', code: 'c' });
-    expect(parseToken('|c')).toEqual({ system: null, code: 'c' });
-    expect(parseToken('s|')).toEqual({ system: 's' });
-    expect(parseToken('s\\|x|c')).toEqual({ system: 's|x', code: 'c' });
+    expect(parseToken('c', noAlias)).toEqual({ code: 'c' });
+    expect(parseToken('s|c', noAlias)).toEqual({ system: 's', code: 'c' });
+    expect(parseToken('|c', noAlias)).toEqual({ system: null, code: 'c' });
+    expect(parseToken('s|', noAlias)).toEqual({ system: 's' });
+    expect(parseToken('s\\|x|c', noAlias)).toEqual({ system: 's|x', code: 'c' });
   });
   test('dates with prefixes; unknown prefix is a 400 naming the parameter', () => {
     expect(parseDate('birthdate', 'ge2020').prefix).toBe('ge');
@@ -100,7 +104,11 @@ describe('local value sets for :in / :not-in', () => {
       { resource: { resourceType: 'ValueSet', url: 'urn:vs1', status: 'active', compose: { include: [{ system: 'urn:other', concept: [{ code: 'x' }] }, { valueSet: ['urn:vs2'] }] } } },
       { resource: { resourceType: 'ValueSet', url: 'urn:vs2', status: 'active', compose: { include: [{ system: 'urn:cs' }] } } },
     ] }));
-    loadTerminology(dir);
+    const terminology = new Terminology({ resources: readTerminologyFolder(dir), r4Base: false });
+    const expandValueSet = (url: string) => {
+      const e = terminology.expand(url);
+      return e.kind === 'expanded' ? e.codes.pairs() : undefined;
+    };
     expect(expandValueSet('urn:vs1')).toEqual([
       { system: 'urn:other', code: 'x' }, { system: 'urn:cs', code: 'a' }, { system: 'urn:cs', code: 'a1' }, { system: 'urn:cs', code: 'b' },
     ]);

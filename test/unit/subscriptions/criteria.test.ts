@@ -1,8 +1,8 @@
 import { matchPlan, parseCriteria as parseWith } from '../../../src/subscriptions/criteria';
-import { testIndexer } from '../../helpers/indexing';
-
-const parseCriteria = (criteria: unknown) => parseWith(testIndexer().registry, criteria);
 import { FhirError } from '../../../src/errors';
+import { testSearchContext } from '../../helpers/indexing';
+
+const parseCriteria = (criteria: unknown) => parseWith(testSearchContext(), criteria);
 
 function refusal(criteria: unknown): string {
   try {

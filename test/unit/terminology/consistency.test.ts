@@ -7,7 +7,7 @@ import type { Bundle, CodeSystem, ElementDefinition, Organization, StructureDefi
 import { FhirError } from '../../../src/errors';
 import { planSearch, type PlanOptions } from '../../../src/fhir/search/plan';
 import { SearchParamRegistry } from '../../../src/indexing/registry';
-import { Terminology } from '../../../src/fhir/terminology/terminology';
+import { Terminology } from '../../../src/terminology/terminology';
 import { Validator } from '../../../src/fhir/validation';
 import type { TokenValue } from '../../../src/store/search-plan';
 
@@ -69,7 +69,7 @@ const validator = new Validator({
   terminology,
   profiles: [profile(PROFILE, VS), profile(`${PROFILE}-2`, NOT_EXPANDABLE)],
 });
-const options: PlanOptions = { defaultCount: 20, maxCount: 100, strict: true, terminology };
+const options: PlanOptions = { defaultCount: 20, maxCount: 100, strict: true };
 let registry: SearchParamRegistry;
 beforeAll(() => (registry = new SearchParamRegistry()));
 
@@ -88,7 +88,7 @@ function accepted(org: Organization, profileUrl = PROFILE): boolean {
 }
 
 function plan(modifier: 'in' | 'not-in', valueSet: string) {
-  return planSearch(registry, ['Organization'], [[`type:${modifier}`, valueSet]], options).plan.where;
+  return planSearch({ registry, terminology }, ['Organization'], [[`type:${modifier}`, valueSet]], options).plan.where;
 }
 
 function tokenValues(valueSet: string): TokenValue[] {

@@ -3,7 +3,7 @@
  * and "not expandable", with a reason, for what it cannot - never a partial list.
  */
 import type { CodeSystem, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
-import { Terminology, type Expansion, type TerminologyResource } from '../../../src/fhir/terminology/terminology';
+import { Terminology, type Expansion, type TerminologyResource } from '../../../src/terminology/terminology';
 
 const CS = 'urn:test:cs';
 const OTHER = 'urn:test:other';

@@ -2,7 +2,7 @@
  * Validation against the base R4 StructureDefinitions: all failures are 400 ("failed basic FHIR validation rules",
  * https://hl7.org/fhir/R4/http.html), with one issue per problem and its element path in `expression`.
  */
-import { validateResourceForWrite } from '../../../src/fhir/validation';
+import { r4Validator } from '../../helpers/validation';
 import { errorLines, errorPaths, json, location, organization, rejection, transaction } from './fixtures';
 
 describe('validateResourceForWrite: base R4 definitions', () => {
@@ -11,7 +11,7 @@ describe('validateResourceForWrite: base R4 definitions', () => {
     ['a ROR-like Location with nested extensions', location()],
     ['a transaction Bundle with urn:uuid references', transaction()],
   ])('accepts %s', (_label, resource) => {
-    expect(validateResourceForWrite(resource)).toBe(resource);
+    expect(r4Validator().validateForWrite(resource)).toBe(resource);
   });
 
   it('rejects a string where a boolean is expected', () => {
@@ -58,7 +58,7 @@ describe('validateResourceForWrite: base R4 definitions', () => {
     ['dateTime', { deceasedDateTime: '2026-01-01T10:00:00+01:00' }],
     ['dateTime', { deceasedDateTime: '2026-01-01' }],
   ])('accepts a valid %s', (_type, body) => {
-    expect(() => validateResourceForWrite({ resourceType: 'Patient', ...body })).not.toThrow();
+    expect(() => r4Validator().validateForWrite({ resourceType: 'Patient', ...body })).not.toThrow();
   });
 
   it('rejects an unknown element, at any depth', () => {
@@ -162,7 +162,7 @@ describe('validateResourceForWrite: base R4 definitions', () => {
     };
 
     it('accepts a referenced contained resource', () => {
-      expect(() => validateResourceForWrite(withContained())).not.toThrow();
+      expect(() => r4Validator().validateForWrite(withContained())).not.toThrow();
     });
 
     it('validates the content of contained resources', () => {
@@ -198,7 +198,7 @@ describe('validateResourceForWrite: base R4 definitions', () => {
         name: [{ given: ['Jean', 'Paul'], _given: [null, { extension: [{ url: 'http://x', valueString: 'usuel' }] }] }],
         _gender: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] },
       };
-      expect(() => validateResourceForWrite(patient)).not.toThrow();
+      expect(() => r4Validator().validateForWrite(patient)).not.toThrow();
     });
 
     it('validates the content of primitive extensions', () => {

@@ -1,11 +1,11 @@
 /** The envelope of a written resource: JSON object, resourceType, id (https://hl7.org/fhir/R4/http.html). */
-import { validateResourceForWrite } from '../../../src/fhir/validation';
+import { r4Validator } from '../../helpers/validation';
 import { json, organization, rejection } from './fixtures';
 
 describe('validateResourceForWrite: envelope', () => {
   it('returns the resource itself when it is valid', () => {
     const org = organization();
-    expect(validateResourceForWrite(org)).toBe(org);
+    expect(r4Validator().validateForWrite(org)).toBe(org);
   });
 
   it.each([
@@ -43,7 +43,7 @@ describe('validateResourceForWrite: envelope', () => {
   });
 
   it('accepts a body of the type of the URL', () => {
-    expect(() => validateResourceForWrite(organization(), { expectedType: 'Organization' })).not.toThrow();
+    expect(() => r4Validator().validateForWrite(organization(), { expectedType: 'Organization' })).not.toThrow();
   });
 
   it.each([['a_b'], ['a b'], [''], ['x'.repeat(65)], ['é'], [7]])('rejects the id %p', (id) => {
@@ -53,12 +53,12 @@ describe('validateResourceForWrite: envelope', () => {
   });
 
   it.each([['a'], ['A-1.b'], ['x'.repeat(64)]])('accepts the id %p', (id) => {
-    expect(() => validateResourceForWrite({ ...organization(), id })).not.toThrow();
+    expect(() => r4Validator().validateForWrite({ ...organization(), id })).not.toThrow();
   });
 
   describe('update (expectedId)', () => {
     it('accepts the id of the URL', () => {
-      expect(() => validateResourceForWrite(organization(), { expectedId: 'ej-750000001' })).not.toThrow();
+      expect(() => r4Validator().validateForWrite(organization(), { expectedId: 'ej-750000001' })).not.toThrow();
     });
 
     it('rejects a different id', () => {
@@ -78,9 +78,9 @@ describe('validateResourceForWrite: envelope', () => {
 
   it('requireId rejects a body without id and accepts one with an id', () => {
     const body = json(organization());
-    expect(() => validateResourceForWrite(body, { requireId: true })).not.toThrow();
+    expect(() => r4Validator().validateForWrite(body, { requireId: true })).not.toThrow();
     delete body.id;
     expect(rejection(body, { requireId: true }).status).toBe(400);
-    expect(() => validateResourceForWrite(body)).not.toThrow();
+    expect(() => r4Validator().validateForWrite(body)).not.toThrow();
   });
 });

@@ -1,8 +1,8 @@
 /** Valid resources shaped like ROR data (https://interop.esante.gouv.fr/ig/fhir/ror/), and test helpers. */
 import type { Bundle, Location, OperationOutcome, Organization } from '@medplum/fhirtypes';
 import { FhirError } from '../../../src/errors';
-import type { ValidationOptions } from '../../../src/fhir/validation';
-import { validateResourceForWrite } from '../../../src/fhir/validation';
+import type { ValidationOptions, Validator } from '../../../src/fhir/validation';
+import { r4Validator } from '../../helpers/validation';
 
 const ROR = 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition';
 
@@ -86,9 +86,9 @@ export function json(resource: object): any {
 }
 
 /** Validates for write and returns the FhirError it throws (fails the test if it does not throw one). */
-export function rejection(resource: unknown, opts?: ValidationOptions): FhirError {
+export function rejection(resource: unknown, opts?: ValidationOptions, validator: Validator = r4Validator()): FhirError {
   try {
-    validateResourceForWrite(resource, opts);
+    validator.validateForWrite(resource, opts);
   } catch (e) {
     if (e instanceof FhirError) return e;
     throw e;

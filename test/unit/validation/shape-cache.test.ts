@@ -2,10 +2,11 @@
  * The base-verdict cache (src/fhir/validation/shape-cache.ts) must never change a verdict: a resource shaped like
  * one that passed gets the verdict the full pass would give, values that invariants compare included.
  */
+import { r4Validator } from '../../helpers/validation';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, Organization, Resource } from '@medplum/fhirtypes';
-import { BaseVerdictCache, validateResourceForWrite, validationOutcome } from '../../../src/fhir/validation';
+import { BaseVerdictCache } from '../../../src/fhir/validation';
 import { isPresenceOnly, valueDependentNames } from '../../../src/fhir/validation/shape-cache';
 import { loadDefinitions } from '../../../src/definitions';
 import { location, organization } from './fixtures';
@@ -14,7 +15,7 @@ beforeAll(() => loadDefinitions());
 
 function verdict(resource: unknown, cache: BaseVerdictCache | false): string {
   try {
-    validateResourceForWrite(resource, { expectedType: (resource as Resource).resourceType, cache });
+    r4Validator().validateForWrite(resource, { expectedType: (resource as Resource).resourceType, cache });
     return 'valid';
   } catch (err) {
     return `invalid (${(err as { status?: number }).status}): ${(err as Error).message}`;
@@ -137,8 +138,8 @@ describe('base verdicts cached by shape', () => {
 
   it('is not used by $validate, which reports warnings too', () => {
     const wrongTarget = { ...organization(), partOf: { reference: 'Patient/1' } };
-    validateResourceForWrite({ ...organization(), partOf: { reference: 'Organization/1' } });
-    const outcome = validationOutcome(wrongTarget);
+    r4Validator().validateForWrite({ ...organization(), partOf: { reference: 'Organization/1' } });
+    const outcome = r4Validator().outcome(wrongTarget);
     expect(outcome.issue?.some((i) => /Patient/.test(i.diagnostics ?? ''))).toBe(true);
   });
 });
