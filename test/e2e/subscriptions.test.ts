@@ -2,6 +2,8 @@
  * R4 Subscriptions end to end: the real app on a SQLite store, the subscription hooks and deliverer, and a receiving
  * HTTP server on 127.0.0.1. No timing assertions: every wait has a generous deadline and checks an outcome.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -10,7 +12,9 @@ import type { Express } from 'express';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { loadSubscriptionConfig, type SubscriptionConfig, type SubscriptionDelivery } from '../../src/subscriptions';
 import { tempDir } from '../helpers/tmp';
-import { FHIR_JSON, testServer } from '../helpers/app';
+import { FHIR_JSON, testServer, type TestServer } from '../helpers/app';
+import { runSync } from '../../src/sync/run';
+import { ET_EXCERPT, realEtLines } from '../sync/helpers';
 
 const logger = pino({ level: 'silent' });
 
@@ -77,6 +81,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false | Pro
 interface Server {
   app: Express;
   store: SqliteStore;
+  kernel: TestServer['server']['kernel'];
   dataDir: string;
   delivery?: SubscriptionDelivery;
   close(): Promise<void>;
@@ -89,6 +94,7 @@ function open(dataDir: string, cfg: SubscriptionConfig, deliver = true): Server 
   return {
     app: s.app,
     store: s.store,
+    kernel: s.server.kernel,
     dataDir,
     delivery,
     async close() {
@@ -187,6 +193,29 @@ test('without payload the notification is an empty POST; notifications of one su
   });
   expect(puts.map((r) => JSON.parse(r.body).meta.versionId)).toEqual(['1', '2', '3', '4']);
   expect(puts[0].url).toBe(`/hook/Location/${v1.body.id}`);
+});
+
+test('a change made by the referential sync notifies like any other: a deactivated establishment reaches its subscriber', async () => {
+  server = open(tempDir(), config());
+  const { store, kernel } = server;
+  expect((await runSync({ store, kernel, sources: { finess: ET_EXCERPT } })).status).toBe('success');
+  const created = await post(server.app, '/Subscription', subscription(receiver.url, { criteria: 'Organization?active=false', payload: 'application/fhir+json' }));
+  expect(created.status).toBe(201);
+
+  // The next extract no longer lists one establishment: the sync deactivates it (and its Location).
+  const lines = realEtLines();
+  const gone = lines.find((l) => l.startsWith('structureet;'))!.split(';')[1];
+  const file = path.join(server.dataDir, 'etalab-without-one.csv');
+  fs.writeFileSync(file, lines.filter((l) => l.split(';')[1] !== gone).join('\n'));
+  const second = await runSync({ store, kernel, sources: { finess: file }, maxDeactivationShare: 0.5 });
+  expect(second.totals).toMatchObject({ created: 0, updated: 0, deactivated: 2 });
+
+  const [got] = await waitFor('the deactivation notification', () => receiver.received.length > 0 && receiver.received);
+  expect([got.method, got.url]).toEqual(['PUT', `/hook/Organization/finess-et-${gone}`]);
+  expect(JSON.parse(got.body)).toMatchObject({ resourceType: 'Organization', active: false, meta: { versionId: '2' } });
+  // Nothing else matched: the other establishments did not change, the Location is not an Organization.
+  await waitFor('an empty outbox', async () => (await store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1 })).length === 0);
+  expect(receiver.received).toHaveLength(1);
 });
 
 test('criteria and channel are checked when the Subscription is written', async () => {

@@ -6,7 +6,13 @@
 import type { InternalSchemaElement } from '@medplum/core';
 import type { JsonObject } from './locate';
 import { baseName, choiceKey, isChoice, typeCodes } from './types';
-import type { Materialized } from './values';
+
+/** A value ready to store: its JSON key (typed for a choice element), JSON, and `_key` object for a primitive. */
+export interface Materialized {
+  key: string;
+  json: unknown;
+  element?: JsonObject;
+}
 
 /** Does `container` already hold a value for element `def` (for a choice element, of any type)? */
 export function hasElement(container: JsonObject, def: InternalSchemaElement): boolean {

@@ -8,14 +8,8 @@ import { capitalize, type InternalSchemaElement } from '@medplum/core';
 import { isObject, readValue, type ValueSpec } from './operations';
 import { PathError, type JsonObject } from './locate';
 import { baseName, choiceKey, elementDefinition, isChoice, isPrimitiveType, jsonShapeProblem, repeats, typeCodes, typeFits } from './types';
-import { appendToList, hasElement, setElement } from './json';
+import { appendToList, hasElement, setElement, type Materialized } from './json';
 
-/** A value ready to store: its JSON key (typed for a choice element), JSON, and `_key` object for a primitive. */
-export interface Materialized {
-  key: string;
-  json: unknown;
-  element?: JsonObject;
-}
 
 /**
  * The JSON for `spec` stored as element `def`, which the client named `name` (`value` or `valueInteger` for
