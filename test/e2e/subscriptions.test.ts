@@ -14,7 +14,7 @@ import { loadSubscriptionConfig, type SubscriptionConfig, type SubscriptionDeliv
 import { tempDir } from '../helpers/tmp';
 import { FHIR_JSON, testServer, type TestServer } from '../helpers/app';
 import { runSync } from '../../src/sync/run';
-import { ET_EXCERPT, realEtLines } from '../sync/helpers';
+import { ET_EXCERPT, realEtLines } from '../sync-pipeline/helpers';
 
 const logger = pino({ level: 'silent' });
 

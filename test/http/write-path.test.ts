@@ -11,7 +11,7 @@ import { forbidden } from '../../src/errors';
 import { runSync } from '../../src/sync/run';
 import { loadSubscriptionConfig } from '../../src/subscriptions';
 import { FHIR_JSON, organization, post, put, testServer, type TestServer } from '../helpers/app';
-import { ET_EXCERPT } from '../sync/helpers';
+import { ET_EXCERPT } from '../sync-pipeline/helpers';
 import location from '../fixtures/ror-capacity/location-ssr.json';
 
 const seen: string[] = [];

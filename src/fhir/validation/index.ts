@@ -35,7 +35,7 @@
  *
  * Also: medplum reports only the first failing invariant of an element (e.g. dom-2 hides dom-4 on the same resource).
  *
- * Cost (test/unit/validation/measure-cost.ts, Node 20, a shared 2-core machine): ~190-300 µs per typical ROR
+ * Cost (scripts/bench/validation-cost.ts, `npm run bench:validation`, Node 20, a shared 2-core machine): ~190-300 µs per typical ROR
  * Organization or Location, ~500-700 µs for a 2-entry transaction Bundle; medplum's pass is >90% of it, the walk
  * ~10-20 µs. Writes therefore cache medplum's clean verdicts by JSON shape (shape-cache.ts): a resource shaped
  * like one that passed costs the walk and the shape key (~60 µs for an Organization). $validate never uses the

@@ -3,9 +3,8 @@
  *
  * Loading millions of resources into an empty store inserts each index row at a random place of its B-tree; once
  * the indexes outgrow the page cache every insert reads and rewrites pages all over the file. Dropped before the
- * load and created after it, each index is built in one sorted pass instead (sync bench, scale 0.05, back to
- * back: full import 36.3 s wall / 39.8 s CPU → 29.1 s / 33.3 s, CREATE INDEX included; the gain should grow with
- * the size of the indexes).
+ * load and created after it, each index is built in one sorted pass instead, which made a first import about a fifth
+ * faster at scale 0.05, index builds included, a gain that grows with the size of the indexes (BENCHMARKS.md, "Measurements behind the code").
  *
  * Searches stay correct during a load, only slower (the capacity searches' index hint is dropped while its index
  * is missing, search-index.ts).

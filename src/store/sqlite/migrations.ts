@@ -142,9 +142,9 @@ export const migrations: Migration[] = [
     version: 7,
     description: 'resources by (type, deleted), i.e. in rid order within a type: a page of a type without conditions',
     up: (db) => {
-      // `GET /Practitioner` (no condition, default order) sorted every current Practitioner to return 20: 375 ms on
-      // 1 M. This index holds the rowid (rid) after its columns, so a type's live resources come in rid order and
-      // a page reads from its cursor on. Its inserts are appends within a type.
+      // `GET /Practitioner` (no condition, default order) sorted every current Practitioner to return 20
+      // (BENCHMARKS.md, "Measurements behind the code"). This index holds the rowid (rid) after its columns, so a type's live resources come in rid
+      // order and a page reads from its cursor on. Its inserts are appends within a type.
       db.exec('CREATE INDEX resources_type_live ON resources (resource_type, deleted);');
     },
   },
@@ -153,11 +153,11 @@ export const migrations: Migration[] = [
     description: 'idx_geo without auxiliary columns: the parameter is a third R*Tree dimension, the rid comes from the id',
     up: (db) => {
       // An R*Tree keeps auxiliary columns (+rid, +pid) in a shadow table: reading them cost one B-tree seek per point
-      // of the box, 90 µs of the 116 µs a 5 km box of 184 points took on the search bench. The id already holds the
+      // of the box, most of the time of a small box (BENCHMARKS.md, "Measurements behind the code"). The id already holds the
       // rid (rid * 8 + ord); the parameter becomes a small number (geo_params.n, exact in the R*Tree's 32-bit
       // floats) stored as a third dimension [n, n + 0.5], which the tree itself filters on. Not [n, n]: a
       // dimension without extent gives every box a zero volume, which the R*Tree's insertion heuristics compare,
-      // and the tree they built answered the same box in 650 µs instead of 20 µs.
+      // and the tree they built answered the same box thirty times slower.
       db.exec(`
         CREATE TABLE geo_params (n INTEGER PRIMARY KEY, pid INTEGER NOT NULL UNIQUE);
         INSERT INTO geo_params (pid) SELECT DISTINCT pid FROM idx_geo_point ORDER BY pid;

@@ -54,8 +54,8 @@ function prepare(db: Database.Database, sql: string): Database.Statement {
     // Searches read many index and resource pages at random: a larger page cache and memory-mapped reads save
     // a system call per page (per connection; the defaults are a 2 MiB cache and no mmap). This build of SQLite
     // caps mmap at 2 GiB (SQLITE_MAX_MMAP_SIZE): in a larger file, pages past it come through the page cache. The
-    // read-only connection that serves the searches gets the larger cache (bench directory of 4.8 GB, `_has` at
-    // 32 clients: 2,256 / 2,262 → 2,753 / 2,856 searches/s with 512 MiB; 256 MiB made no difference); the writer,
+    // read-only connection that serves the searches gets the larger cache (512 MiB: a fifth more `_has` searches
+    // a second on the 4.8 GB bench directory, where 256 MiB made no difference, (BENCHMARKS.md, "Measurements behind the code")); the writer,
     // which also runs the sync's lookups, keeps 64 MiB so a sync's memory stays bounded.
     db.pragma(`cache_size = ${db.readonly ? READER_CACHE_KIB : WRITER_CACHE_KIB}`);
     db.pragma('mmap_size = 4294967296');
@@ -325,8 +325,8 @@ function pageQuery(s: SearchSession, plan: SearchPlan, keys: ReturnType<typeof e
 
 /**
  * A page's LIMIT (_count + 1: the extra row tells whether there is a next page), written into the SQL as a
- * literal: with `LIMIT ?` SQLite took 196 µs instead of 157 µs for the same `near` page (bench directory), since
- * it plans a sort whose size it cannot know. Statements are cached per SQL text, so each `_count` in use gets its own.
+ * literal: with `LIMIT ?` SQLite plans a sort whose size it cannot know, and a `near` page was a quarter slower
+ * (BENCHMARKS.md, "Measurements behind the code"). Statements are cached per SQL text, so each `_count` in use gets its own.
  */
 function pageLimit(plan: SearchPlan): number {
   if (!Number.isSafeInteger(plan.count) || plan.count < 0) throw new Error(`invalid page size ${plan.count}`);
@@ -413,12 +413,12 @@ const NEAR_DRIVER_RATIO = 16;
  * How a `near` page with other conditions reads its candidates and checks those conditions.
  *
  * - `driver`: a condition whose index rows are fewer than a sixteenth of the box's points gives the candidates
- *   itself (its rids, their points looked up by id): `organization=Organization/x` within 100 km computed the
- *   distance of the box's 20,000 points (68 ms) for a handful of sites. A point costs ≈ 0.3 µs from the box and a
- *   few µs by id, hence the ratio.
+ *   itself (its rids, their points looked up by id): otherwise `organization=Organization/x` within 100 km
+ *   computes the distance of the box's 20,000 points for a handful of sites. A point costs ≈ 0.3 µs from the box
+ *   and a few µs by id, hence the ratio (BENCHMARKS.md, "Measurements behind the code").
  * - `probed`: the conditions checked by a probe per candidate rather than as a set. A set is built whole before
- *   the first candidate: `status=active` matches most Locations, and that set made a 5 km `near` page take 0.5 s,
- *   where probing its 150 candidates takes well under a millisecond. A small set is cheaper than probes, e.g. a
+ *   the first candidate: `status=active` matches most Locations, and building that set costs far more than
+ *   probing the 150 candidates of a 5 km box (BENCHMARKS.md, "Measurements behind the code"). A small set is cheaper than probes, e.g. a
  *   chain to one organization against the 20,000 candidates of a 100 km box. So a condition is probed when its
  *   index rows outnumber twice the candidates; one whose size cannot be told cheaply (a chain, `_has`) stays a set.
  *

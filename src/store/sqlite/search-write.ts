@@ -8,10 +8,9 @@ import { GEO_PARAM_EXTENT, GEO_SLOTS } from './search-sql';
 
 // A created resource's rows go in one multi-row INSERT per table, written `INSERT OR FAIL`. A plain multi-row
 // INSERT runs in a statement transaction that journals every page it touches (so that a constraint failure can
-// undo the statement's earlier rows): the sync's national-shaped import took 2.3 times as long with it (scale 0.05:
-// 40 s → 93 s). OR FAIL needs no statement journal: a failing statement keeps its earlier rows, and the error rolls
-// back the caller's transaction anyway. Measured (12 token rows a resource, WAL, in a savepoint): one INSERT per
-// row 15.3 µs a resource, plain multi-row 15.0, multi-row OR FAIL 9.2.
+// undo the statement's earlier rows), which made the sync's import more than twice as long. OR FAIL needs no
+// statement journal: a failing statement keeps its earlier rows, and the error rolls back the caller's
+// transaction anyway (BENCHMARKS.md, "Measurements behind the code").
 
 /** Rows per multi-row INSERT; more are split (SQLite binds at most 32,766 parameters per statement). */
 const MAX_ROWS_PER_INSERT = 32;

@@ -1,4 +1,4 @@
-import { KeyTable } from '../../src/sync/reconcile/key-table';
+import { KeyTable } from '../../../src/sync/reconcile/key-table';
 
 describe('KeyTable (compact sync state)', () => {
   test('behaves like a Map<string, number> through growth, with ASCII and non-ASCII keys', () => {

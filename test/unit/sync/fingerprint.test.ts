@@ -1,6 +1,6 @@
-import { fingerprint, idFor, rawItemFingerprint, textDigest } from '../../src/sync/reconcile/state';
-import { LineDecoder } from '../../src/sync/io/decode';
-import { prune } from '../../src/sync/map-common';
+import { fingerprint, idFor, rawItemFingerprint, textDigest } from '../../../src/sync/reconcile/state';
+import { LineDecoder } from '../../../src/sync/io/decode';
+import { prune } from '../../../src/sync/map-common';
 
 describe('fingerprints and ids are stable across versions of the code', () => {
   // Values computed by the code of the first national import (createHash per call): a change here would make the

@@ -1,13 +1,10 @@
-import { syncStateContract } from './sync-state.contract';
-import { sqliteStoreFactory } from '../helpers/sqlite-factory';
+/** SQLite only: how the sync state is read (the port's contract is test/contract/sync-state.contract.ts). */
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import type { SearchPlan } from '../../src/store/search-plan';
 import { tempDir } from '../helpers/tmp';
 import { testIndexer } from '../helpers/indexing';
 
-syncStateContract('SQLite', sqliteStoreFactory());
-
-test('SQLite: searches run on the read-only connection while a run streams its state from it', async () => {
+test('searches run on the read-only connection while a run streams its state from it', async () => {
   // A statement left open on a connection between pages would make the search's first statements there (its
   // connection settings) fail with "This database connection is busy executing a query".
   const store = new SqliteStore({ dataDir: tempDir() }, testIndexer());

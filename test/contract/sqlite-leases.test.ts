@@ -1,4 +1,0 @@
-import { leasesContract } from './leases.contract';
-import { sqliteStoreFactory } from '../helpers/sqlite-factory';
-
-leasesContract('SQLite', sqliteStoreFactory());

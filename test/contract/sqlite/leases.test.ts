@@ -1,0 +1,4 @@
+import { leasesContract } from '../leases.contract';
+import { sqliteStoreFactory } from '../../helpers/sqlite-factory';
+
+leasesContract('SQLite', sqliteStoreFactory());

@@ -1,0 +1,4 @@
+import { searchContract } from '../search.contract';
+import { sqliteStoreFactory } from '../../helpers/sqlite-factory';
+
+searchContract('SQLite', sqliteStoreFactory());

@@ -1,0 +1,4 @@
+import { syncStateContract } from '../sync-state.contract';
+import { sqliteStoreFactory } from '../../helpers/sqlite-factory';
+
+syncStateContract('SQLite', sqliteStoreFactory());
