@@ -26,5 +26,5 @@ export interface WritePolicy {
   authorize(attempt: WriteAttempt): void | Promise<void>;
 }
 
-/** Until sign-in exists every actor may write everything (README, "Security"). */
+/** Until sign-in exists every actor may write everything (README.md, "One write path, and no security yet"). */
 export const allowEveryWrite: WritePolicy = { authorize: () => undefined };
