@@ -43,9 +43,12 @@ export interface Presenter {
 export class Hooks implements Presenter {
   private readonly writeHooks: WriteHook[] = [];
   private readonly presentHooks = new Map<string, PresentHook[]>();
+  /** The after-write hooks of each type, worked out on its first write (most types have none). */
+  private readonly afterWriteByType = new Map<string, WriteHook[]>();
 
   addWrite(hook: WriteHook): void {
     this.writeHooks.push(hook);
+    this.afterWriteByType.clear();
   }
 
   addPresent(hook: PresentHook): void {
@@ -58,10 +61,19 @@ export class Hooks implements Presenter {
     return out;
   }
 
+  /** Whether a write of this type has after-write hooks to run (a bulk write skips the call otherwise). */
+  hasAfterWrite(type: string): boolean {
+    return this.afterWriteHooks(type).length > 0;
+  }
+
   async afterWrite(tx: WriteTx, stored: StoredVersion, previous: StoredVersion | undefined): Promise<void> {
-    for (const hook of this.writeHooks) {
-      if (hook.afterWrite && applies(hook, stored.resourceType)) await hook.afterWrite(tx, stored, previous);
-    }
+    for (const hook of this.afterWriteHooks(stored.resourceType)) await hook.afterWrite!(tx, stored, previous);
+  }
+
+  private afterWriteHooks(type: string): WriteHook[] {
+    let hooks = this.afterWriteByType.get(type);
+    if (!hooks) this.afterWriteByType.set(type, (hooks = this.writeHooks.filter((h) => h.afterWrite && applies(h, type))));
+    return hooks;
   }
 
   /** True when some hook changes how resources of this type are served. */

@@ -12,5 +12,6 @@ export interface NotifyTx extends StoreReader {
 }
 
 export interface Notifier {
-  notify(tx: NotifyTx, stored: StoredVersion, previous: StoredVersion | undefined): Promise<void>;
+  /** Queues what `stored` notifies; may return nothing at once when it knows nothing is to be notified. */
+  notify(tx: NotifyTx, stored: StoredVersion, previous: StoredVersion | undefined): Promise<void> | void;
 }

@@ -10,10 +10,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from '@medplum/fhirtypes';
-import type { OutboxMessage, ResourceChange, StoredVersion, StoreWriter } from '../store/store';
+import type { HistoryQuery, OutboxMessage, ResourceChange, StoredVersion, StoreWriter } from '../store/store';
 import type { SearchPlan } from '../store/search-plan';
 import type { SyncStateRow } from '../store/sync-state';
-import type { HistoryQuery } from '../store/store';
 import { FhirError } from '../errors';
 import type { Actor } from './actor';
 import type { Hooks } from './hooks';
@@ -122,7 +121,8 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
         throw new Error(`storeBatch: ${item.resource.resourceType}/${item.resource.id} was not prepared by this kernel (WriteTx.prepare)`);
       }
       if (rejections[i] !== undefined) continue;
-      await this.authorize('put', item.resource.resourceType, item.resource.id, item.resource, item.current);
+      const pending = this.authorize('put', item.resource.resourceType, item.resource.id, item.resource, item.current);
+      if (pending) await pending;
       accepted.push(item);
     }
     const versions = await this.writeChanges(
@@ -136,14 +136,15 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
     return items.map((item) => byItem.get(item));
   }
 
-  private async authorize(
+  /** The policy's verdict: nothing (allowed), a promise of it, or a throw (refused). */
+  private authorize(
     kind: 'put' | 'delete',
     resourceType: string,
     id: string,
     resource: Resource | undefined,
     current: StoredVersion | undefined,
-  ): Promise<void> {
-    await this.kernel.policy.authorize({ actor: this.actor, kind, resourceType, id, resource, current });
+  ): void | Promise<void> {
+    return this.kernel.policy.authorize({ actor: this.actor, kind, resourceType, id, resource, current });
   }
 
   /** The only call of StoreWriter.write outside the store adapters. */
@@ -152,12 +153,16 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
   }
 
   private async afterWrite(stored: StoredVersion, previous: StoredVersion | undefined, options: WriteOptions): Promise<void> {
-    await this.kernel.hooks.afterWrite(this, stored, previous);
+    // Awaited only when there is something to wait for: the sync runs this for millions of resources.
+    if (this.kernel.hooks.hasAfterWrite(stored.resourceType)) await this.kernel.hooks.afterWrite(this, stored, previous);
     if (options.silent !== undefined) {
       if (!options.silent.trim()) throw new FhirError(500, 'a silent write must say why it notifies no one', 'exception');
       return;
     }
-    for (const notifier of this.kernel.notifiers) await notifier.notify(this, stored, previous);
+    for (const notifier of this.kernel.notifiers) {
+      const pending = notifier.notify(this, stored, previous);
+      if (pending) await pending;
+    }
   }
 }
 

@@ -29,6 +29,7 @@ export interface ActiveSubscription {
 export const SERVED_STATUSES = ['active', 'error'];
 
 const PAGE = 500;
+const NONE: ActiveSubscription[] = [];
 
 export class ActiveSubscriptions {
   private cache?: { byType: Map<string, ActiveSubscription[]>; loadedAt: number };
@@ -48,6 +49,15 @@ export class ActiveSubscriptions {
 
   reset(): void {
     this.cache = undefined;
+  }
+
+  /**
+   * The subscriptions on a type when known without reading the store (a fresh cache, and no Subscription written
+   * in `tx`); undefined when `forType` must read them.
+   */
+  cachedFor(tx: StoreReader, resourceType: string): ActiveSubscription[] | undefined {
+    if (this.touched.has(tx) || !this.cache || Date.now() - this.cache.loadedAt >= this.ttlMs) return undefined;
+    return this.cache.byType.get(resourceType) ?? NONE;
   }
 
   async forType(tx: StoreReader, resourceType: string): Promise<ActiveSubscription[]> {
