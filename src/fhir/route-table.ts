@@ -47,11 +47,18 @@ const RANK = { literal: 3, operation: 2, param: 1 } as const;
 
 export class RouteTable implements Dispatcher {
   private readonly entries: PatternEntry[] = [];
+  /** The patterns by number of segments: a path is compared with those of its length only. */
+  private readonly byLength = new Map<number, PatternEntry[]>();
 
   add(...routes: Route[]): this {
     for (const route of routes) {
       let entry = this.entries.find((e) => e.pattern === route.pattern);
-      if (!entry) this.entries.push((entry = { pattern: route.pattern, segments: parsePattern(route.pattern), handlers: new Map() }));
+      if (!entry) {
+        entry = { pattern: route.pattern, segments: parsePattern(route.pattern), handlers: new Map() };
+        this.entries.push(entry);
+        const sameLength = this.byLength.get(entry.segments.length) ?? [];
+        this.byLength.set(entry.segments.length, [...sameLength, entry]);
+      }
       if (entry.handlers.has(route.method)) throw new Error(`route ${route.method} /${route.pattern} is registered twice`);
       entry.handlers.set(route.method, route.handler);
     }
@@ -78,17 +85,23 @@ export class RouteTable implements Dispatcher {
     return handler(ctx, req, params, io);
   }
 
-  /** The most specific pattern fitting the path, and the path's parameters. */
+  /**
+   * The most specific pattern fitting the path, and the path's parameters. Specificity is compared segment by
+   * segment, the first segment first: with ranks 1 to 3, that is the order of the numbers whose base-4 digits
+   * they are (paths of one length only are compared). It runs on every request: no array is built.
+   */
   private match(path: string[]): { entry: PatternEntry; params: RouteParams } | undefined {
-    let best: { entry: PatternEntry; rank: number[] } | undefined;
-    for (const entry of this.entries) {
-      if (entry.segments.length !== path.length) continue;
-      const fits = entry.segments.every((seg, i) =>
-        seg.kind === 'literal' ? path[i] === seg.text : seg.kind === 'operation' ? path[i].startsWith('$') : true,
-      );
-      if (!fits) continue;
-      const rank = entry.segments.map((seg) => RANK[seg.kind]);
-      if (!best || compareRanks(rank, best.rank) > 0) best = { entry, rank };
+    let best: { entry: PatternEntry; rank: number } | undefined;
+    for (const entry of this.byLength.get(path.length) ?? []) {
+      let rank = 0;
+      let fits = true;
+      for (let i = 0; i < entry.segments.length && fits; i++) {
+        const seg = entry.segments[i];
+        if (seg.kind === 'literal') fits = path[i] === seg.text;
+        else if (seg.kind === 'operation') fits = path[i].startsWith('$');
+        rank = rank * 4 + RANK[seg.kind];
+      }
+      if (fits && (!best || rank > best.rank)) best = { entry, rank };
     }
     if (!best) return undefined;
     const params: RouteParams = {};
@@ -114,7 +127,3 @@ function parsePattern(pattern: string): Segment[] {
   });
 }
 
-function compareRanks(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-}
