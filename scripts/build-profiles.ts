@@ -382,7 +382,7 @@ const FIXES: Record<string, { expression?: string; code?: string; type?: SearchP
  * Repeated elements whose search values must be matched entry by entry: every AND-ed condition on parameters of
  * one group has to hold on the same element (one capacity record, one equipment limit, one price…), not on any
  * mix of entries. Declared on each SearchParameter with the server's element-group extension
- * (src/fhir/search/registry.ts, ELEMENT_GROUP_URL); longest context first.
+ * (src/indexing/registry.ts, ELEMENT_GROUP_URL); longest context first.
  */
 const RESIDENTIAL = `Location.extension.where(url='${SD}/ror-location-residential-capacity')`;
 const PATIENT_TYPE = `HealthcareService.extension.where(url='${SD}/ror-healthcareservice-patient-type')`;

@@ -46,16 +46,16 @@ const PARAMS = new Set(['type', 'id', 'vid']);
 const RANK = { literal: 3, operation: 2, param: 1 } as const;
 
 export class RouteTable implements Dispatcher {
-  private readonly entries: PatternEntry[] = [];
+  private readonly byPattern = new Map<string, PatternEntry>();
   /** The patterns by number of segments: a path is compared with those of its length only. */
   private readonly byLength = new Map<number, PatternEntry[]>();
 
   add(...routes: Route[]): this {
     for (const route of routes) {
-      let entry = this.entries.find((e) => e.pattern === route.pattern);
+      let entry = this.byPattern.get(route.pattern);
       if (!entry) {
         entry = { pattern: route.pattern, segments: parsePattern(route.pattern), handlers: new Map() };
-        this.entries.push(entry);
+        this.byPattern.set(entry.pattern, entry);
         const sameLength = this.byLength.get(entry.segments.length) ?? [];
         this.byLength.set(entry.segments.length, [...sameLength, entry]);
       }

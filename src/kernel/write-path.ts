@@ -114,7 +114,7 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
   }
 
   async storeBatch(items: BatchItem[], rejections: readonly (string | undefined)[]): Promise<(StoredVersion | undefined)[]> {
-    const accepted: BatchItem[] = [];
+    const accepted: number[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (!this.kernel.prepared.has(item.resource)) {
@@ -123,17 +123,17 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
       if (rejections[i] !== undefined) continue;
       const pending = this.authorize('put', item.resource.resourceType, item.resource.id, item.resource, item.current);
       if (pending) await pending;
-      accepted.push(item);
+      accepted.push(i);
     }
     const versions = await this.writeChanges(
-      accepted.map((item) => ({ kind: 'put', resource: item.resource, expectVersion: versionNumber(item.current) })),
+      accepted.map((i) => ({ kind: 'put', resource: items[i].resource, expectVersion: versionNumber(items[i].current) })),
     );
-    const byItem = new Map<BatchItem, StoredVersion>();
-    for (let i = 0; i < accepted.length; i++) {
-      byItem.set(accepted[i], versions[i]);
-      await this.afterWrite(versions[i], accepted[i].current, {});
+    const stored: (StoredVersion | undefined)[] = new Array(items.length).fill(undefined);
+    for (let k = 0; k < accepted.length; k++) {
+      stored[accepted[k]] = versions[k];
+      await this.afterWrite(versions[k], items[accepted[k]].current, {});
     }
-    return items.map((item) => byItem.get(item));
+    return stored;
   }
 
   /** The policy's verdict: nothing (allowed), a promise of it, or a throw (refused). */

@@ -1,6 +1,6 @@
 /**
  * The sync's shortcuts must not change its results: validation cached by shape (src/sync/reconcile/validate.ts)
- * gives the verdict of validateResourceForWrite, and raw records (fingerprinted before mapping) are re-mapped
+ * gives the verdict of the validator's full pass, and raw records (fingerprinted before mapping) are re-mapped
  * whenever their text or a link target changes.
  */
 import type { Organization, Resource } from '@medplum/fhirtypes';
@@ -55,7 +55,7 @@ function* mutations(res: unknown, value: string): Generator<unknown> {
 }
 
 describe('validation cached by shape', () => {
-  test('same verdict as validateResourceForWrite on the mapped fixtures and on broken values of the same shape', async () => {
+  test('same verdict as the full validation on the mapped fixtures and on broken values of the same shape', async () => {
     const items = await mappedFixtures();
     expect(items.length).toBeGreaterThan(20);
     const cached = new ShapeCachedValidator(rorValidator());

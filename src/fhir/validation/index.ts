@@ -10,7 +10,7 @@
  *   `meta.profile` (claimed profiles the server does not hold are ignored, with an information issue in $validate).
  *   A resource without `meta.profile` is held to the base definitions only.
  *
- * A Validator (validator.ts) is built from its Terminology (src/fhir/terminology: required bindings of the base
+ * A Validator (validator.ts) is built from its Terminology (src/terminology: required bindings of the base
  * `code` elements and of profiles) and the profiles it holds (profiles.ts; the ROR ones are read by
  * src/ror/profiles.ts), which are checked by snapshot-validator.ts (nested elements, extensions against their
  * definitions, slices, required bindings); see there for why medplum's profile pass is not enough. Each validator

@@ -13,7 +13,7 @@
  * - fixed[x] (exact) and pattern[x] (the value contains the pattern) values;
  * - extensions against their own StructureDefinition (sub-extensions included) when it is loaded;
  * - required bindings on code, Coding, CodeableConcept, Quantity and string values, when the value set can be
- *   expanded by the validator's Terminology (src/fhir/terminology); other bindings are skipped.
+ *   expanded by the validator's Terminology (src/terminology); other bindings are skipped.
  * Slices are recognised by value/pattern discriminators (fixed or pattern value at the discriminator path, the
  * extension URL, or the slice's required binding when it is the only way to tell); a slice that cannot be
  * recognised (no value to compare, value set not available) is left unchecked rather than reported missing.

@@ -53,7 +53,7 @@ export interface EngineOptions {
   now?: () => Date;
   /**
    * 'shape' (default): the first resource of each JSON shape is validated in full, the next ones by the cheap
-   * checks (./validate.ts); 'full': every resource through validateResourceForWrite.
+   * checks (./validate.ts); 'full': every resource through the validator's full pass (no shape cache).
    */
   validation?: 'shape' | 'full';
   /**

@@ -5,7 +5,7 @@
 import { r4Validator } from '../../helpers/validation';
 import { errorLines, errorPaths, json, location, organization, rejection, transaction } from './fixtures';
 
-describe('validateResourceForWrite: base R4 definitions', () => {
+describe('Validator.validateForWrite: base R4 definitions', () => {
   it.each([
     ['a ROR-like Organization', organization()],
     ['a ROR-like Location with nested extensions', location()],

@@ -2,7 +2,7 @@
 import { r4Validator } from '../../helpers/validation';
 import { json, organization, rejection } from './fixtures';
 
-describe('validateResourceForWrite: envelope', () => {
+describe('Validator.validateForWrite: envelope', () => {
   it('returns the resource itself when it is valid', () => {
     const org = organization();
     expect(r4Validator().validateForWrite(org)).toBe(org);
