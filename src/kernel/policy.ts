@@ -4,7 +4,7 @@
  * plugged in here covers the HTTP API, bundles, operations, the referential sync and everything else that writes.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { StoredVersion } from '../store/store';
+import type { StoreReader, StoredVersion } from '../store/store';
 import type { Actor } from './actor';
 
 export interface WriteAttempt {
@@ -16,6 +16,8 @@ export interface WriteAttempt {
   resource?: Resource;
   /** The version it replaces, if any. */
   current?: StoredVersion;
+  /** Reads inside the write's transaction (what the policy needs to know who owns the resource). */
+  reader: Pick<StoreReader, 'read'>;
 }
 
 export interface WritePolicy {
@@ -26,5 +28,5 @@ export interface WritePolicy {
   authorize(attempt: WriteAttempt): void | Promise<void>;
 }
 
-/** Until sign-in exists every actor may write everything (README.md, "One write path, and no security yet"). */
+/** Every actor may write everything: for tests and tools that exercise something else than security. */
 export const allowEveryWrite: WritePolicy = { authorize: () => undefined };

@@ -144,7 +144,7 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
     resource: Resource | undefined,
     current: StoredVersion | undefined,
   ): void | Promise<void> {
-    return this.kernel.policy.authorize({ actor: this.actor, kind, resourceType, id, resource, current });
+    return this.kernel.policy.authorize({ actor: this.actor, kind, resourceType, id, resource, current, reader: this.w });
   }
 
   /** The only call of StoreWriter.write outside the store adapters. */
