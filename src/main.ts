@@ -22,7 +22,7 @@ import { Terminology } from './terminology/terminology';
 import { OperationRegistry, validateOperation } from './fhir/operations';
 import { Capabilities } from './fhir/interactions/capabilities';
 import { fhirRoutes } from './fhir/routes';
-import type { FhirServices } from './fhir/context';
+import { requestContext, type FhirServices } from './fhir/context';
 import { readRorConformance } from './ror/profiles';
 import { installCapacityFeatures, type CapacityConfig } from './ror/capacity';
 import { loadCapacityConfig } from './ror/capacity/config';
@@ -34,6 +34,15 @@ import { createApp } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { ResourceStore } from './store/store';
 import { loadDemoDataIfEmpty, type DemoLoadResult } from './demo/load-demo';
+import type { Actor } from './kernel/actor';
+import { RorAccessControl } from './security/access';
+import { AuditTrail } from './security/audit';
+import { noAudit, type AuditSink } from './security/audit-sink';
+import { authenticate } from './security/authenticate';
+import { externalIssuer, type TokenIssuer } from './security/bearer';
+import { loadSecurityConfig, type SecurityConfig } from './security/config';
+import { SessionCookies } from './security/sessions';
+import { RorWritePolicy } from './security/write-policy';
 
 export interface KernelSettings {
   logger?: Logger;
@@ -41,9 +50,14 @@ export interface KernelSettings {
   searchParameters?: SearchParameter[];
   capacity?: CapacityConfig;
   subscriptions?: SubscriptionConfig;
-  /** Who may write what (default: everyone everything, until sign-in exists). */
+  /** Who may write what (default: the ROR's rules, src/security/write-policy.ts). */
   policy?: WritePolicy;
+  /** Where the policy reports refusals, and the auditor of writes (default: refusals are not recorded). */
+  audit?: AuditTrail;
 }
+
+/** The realm of this server's `WWW-Authenticate` challenges. */
+export const REALM = 'ror';
 
 /** The kernel with everything the server plugs into it, and the operations it serves. */
 export interface ComposedKernel {
@@ -65,7 +79,9 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   // The R4 base value sets and the ANS nomenclatures the ROR profiles bind to.
   const terminology = new Terminology({ resources: ror.terminology });
   const validator = new Validator({ terminology, profiles: ror.definitions });
-  const kernel = new Kernel({ registry, terminology, validator, policy: settings.policy });
+  const audit: AuditSink = settings.audit ?? noAudit;
+  const policy = settings.policy ?? new RorWritePolicy(REALM, audit);
+  const kernel = new Kernel({ registry, terminology, validator, policy, auditor: settings.audit });
   const operations = new OperationRegistry();
   operations.register(validateOperation());
   installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());
@@ -84,10 +100,19 @@ export interface ServerSettings extends KernelSettings {
   delivery?: Pick<DeliveryOptions, 'now' | 'random' | 'fetch'>;
   /** Sync settings of the scheduler (default: from ROR_SYNC_*). */
   sync?: SyncConfig;
+  /** Security settings (default: from the environment, src/security/config.ts). */
+  security?: SecurityConfig;
+  /** Trace every write with an AuditEvent (default true). */
+  auditWrites?: boolean;
+  /** The actor of requests without credential (default anonymous; tests of other features use an administrator). */
+  unauthenticatedActor?: Actor;
 }
 
 export interface ComposedServer extends ComposedKernel {
   store: SqliteStore;
+  audit: AuditTrail;
+  sessions: SessionCookies;
+  security: SecurityConfig;
   services: FhirServices;
   app: Express;
   delivery?: SubscriptionDelivery;
@@ -103,9 +128,11 @@ export function fhirServices(
   composed: ComposedKernel,
   store: ResourceStore,
   config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>,
+  access: FhirServices['access'] = new RorAccessControl(composed.kernel.hooks, { publicReads: true, publicAccessProfile: 0, realm: REALM }, noAudit),
 ): FhirServices {
   const { kernel, operations, instantiates } = composed;
   return {
+    access,
     kernel,
     store,
     baseUrl: config.baseUrl,
@@ -118,21 +145,46 @@ export function fhirServices(
 
 export function composeServer(settings: ServerSettings): ComposedServer {
   const { config, logger } = settings;
-  const composed = composeKernel(settings);
+  const security = settings.security ?? loadSecurityConfig(process.env, config.dataDir, config.baseUrl);
+  const audit = new AuditTrail({ logger, readSample: security.auditReadSample });
+  const composed = composeKernel({ ...settings, audit: settings.auditWrites === false ? undefined : audit });
   const { kernel, subscriptions } = composed;
   const store = new SqliteStore(
     { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
     kernel.indexer,
   );
-  const services = fhirServices(composed, store, config);
+  audit.attach(kernel, store);
+  const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
+  const services = fhirServices(composed, store, config, access);
+  const sessions = new SessionCookies({ secret: security.sessionSecret });
+  const issuers: TokenIssuer[] = [];
+  if (security.externalIssuer) issuers.push(externalIssuer(security.externalIssuer));
+  const trusted = security.trustedProxies.length > 0;
   const background = settings.background ?? true;
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
-  const app = createApp(services, { logger, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp(services, {
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    trustProxy: security.trustedProxies,
+    audit,
+    authenticate: authenticate({
+      realm: REALM,
+      bootstrapToken: security.bootstrapToken,
+      issuers,
+      sessions,
+      fromTrustedProxy: (req) => trusted && req.app.get('trust proxy fn')(req.socket.remoteAddress ?? '', 0) === true,
+      audit,
+      anonymous: settings.unauthenticatedActor,
+    }),
+  });
   return {
     ...composed,
     store,
+    audit,
+    sessions,
+    security,
     services,
     app,
     delivery,
@@ -140,7 +192,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     loadDemoData: async () => {
       if (!config.demoData) return undefined;
       // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
-      return loadDemoDataIfEmpty({ ...services, actor: systemActor('demo') }, logger).catch((err) => {
+      return loadDemoDataIfEmpty(requestContext(services, systemActor('demo')), logger).catch((err) => {
         logger.error({ err }, 'demo data could not be loaded; starting with an empty store');
         return undefined;
       });
@@ -148,6 +200,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     async close() {
       await scheduler?.stop();
       await delivery?.stop();
+      await audit.close();
       await store.close();
     },
   };

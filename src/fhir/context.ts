@@ -12,6 +12,8 @@ import type { Actor } from '../kernel/actor';
 import type { Kernel } from '../kernel/kernel';
 import type { Validator } from './validation';
 import type { WriteTx } from '../kernel/write-tx';
+import type { Presenter } from '../kernel/hooks';
+import type { SearchPlan } from '../store/search-plan';
 
 export interface FhirLimits {
   defaultCount: number;
@@ -72,6 +74,36 @@ export function builtResource(res: FhirResponse): Resource | undefined {
   return res.resource ?? res.serializable?.toResource();
 }
 
+/** The parameters of a route's path (src/fhir/route-table.ts). */
+export interface RouteParams {
+  type?: string;
+  id?: string;
+  vid?: string;
+  /** The operation name, without its `$`. */
+  operation?: string;
+}
+
+/**
+ * What one caller may see and do, built per request from its actor by the security layer (src/security/access.ts).
+ * Every read path serves stored versions through it (it is the Presenter of the request), leaves out what it
+ * hides, and runs its searches on the plan it restricts.
+ */
+export interface ReadView extends Presenter {
+  /** Throws (401 without a credential, 403 with one) when the caller may not make this request at all. */
+  admit(req: FhirRequest, route: { pattern: string; params: RouteParams }): void;
+  /** The version is not served to this caller: a read answers as if it did not exist; searches leave it out. */
+  hides(version: StoredVersion): boolean;
+  /** The plan with everything the caller may not see or search on excluded, wherever it could match. */
+  restrict(plan: SearchPlan): SearchPlan;
+  /** False when histories and searches may leave entries out, so totals counted without the view are not given. */
+  readonly seesAll: boolean;
+}
+
+/** Who may see what: the composition root plugs the security layer in here. */
+export interface AccessControl {
+  viewFor(actor: Actor): ReadView;
+}
+
 /** The services of the FHIR layer, built once by the composition root (src/main.ts). */
 export interface FhirServices {
   kernel: Kernel<Validator>;
@@ -82,11 +114,18 @@ export interface FhirServices {
   operations: OperationCatalog;
   routes: Dispatcher;
   capabilities: CapabilitySource;
+  access: AccessControl;
 }
 
-/** One request: the services, and who is calling. */
+/** One request: the services, who is calling, and what it may see. */
 export interface FhirContext extends FhirServices {
   actor: Actor;
+  view: ReadView;
+}
+
+/** The context of a request made by `actor`. */
+export function requestContext(services: FhirServices, actor: Actor): FhirContext {
+  return { ...services, actor, view: services.access.viewFor(actor) };
 }
 
 /** Answers a request; `tx` is given when it runs inside a transaction bundle (its reads and writes join it). */

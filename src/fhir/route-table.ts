@@ -14,16 +14,10 @@
  */
 import { notFound, notSupported } from '../errors';
 import type { WriteTx } from '../kernel/write-tx';
-import type { Dispatcher, FhirContext, FhirMethod, FhirRequest, FhirResponse, RequestIO } from './context';
+import type { Dispatcher, FhirContext, FhirMethod, FhirRequest, FhirResponse, RequestIO, RouteParams } from './context';
 import { assertKnownType } from './ids';
 
-export interface RouteParams {
-  type?: string;
-  id?: string;
-  vid?: string;
-  /** The operation name, without its `$`. */
-  operation?: string;
-}
+export type { RouteParams };
 
 export type RouteHandler = (ctx: FhirContext, req: FhirRequest, params: RouteParams, io: RequestIO) => Promise<FhirResponse>;
 
@@ -78,6 +72,7 @@ export class RouteTable implements Dispatcher {
       err.headers.Allow = allowed;
       throw err;
     }
+    ctx.view.admit(req, { pattern: entry.pattern, params });
     const io: RequestIO = {
       reader: tx ?? ctx.store,
       write: (fn) => (tx ? fn(tx) : ctx.kernel.transaction(ctx.store, ctx.actor, fn)),

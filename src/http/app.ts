@@ -3,28 +3,34 @@
  * every FHIR path (src/fhir/route-table.ts), and responses written with node's own methods to keep the read path
  * lean. Each request runs as its actor (for now every HTTP caller is `anonymous`: sign-in comes with security).
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from '../logger';
 import { FhirError, informational, outcome } from '../errors';
-import type { FhirContext, FhirMethod, FhirRequest, FhirResponse, FhirServices } from '../fhir/context';
+import { requestContext, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse, type FhirServices } from '../fhir/context';
 import { applySummary } from '../fhir/summary';
 import { etag, httpDate } from '../fhir/versioning';
-import { ANONYMOUS } from '../kernel/actor';
+import { ANONYMOUS, type Actor } from '../kernel/actor';
 import { decodeBody, parsePrefer, responseContentType } from './negotiation';
 import { requestLogger } from './request-log';
 
 export interface AppDeps {
   logger: Logger;
   maxBodyBytes: number;
+  /** Sets `res.locals.actor` from the request's credential (src/security/authenticate.ts); none: anonymous. */
+  authenticate?: RequestHandler;
+  /** Reverse proxies whose X-Forwarded-For is believed (Express `trust proxy`). */
+  trustProxy?: string[];
+  /** Records a sample of successful reads. */
+  audit?: { readSucceeded(actor: Actor, interaction: string, target: string): void };
 }
 
 const FHIR_METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function createApp(services: FhirServices, deps: AppDeps): express.Express {
-  const ctx: FhirContext = { ...services, actor: ANONYMOUS };
   const app = express();
   app.disable('x-powered-by');
+  if (deps.trustProxy?.length) app.set('trust proxy', deps.trustProxy);
   app.set('etag', false);
   app.set('query parser', false);
   app.use(requestLogger(deps.logger, app));
@@ -40,10 +46,12 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
     }
   });
 
+  if (deps.authenticate) app.use(deps.authenticate);
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));
   app.use((req, res, next) => {
-    handleFhir(ctx, req, res).catch(next);
+    const actor: Actor = res.locals.actor ?? ANONYMOUS;
+    handleFhir(requestContext(services, actor), req, res, deps.audit).catch(next);
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, err));
   return app;
@@ -53,7 +61,7 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 }
 
-async function handleFhir(ctx: FhirContext, req: Request, res: Response): Promise<void> {
+async function handleFhir(ctx: FhirContext, req: Request, res: Response, audit: AppDeps['audit']): Promise<void> {
   const { query, format, pretty, summary, elements } = parseQuery(req.originalUrl);
   const contentType = responseContentType(req.headers.accept, format);
   res.locals.contentType = contentType;
@@ -77,6 +85,7 @@ async function handleFhir(ctx: FhirContext, req: Request, res: Response): Promis
   };
   const result = await ctx.routes.dispatch(ctx, fhirReq);
   send(ctx, res, fhirReq, result, { contentType, pretty, summary, elements });
+  if (audit && (req.method === 'GET' || req.method === 'HEAD')) audit.readSucceeded(ctx.actor, 'read', req.path.slice(1, 300));
 }
 
 interface Presentation {
@@ -115,7 +124,7 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     return;
   }
   if (v && !p.pretty && !p.summary && !p.elements) {
-    sendJson(res, result.status, p.contentType, ctx.kernel.hooks.presentJson(v));
+    sendJson(res, result.status, p.contentType, ctx.view.presentJson(v));
     return;
   }
   if (result.serializable) {
@@ -123,7 +132,7 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     sendJson(res, result.status, p.contentType, p.pretty ? JSON.stringify(s.toResource(), null, 2) : s.toJson());
     return;
   }
-  let resource: Resource | undefined = v ? ctx.kernel.hooks.present(JSON.parse(v.json)) : result.resource;
+  let resource: Resource | undefined = v ? ctx.view.present(JSON.parse(v.json)) : result.resource;
   if (resource && v && (p.summary || p.elements)) resource = applySummary(resource, p.summary, p.elements);
   sendJson(res, result.status, p.contentType, resource === undefined ? '' : JSON.stringify(resource, null, p.pretty ? 2 : undefined));
 }

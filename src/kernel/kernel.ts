@@ -12,6 +12,7 @@ import type { SearchParamRegistry } from '../indexing/registry';
 import type { Terminology } from '../terminology/terminology';
 import { Indexer } from '../indexing/indexer';
 import type { Actor } from './actor';
+import type { WriteAuditor } from './audit';
 import { Hooks } from './hooks';
 import type { Notifier } from './notifications';
 import { allowEveryWrite, type WritePolicy } from './policy';
@@ -24,6 +25,8 @@ export interface KernelOptions<V extends ResourceValidator> {
   terminology: Terminology;
   validator: V;
   policy?: WritePolicy;
+  /** Traces every write in its transaction (src/security/audit.ts); none: writes are not audited. */
+  auditor?: WriteAuditor;
 }
 
 /** `V`: the validator's own type, for the callers that need more of it than the write path does (the sync). */
@@ -37,6 +40,7 @@ export class Kernel<V extends ResourceValidator = ResourceValidator> implements 
   readonly validated = new WeakSet<object>();
   readonly prepared = new WeakSet<object>();
   readonly policy: WritePolicy;
+  readonly auditor?: WriteAuditor;
 
   constructor(options: KernelOptions<V>) {
     this.registry = options.registry;
@@ -44,6 +48,7 @@ export class Kernel<V extends ResourceValidator = ResourceValidator> implements 
     this.indexer = new Indexer(options.registry);
     this.validator = options.validator;
     this.policy = options.policy ?? allowEveryWrite;
+    this.auditor = options.auditor;
   }
 
   addNotifier(notifier: Notifier): void {

@@ -15,6 +15,7 @@ import type { SearchPlan } from '../store/search-plan';
 import type { SyncStateRow } from '../store/sync-state';
 import { FhirError } from '../errors';
 import type { Actor } from './actor';
+import type { WriteAuditor } from './audit';
 import type { Hooks } from './hooks';
 import type { Notifier, NotifyTx } from './notifications';
 import type { WritePolicy } from './policy';
@@ -26,6 +27,7 @@ export interface WritePathParts {
   readonly hooks: Hooks;
   readonly validator: ResourceValidator;
   readonly policy: WritePolicy;
+  readonly auditor?: WriteAuditor;
   readonly notifiers: readonly Notifier[];
   /** Resources this kernel validated (by identity): `store` does not validate them twice. */
   readonly validated: WeakSet<object>;
@@ -147,9 +149,21 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
     return this.kernel.policy.authorize({ actor: this.actor, kind, resourceType, id, resource, current, reader: this.w });
   }
 
+  /** The changes, then their audit records, in the same transaction. */
+  private async writeChanges(changes: ResourceChange[]): Promise<StoredVersion[]> {
+    if (!changes.length) return [];
+    const versions = await this.storeWrite(changes);
+    const auditor = this.kernel.auditor;
+    if (auditor) {
+      const records = versions.flatMap((v, i) => auditor.recordsFor(this.actor, v, previousOf(changes[i])));
+      if (records.length) await this.storeWrite(records.map((resource) => ({ kind: 'put', resource, expectVersion: 0 })));
+    }
+    return versions;
+  }
+
   /** The only call of StoreWriter.write outside the store adapters. */
-  private writeChanges(changes: ResourceChange[]): Promise<StoredVersion[]> {
-    return changes.length ? this.w.write(changes) : Promise.resolve([]);
+  private storeWrite(changes: ResourceChange[]): Promise<StoredVersion[]> {
+    return this.w.write(changes);
   }
 
   private async afterWrite(stored: StoredVersion, previous: StoredVersion | undefined, options: WriteOptions): Promise<void> {
@@ -164,6 +178,11 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
       if (pending) await pending;
     }
   }
+}
+
+/** What the auditor is told a change replaced: only whether there was one (its number), not its content. */
+function previousOf(change: ResourceChange): StoredVersion | undefined {
+  return change.expectVersion ? ({ versionId: String(change.expectVersion) } as StoredVersion) : undefined;
 }
 
 /** The version a change replaces, for the store to check (0: none; a deletion counts as a version). */

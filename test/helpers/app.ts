@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { loadConfig } from '../../src/config';
 import { composeServer, type ComposedServer, type ServerSettings } from '../../src/main';
-import type { FhirContext } from '../../src/fhir/context';
+import { requestContext, type FhirContext } from '../../src/fhir/context';
 import { ANONYMOUS, type Actor } from '../../src/kernel/actor';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tempDir } from './tmp';
@@ -20,7 +20,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * What requests without a credential run as in tests of other features than security: an administrator, whose
+ * writes are not audited (test/security builds servers with the real defaults: `secure: true`).
+ */
+export const TEST_ADMIN: Actor = { kind: 'admin', name: 'test' };
+
 export interface TestServerOptions extends Partial<Omit<ServerSettings, 'config' | 'logger'>> {
+  /** The real security defaults: anonymous callers are anonymous, writes are audited. */
+  secure?: boolean;
   maxBodyBytes?: number;
   /** Data directory (default: a fresh temporary one). */
   dataDir?: string;
@@ -31,7 +39,7 @@ export interface TestServerOptions extends Partial<Omit<ServerSettings, 'config'
  * directory; no demo data, no background work unless asked, silent logs.
  */
 export function testServer(options: TestServerOptions = {}): TestServer {
-  const { maxBodyBytes, dataDir, ...settings } = options;
+  const { maxBodyBytes, dataDir, secure, ...settings } = options;
   const config = {
     ...loadConfig({}),
     dataDir: dataDir ?? tempDir(),
@@ -41,12 +49,13 @@ export function testServer(options: TestServerOptions = {}): TestServer {
     maxCount: 1000,
     demoData: false,
   };
-  const server = composeServer({ background: false, ...settings, config, logger: pino({ level: 'silent' }) });
+  const defaults = secure ? {} : { unauthenticatedActor: TEST_ADMIN, auditWrites: false };
+  const server = composeServer({ background: false, ...defaults, ...settings, config, logger: pino({ level: 'silent' }) });
   return {
     app: server.app,
     store: server.store,
     server,
-    context: (actor = ANONYMOUS) => ({ ...server.services, actor }),
+    context: (actor = ANONYMOUS) => requestContext(server.services, actor),
     close: () => server.close(),
   };
 }

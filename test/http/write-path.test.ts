@@ -51,7 +51,7 @@ describe('every road goes through the policy, with its actor', () => {
     });
   });
 
-  test('HTTP interactions, bundles and the capacity operations: anonymous', async () => {
+  test('HTTP interactions, bundles and the capacity operations: the caller of the request (here the test administrator)', async () => {
     const created = await post(s.app, '/Organization', organization());
     expect(created.status).toBe(201);
     expect((await put(s.app, '/Organization/o1', { ...organization('750000002'), id: 'o1' })).status).toBe(201);
@@ -67,16 +67,16 @@ describe('every road goes through the policy, with its actor', () => {
     expect((await post(s.app, `${LOCATION}/$set-capacity`, setCapacity)).status).toBe(200);
     expect((await request(s.app).post('/$capacity-import').set('Content-Type', 'text/csv').send(csv)).status).toBe(200);
     expect(seen).toEqual([
-      'anonymous put Organization',
-      'anonymous put Organization',
-      'anonymous put Organization',
-      'anonymous delete Organization',
-      'anonymous put Organization',
-      'anonymous put Basic',
-      'anonymous put Organization',
-      'anonymous put Location',
-      'anonymous put Location',
-      'anonymous put Location',
+      'admin:test put Organization',
+      'admin:test put Organization',
+      'admin:test put Organization',
+      'admin:test delete Organization',
+      'admin:test put Organization',
+      'admin:test put Basic',
+      'admin:test put Organization',
+      'admin:test put Location',
+      'admin:test put Location',
+      'admin:test put Location',
     ]);
   });
 
@@ -137,7 +137,7 @@ describe('every road goes through the policy, with its actor', () => {
       },
     });
     expect((await post(s.app, '/Basic', { resourceType: 'Basic', code: { text: 'x' } })).status).toBe(201);
-    expect(seen).toEqual(['anonymous put Basic', 'anonymous put Basic']);
+    expect(seen).toEqual(['admin:test put Basic', 'admin:test put Basic']);
   });
 });
 
@@ -145,7 +145,7 @@ describe('a policy that refuses a write refuses it on every road', () => {
   /** Anonymous callers may not touch Locations; the server's own components may. */
   const noAnonymousLocations: WritePolicy = {
     authorize: (a) => {
-      if (a.actor.kind === 'anonymous' && a.resourceType === 'Location') throw forbidden(`${describeActor(a.actor)} may not change Location/${a.id}`);
+      if (a.actor.kind === 'admin' && a.resourceType === 'Location') throw forbidden(`${describeActor(a.actor)} may not change Location/${a.id}`);
     },
   };
   beforeEach(async () => {
@@ -165,7 +165,7 @@ describe('a policy that refuses a write refuses it on every road', () => {
       await post(s.app, '/Location', { resourceType: 'Location', name: 'new' }),
     ];
     expect(responses.map((r) => r.status)).toEqual([403, 403, 403, 403, 403, 403]);
-    expect(responses[3].body.issue[0]).toMatchObject({ code: 'forbidden', diagnostics: `anonymous may not change Location/${location.id}` });
+    expect(responses[3].body.issue[0]).toMatchObject({ code: 'forbidden', diagnostics: `admin:test may not change Location/${location.id}` });
     expect(await version()).toBe('1');
   });
 

@@ -11,7 +11,7 @@ import { badRequest } from '../../errors';
 import { assertKnownType, assertValidId } from '../ids';
 import { etag } from '../versioning';
 import type { Presenter } from '../../kernel/hooks';
-import type { SerializableResource } from '../context';
+import type { ReadView, SerializableResource } from '../context';
 import type { Route } from '../route-table';
 
 export interface HistoryInput {
@@ -20,6 +20,8 @@ export interface HistoryInput {
   params: [string, string][];
   baseUrl: string;
   presenter: Presenter;
+  /** The caller's view: versions it hides are left out (and the total, counted without it, is not given). */
+  view?: Pick<ReadView, 'hides' | 'seesAll'>;
 }
 
 /** GET /_history, /[type]/_history, /[type]/[id]/_history. */
@@ -28,7 +30,7 @@ export const historyRoutes: Route[] = ['_history', ':type/_history', ':type/:id/
   pattern,
   handler: async (ctx, req, { type, id }, io) => ({
     status: 200,
-    serializable: await history(io.reader, { resourceType: type, id, params: req.query, baseUrl: ctx.baseUrl, presenter: ctx.kernel.hooks }, ctx.limits),
+    serializable: await history(io.reader, { resourceType: type, id, params: req.query, baseUrl: ctx.baseUrl, presenter: ctx.view, view: ctx.view }, ctx.limits),
   }),
 }));
 
@@ -72,6 +74,12 @@ export async function history(
   ];
   if (page.next) {
     link.push({ relation: 'next', url: linkUrl(input.baseUrl, path, { _since: since, _count: String(count), _cursor: page.next }) });
+  }
+  const view = input.view;
+  if (view && !view.seesAll) {
+    // A deletion's entry carries no resource, only its id: it is kept.
+    const entries = page.entries.filter((v) => !view.hides(v));
+    return new HistoryBundle(input.baseUrl, undefined, link, entries, input.presenter);
   }
   return new HistoryBundle(input.baseUrl, page.total, link, page.entries, input.presenter);
 }

@@ -1,6 +1,7 @@
 /**
  * read and vread: https://hl7.org/fhir/R4/http.html#read, https://hl7.org/fhir/R4/http.html#vread
- * A deleted resource answers 410 Gone; an unknown one 404. A read whose If-None-Match names the current version,
+ * A deleted resource answers 410 Gone; an unknown one 404, and so does one the caller may not see (its existence is
+ * not revealed). A read whose If-None-Match names the current version,
  * or whose If-Modified-Since is not older than it, answers 304 (https://hl7.org/fhir/R4/http.html#cread).
  */
 import type { StoredVersion, StoreReader } from '../../store/store';
@@ -13,8 +14,9 @@ export const readRoutes: Route[] = [
   {
     method: 'GET',
     pattern: ':type/:id',
-    handler: async (_ctx, req, { type, id }, io) => {
+    handler: async (ctx, req, { type, id }, io) => {
       const current = await read(io.reader, type!, id!);
+      if (ctx.view.hides(current)) throw notFound(`${type}/${id} does not exist`);
       if (matchesIfNoneMatch(req.headers.ifNoneMatch, current)) return { status: 304, version: current };
       if (notModifiedSince(req.headers.ifModifiedSince, current)) return { status: 304, version: current };
       return { status: 200, version: current };
@@ -23,7 +25,11 @@ export const readRoutes: Route[] = [
   {
     method: 'GET',
     pattern: ':type/:id/_history/:vid',
-    handler: async (_ctx, _req, { type, id, vid }, io) => ({ status: 200, version: await vread(io.reader, type!, id!, vid!) }),
+    handler: async (ctx, _req, { type, id, vid }, io) => {
+      const version = await vread(io.reader, type!, id!, vid!);
+      if (ctx.view.hides(version)) throw notFound(`${type}/${id} has no version '${vid}'`);
+      return { status: 200, version };
+    },
   },
 ];
 

@@ -11,7 +11,7 @@ import { planSearch, type SearchContext } from '../search/plan';
 import { resolveIncludes } from '../search/include';
 import { Searchset } from '../search/bundle';
 import { applySummary, isSubsetting } from '../summary';
-import type { FhirContext, FhirRequest } from '../context';
+import type { FhirContext, FhirRequest, ReadView } from '../context';
 import type { Route } from '../route-table';
 
 /** What a search needs of the kernel: what it plans with (parameters, terminology), how results are served. */
@@ -21,15 +21,15 @@ export interface SearchServices extends SearchContext {
 
 /** GET / (system level, with `_type`), GET /[type], POST /[type]/_search (form body). */
 export const searchRoutes: Route[] = [
-  { method: 'GET', pattern: '', handler: async (ctx, req, _p, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, undefined), ctx.limits) }) },
-  { method: 'GET', pattern: ':type', handler: async (ctx, req, { type }, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, type), ctx.limits) }) },
+  { method: 'GET', pattern: '', handler: async (ctx, req, _p, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, undefined), ctx.limits, ctx.view) }) },
+  { method: 'GET', pattern: ':type', handler: async (ctx, req, { type }, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, type), ctx.limits, ctx.view) }) },
   {
     method: 'POST',
     pattern: ':type/_search',
     handler: async (ctx, req, { type }, io) => {
       const form = req.body?.kind === 'form' ? req.body.value : [];
       const merged = { ...req, query: [...req.query, ...form] };
-      return { status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, merged, type), ctx.limits) };
+      return { status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, merged, type), ctx.limits, ctx.view) };
     },
   },
 ];
@@ -66,12 +66,16 @@ export async function searchInteraction(
   return (await searchset(reader, services, input, limits)).toResource();
 }
 
-/** The searchset of a search, kept as its parts: an object on demand, or compact JSON written around the stored entries. */
+/**
+ * The searchset of a search, kept as its parts: an object on demand, or compact JSON written around the stored
+ * entries. With a caller's `view`, the plan is restricted to what it may see and the entries are served through it.
+ */
 export async function searchset(
   reader: StoreReader,
   services: SearchServices,
   input: SearchInteractionInput,
   limits: SearchLimits,
+  view?: ReadView,
 ): Promise<Searchset> {
   const { registry } = services;
   const planned = planSearch(services, input.resourceTypes, input.params, {
@@ -80,9 +84,12 @@ export async function searchset(
     strict: input.strict,
     baseUrl: input.baseUrl,
   });
+  const plan = view ? view.restrict(planned.plan) : planned.plan;
   let result;
   try {
-    result = await reader.search(planned.plan);
+    result = await reader.search(plan);
+    // The restricted plan already leaves hidden resources out; this also covers a store not yet reindexed.
+    if (view && !view.seesAll) result = { ...result, entries: result.entries.filter((v) => !view.hides(v)) };
   } catch (err) {
     if (err instanceof InvalidCursorError) throw badRequest(`_cursor: ${err.message}`, ['_cursor']);
     throw err;
@@ -102,7 +109,7 @@ export async function searchset(
       planned.revincludes,
       limits.maxIncludes ?? 1000,
     );
-    included = inc.included;
+    included = view && !view.seesAll ? inc.included.filter((v) => !view.hides(v)) : inc.included;
     if (inc.truncated) issues.push({ severity: 'warning', code: 'too-costly', diagnostics: inc.truncated });
   }
   const outcome: OperationOutcome | undefined = issues.length ? { resourceType: 'OperationOutcome', issue: issues } : undefined;
@@ -116,6 +123,6 @@ export async function searchset(
     included,
     outcome,
     render: isSubsetting(summary, elements) ? (r) => applySummary(r, summary, elements) : undefined,
-    presenter: services.hooks,
+    presenter: view ?? services.hooks,
   });
 }

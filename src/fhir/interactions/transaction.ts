@@ -214,7 +214,7 @@ function toResponseEntry(ctx: FhirContext, res: FhirResponse, options: BundleOpt
     entry.response!.lastModified = v.lastUpdated;
     if (!v.deleted) entry.fullUrl = `${ctx.baseUrl}/${v.resourceType}/${v.id}`;
     if (res.location) entry.response!.location = res.location;
-    if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = ctx.kernel.hooks.present(JSON.parse(v.json));
+    if (!v.deleted && res.status !== 204 && res.status !== 304 && !options.returnMinimal) entry.resource = ctx.view.present(JSON.parse(v.json));
   } else if (!options.returnMinimal) {
     const resource = builtResource(res);
     if (resource) entry.resource = resource;

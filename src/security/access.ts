@@ -1,0 +1,240 @@
+/**
+ * Who may read what, per request: the ReadView of an actor (src/fhir/context.ts) admits or refuses each request
+ * (the route table asks it before running any handler), restricts search plans, hides and redacts what the
+ * caller may not see. Writes are decided by the kernel's write policy (./write-policy.ts), on every write road.
+ *
+ * - Anonymous callers read what the operator declares public (ROR_PUBLIC_READS, as access profile
+ *   ROR_PUBLIC_ACCESS_PROFILE, default 0); any write needs a credential (401).
+ * - Principals read per their access profile (./visibility.ts), narrowed by their SMART scopes (./scopes.ts).
+ * - Some types are for analysts and administrators only: AuditEvent (the trail) and Subscription (its channels
+ *   carry endpoints and headers).
+ * - A search never reveals a hidden resource: the plan excludes hidden units at its root, in chains and in `_has`
+ *   (so `_total` does not count them), and refuses criteria on what the caller may not see (bed availability for
+ *   profile 0, types it may not read).
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { allResourceTypes } from '../definitions';
+import { FhirError, forbidden } from '../errors';
+import type { AccessControl, FhirRequest, ReadView, RouteParams } from '../fhir/context';
+import type { Presenter } from '../kernel/hooks';
+import { describeActor, isPrincipal, type Actor } from '../kernel/actor';
+import type { Condition, SearchPlan } from '../store/search-plan';
+import type { StoredVersion } from '../store/store';
+import type { AuditSink } from './audit-sink';
+import { hidden, mayRedact, redact } from './redact';
+import { ACTION_WORDS, scopesAllow, type ScopeAction } from './scopes';
+import { visibilityOf, type Visibility } from './visibility';
+
+export interface AccessSettings {
+  /** Anonymous callers may read (default true). */
+  publicReads: boolean;
+  /** The access profile anonymous callers read with (default 0). */
+  publicAccessProfile: number;
+  /** The realm named in `WWW-Authenticate` challenges. */
+  realm: string;
+}
+
+/** Types only analysts, administrators and the server read. */
+const PRIVILEGED_READ_TYPES = new Set(['AuditEvent', 'Subscription']);
+/** Location search parameters on bed availability: profile 0 may not search on them. */
+const AVAILABILITY_PARAMS = new Set([
+  'capacity-status',
+  'nb-capacity',
+  'gender-capacity-available',
+  'capacity-update-date',
+  'temporality-capacity',
+  'capacity-closing-type',
+  'additional-bed-type',
+  'crisis-type',
+  'temporary-assignement',
+]);
+/** Operations that only read, and what they need. */
+const READ_OPERATIONS: Record<string, 'availability' | 'privileged' | 'read'> = {
+  'capacity-history': 'availability',
+  'sync-runs': 'privileged',
+  validate: 'read',
+};
+const HIDE_SENSITIVE: Condition = { kind: 'not', condition: { kind: 'token', code: 'sensitive-unit', values: [{ code: 'true' }] } };
+
+/** A 401 with the challenge a client needs to know how to authenticate (RFC 6750). */
+export function unauthenticated(message: string, realm: string, error?: 'invalid_token'): FhirError {
+  const err = new FhirError(401, message, 'login');
+  err.headers['WWW-Authenticate'] = `Bearer realm="${realm}"${error ? `, error="${error}", error_description="${message.replace(/["\\]/g, "'")}"` : ''}`;
+  return err;
+}
+
+export class RorAccessControl implements AccessControl {
+  private readonly anonymousView: View;
+
+  constructor(
+    private readonly presenter: Presenter,
+    private readonly settings: AccessSettings,
+    private readonly audit: AuditSink,
+  ) {
+    this.anonymousView = new View(this, { kind: 'anonymous' }, visibilityOf({ kind: 'anonymous' }, settings.publicAccessProfile));
+  }
+
+  viewFor(actor: Actor): ReadView {
+    if (actor.kind === 'anonymous' && actor.address === undefined) return this.anonymousView;
+    return new View(this, actor, visibilityOf(actor, this.settings.publicAccessProfile));
+  }
+
+  /** @internal for View */
+  get parts() {
+    return { presenter: this.presenter, settings: this.settings, audit: this.audit };
+  }
+}
+
+class View implements ReadView {
+  readonly seesAll: boolean;
+
+  constructor(
+    private readonly access: RorAccessControl,
+    private readonly actor: Actor,
+    private readonly vis: Visibility,
+  ) {
+    this.seesAll = vis.all;
+  }
+
+  admit(req: FhirRequest, route: { pattern: string; params: RouteParams }): void {
+    const { pattern, params } = route;
+    if (pattern === 'metadata') return;
+    const type = params.type;
+    if (params.operation !== undefined) return this.admitOperation(params.operation, type, req);
+    const reads = req.method === 'GET' || req.method === 'HEAD' || pattern === ':type/_search';
+    if (!reads) {
+      // Writes are the kernel policy's to decide (bundles hold reads too); without a credential, say so at once.
+      if (this.actor.kind === 'anonymous' && pattern !== '') throw this.unauthenticated(`${req.method} needs a credential`);
+      return;
+    }
+    this.admitReads();
+    if (type === undefined) return; // system-level search and history: restrict() and hides() narrow them
+    const action: ScopeAction = pattern === ':type/:id' || pattern === ':type/:id/_history' || pattern === ':type/:id/_history/:vid' ? 'r' : 's';
+    this.admitType(type, action, pattern === ':type/:id/_history/:vid' ? 'vread' : action === 'r' ? 'read' : 'search');
+  }
+
+  hides(version: StoredVersion): boolean {
+    if (this.vis.all) return false;
+    if (PRIVILEGED_READ_TYPES.has(version.resourceType) && !this.privileged()) return true;
+    if (version.deleted || version.resourceType !== 'HealthcareService' || this.vis.sensitiveUnits) return false;
+    return version.json.includes('sensitive-unit') && hidden(JSON.parse(version.json) as Resource, this.vis);
+  }
+
+  restrict(plan: SearchPlan): SearchPlan {
+    const types = this.readableTypes(plan.resourceTypes);
+    if (this.vis.all && types === plan.resourceTypes) return plan;
+    const where = plan.where.map((c) => this.restrictCondition(c));
+    for (const s of plan.sort) if (s.kind === 'param') this.checkCode(s.code);
+    if (!this.vis.sensitiveUnits && types.includes('HealthcareService')) where.push(HIDE_SENSITIVE);
+    return { ...plan, resourceTypes: types, where };
+  }
+
+  present(resource: Resource): Resource {
+    return redact(this.access.parts.presenter.present(resource), this.vis);
+  }
+
+  presentJson(version: StoredVersion): string {
+    const json = this.access.parts.presenter.presentJson(version);
+    if (!mayRedact(json, this.vis)) return json;
+    const served = JSON.parse(json) as Resource;
+    const redacted = redact(served, this.vis);
+    return redacted === served ? json : JSON.stringify(redacted);
+  }
+
+  private admitReads(): void {
+    if (this.actor.kind === 'anonymous' && !this.access.parts.settings.publicReads) {
+      throw this.unauthenticated('reading this server needs a credential');
+    }
+  }
+
+  private admitType(type: string, action: ScopeAction, interaction: string): void {
+    if (PRIVILEGED_READ_TYPES.has(type) && !this.privileged()) {
+      throw this.refuse(interaction, type, `${type} resources are readable by analysts and administrators only`);
+    }
+    if (isPrincipal(this.actor) && !scopesAllow(this.actor.scopes, type, action)) {
+      throw this.refuse(interaction, type, `the token's scopes do not allow to ${ACTION_WORDS[action]} ${type} resources`);
+    }
+  }
+
+  private admitOperation(name: string, type: string | undefined, req: FhirRequest): void {
+    const kind = READ_OPERATIONS[name];
+    if (!kind) {
+      // Operations that write are decided by the kernel policy; a credential is needed in any case.
+      if (this.actor.kind === 'anonymous' && req.method !== 'GET') throw this.unauthenticated(`$${name} needs a credential`);
+      if (req.method === 'GET') this.admitReads();
+      return;
+    }
+    this.admitReads();
+    if (type) this.admitType(type, 'r', `$${name}`);
+    if (kind === 'availability' && !this.vis.availability) {
+      throw this.refuse(`$${name}`, type, 'your access profile (0) does not include bed availability');
+    }
+    if (kind === 'privileged' && !this.privileged()) throw this.refuse(`$${name}`, type, `$${name} is for analysts and administrators`);
+  }
+
+  /** The plan's types the caller may search; an explicit request for one it may not is refused. */
+  private readableTypes(types: string[]): string[] {
+    const implied = types.length === allResourceTypes().size;
+    const kept: string[] = [];
+    for (const t of types) {
+      const privileged = PRIVILEGED_READ_TYPES.has(t) && !this.privileged();
+      const scoped = !isPrincipal(this.actor) || scopesAllow(this.actor.scopes, t, 's');
+      if (!privileged && scoped) kept.push(t);
+      else if (!implied) this.admitType(t, 's', 'search');
+    }
+    return kept.length === types.length ? types : kept;
+  }
+
+  private restrictCondition(c: Condition): Condition {
+    switch (c.kind) {
+      case 'and':
+      case 'or':
+        return { ...c, conditions: c.conditions.map((x) => this.restrictCondition(x)) };
+      case 'not':
+        return { ...c, condition: this.restrictCondition(c.condition) };
+      case 'same-element':
+        for (const leaf of c.conditions) this.checkCode(leaf.code);
+        return c;
+      case 'chain': {
+        for (const t of c.targetTypes) this.admitType(t, 's', 'search');
+        const where = c.where.map((x) => this.restrictCondition(x));
+        if (!this.vis.sensitiveUnits && c.targetTypes.includes('HealthcareService')) where.push(HIDE_SENSITIVE);
+        return { ...c, where };
+      }
+      case 'has': {
+        this.admitType(c.sourceType, 's', 'search');
+        const where = c.where.map((x) => this.restrictCondition(x));
+        if (!this.vis.sensitiveUnits && c.sourceType === 'HealthcareService') where.push(HIDE_SENSITIVE);
+        return { ...c, where };
+      }
+      case 'id':
+      case 'text':
+        return c;
+      default:
+        this.checkCode(c.code);
+        return c;
+    }
+  }
+
+  private checkCode(code: string): void {
+    if (!this.vis.availability && AVAILABILITY_PARAMS.has(code)) {
+      throw this.refuse('search', undefined, `your access profile (0) does not include bed availability: '${code}' cannot be searched on`);
+    }
+  }
+
+  private privileged(): boolean {
+    const a = this.actor;
+    return a.kind === 'system' || a.kind === 'admin' || (isPrincipal(a) && (a.role === 'analyst' || a.role === 'admin'));
+  }
+
+  private unauthenticated(message: string): FhirError {
+    const { realm } = this.access.parts.settings;
+    this.access.parts.audit.accessRefused({ actor: this.actor, interaction: 'request', reason: message });
+    return unauthenticated(message, realm);
+  }
+
+  private refuse(interaction: string, target: string | undefined, reason: string): FhirError {
+    this.access.parts.audit.accessRefused({ actor: this.actor, interaction, target, reason });
+    return forbidden(`${describeActor(this.actor)}: ${reason}`);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Who may write what (the kernel asks on every write, whatever road it takes: HTTP interactions, batch and
+ * transaction entries, `$set-capacity`, `$capacity-import` rows, the referential sync):
+ *
+ * | actor | may write |
+ * |---|---|
+ * | anonymous | nothing (401: a credential is needed) |
+ * | consumer | nothing |
+ * | establishment editor | Organization (update), HealthcareService and Location (create, update) of its own FINESS numbers (an EJ's editor: also its ETs'); no deletion: a unit that closes is deactivated |
+ * | analyst | data-quality Tasks, Subscriptions |
+ * | admin, the operator's tools | everything but the audit trail |
+ * | the server (`system:*`) | what its component does; only `system:audit` writes AuditEvents |
+ *
+ * SMART scopes narrow any of these (`system/Location.u` lets a token update Locations, nothing else). A change of
+ * an establishment's resource is checked before and after: nobody moves a unit into or out of their perimeter.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { forbidden } from '../errors';
+import type { WriteAttempt, WritePolicy } from '../kernel/policy';
+import { describeActor, type Principal } from '../kernel/actor';
+import type { AuditSink } from './audit-sink';
+import { unauthenticated } from './access';
+import { ownersOf } from './ownership';
+import { ACTION_WORDS, scopesAllow, type ScopeAction } from './scopes';
+
+const ESTABLISHMENT_TYPES: Record<string, ScopeAction[]> = {
+  Organization: ['u'],
+  HealthcareService: ['c', 'u'],
+  Location: ['c', 'u'],
+};
+const ANALYST_TYPES = new Set(['Task', 'Subscription']);
+export const AUDIT_COMPONENT = 'audit';
+
+export class RorWritePolicy implements WritePolicy {
+  constructor(
+    private readonly realm: string,
+    private readonly audit: AuditSink,
+  ) {}
+
+  authorize(attempt: WriteAttempt): void | Promise<void> {
+    const { actor, resourceType } = attempt;
+    if (actor.kind === 'system') {
+      if (resourceType === 'AuditEvent' && actor.component !== AUDIT_COMPONENT) throw this.refuse(attempt, 'the audit trail is written by the audit component only');
+      return;
+    }
+    if (resourceType === 'AuditEvent') throw this.refuse(attempt, 'the audit trail cannot be written or deleted through the API');
+    if (actor.kind === 'admin') return;
+    if (actor.kind === 'anonymous') {
+      this.audit.accessRefused({ actor, interaction: interactionOf(attempt), target: `${resourceType}/${attempt.id}`, reason: 'no credential' });
+      throw unauthenticated(`writing ${resourceType} needs a credential`, this.realm);
+    }
+    const action = actionOf(attempt);
+    if (!scopesAllow(actor.scopes, resourceType, action)) {
+      throw this.refuse(attempt, `the token's scopes do not allow to ${ACTION_WORDS[action]} ${resourceType} resources`);
+    }
+    switch (actor.role) {
+      case 'admin':
+        return;
+      case 'analyst':
+        if (!ANALYST_TYPES.has(resourceType)) throw this.refuse(attempt, `analysts write data-quality Tasks and Subscriptions, not ${resourceType} resources`);
+        return;
+      case 'consumer':
+        throw this.refuse(attempt, 'a consumer reads the offer and writes nothing');
+      case 'establishment':
+        return this.establishment(attempt, actor, action);
+    }
+  }
+
+  private async establishment(attempt: WriteAttempt, actor: Principal, action: ScopeAction): Promise<void> {
+    const allowed = ESTABLISHMENT_TYPES[attempt.resourceType];
+    if (!allowed) throw this.refuse(attempt, `an establishment editor writes Organization, HealthcareService and Location resources, not ${attempt.resourceType}`);
+    if (!allowed.includes(action)) throw this.refuse(attempt, `an establishment editor may not ${ACTION_WORDS[action]} ${attempt.resourceType} resources`);
+    const mine = new Set(actor.finess);
+    const check = async (resource: Resource, which: string) => {
+      const owners = await ownersOf(resource, attempt.reader);
+      if (![...owners].some((f) => mine.has(f))) {
+        const named = owners.size ? `FINESS ${[...owners].join(', ')}` : 'no establishment';
+        throw this.refuse(attempt, `${attempt.resourceType}/${attempt.id} ${which} to ${named}, not to your establishment(s) (FINESS ${actor.finess.join(', ')})`);
+      }
+    };
+    const current = attempt.current && !attempt.current.deleted ? (JSON.parse(attempt.current.json) as Resource) : undefined;
+    if (current) await check(current, 'belongs');
+    if (attempt.resource) await check(attempt.resource, current ? 'would then belong' : 'would belong');
+  }
+
+  private refuse(attempt: WriteAttempt, reason: string) {
+    this.audit.accessRefused({ actor: attempt.actor, interaction: interactionOf(attempt), target: `${attempt.resourceType}/${attempt.id}`, reason });
+    return forbidden(`${describeActor(attempt.actor)} may not write ${attempt.resourceType}/${attempt.id}: ${reason}`);
+  }
+}
+
+function actionOf(attempt: WriteAttempt): ScopeAction {
+  if (attempt.kind === 'delete') return 'd';
+  return attempt.current && !attempt.current.deleted ? 'u' : 'c';
+}
+
+function interactionOf(attempt: WriteAttempt): string {
+  return { c: 'create', u: 'update', d: 'delete', r: 'read', s: 'search' }[actionOf(attempt)];
+}
