@@ -1,6 +1,6 @@
 /**
- * The server's view of its OpenID provider (openid-client): the provider's metadata found by discovery, and how
- * this client authenticates to its token endpoint. Discovery runs at start; when the provider cannot be reached
+ * The server's view of its OpenID provider (openid-client): the provider's metadata found by discovery, how this
+ * client authenticates to its token endpoint, and that ID token signatures are always checked. Discovery runs at start; when the provider cannot be reached
  * then, the server still starts and sign-in retries discovery when someone next tries to sign in (at most every
  * few seconds), so an identity provider that is down does not take the FHIR API down with it.
  */
@@ -42,7 +42,9 @@ export class OidcProvider {
     const metadata: Partial<client.ClientMetadata> = {};
     if (config.clientSecret !== undefined) metadata.client_secret = config.clientSecret;
     const configuration = await client.discovery(config.issuer, config.clientId, metadata, await this.clientAuth(), {
-      execute: config.allowHttp ? [client.allowInsecureRequests] : [],
+      // ID tokens are checked against the provider's published keys even though they come straight from its token
+      // endpoint: TLS alone would vouch for them otherwise (and nothing does over plain http).
+      execute: config.allowHttp ? [client.enableNonRepudiationChecks, client.allowInsecureRequests] : [client.enableNonRepudiationChecks],
     });
     this.logger.info({ issuer: configuration.serverMetadata().issuer }, 'OpenID Connect provider discovered');
     return configuration;
@@ -65,6 +67,9 @@ export class OidcProvider {
 
 /** An openid-client error in words for a log or the audit trail: its message and, when it has one, its cause's. */
 export function describeError(err: unknown): string {
+  if (err instanceof client.ResponseBodyError) {
+    return `the provider answered ${err.status} ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`;
+  }
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error ? err.cause.message : undefined;
   return cause && cause !== err.message ? `${err.message}: ${cause}` : err.message;

@@ -12,7 +12,10 @@
  * clients). `POST /_test/tamper` with `signature`, `audience` or `none` makes the token endpoint return an ID token
  * whose signature no longer matches, or one signed properly for another audience, until set back to `none`.
  */
+import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
+import process from 'node:process';
+import { URL, URLSearchParams } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT, decodeProtectedHeader } from 'jose';
 import Provider from 'oidc-provider';
 
