@@ -239,11 +239,14 @@ describe('OpenID Connect sign-in', () => {
       await fetch(`${provider.issuer}/_test/tamper`, { method: 'POST', body: new URLSearchParams({ mode: 'none' }) });
     });
 
-    for (const [mode, reason] of [
-      ['signature', /signature/i],
-      ['audience', /aud/],
+    for (const [mode, what, reason] of [
+      ['signature', 'with a tampered payload', /signature/i],
+      ['audience', 'signed for another audience', /"aud"/],
+      ['issuer', 'from another issuer', /"iss"/],
+      ['nonce', 'with another nonce', /"nonce"/],
+      ['expired', 'that has expired', /"exp"/],
     ] as const) {
-      it(`refuses an ID token with a ${mode === 'signature' ? 'tampered payload' : 'signature for another audience'}`, async () => {
+      it(`refuses an ID token ${what}`, async () => {
         const browser = new Browser();
         const { interaction } = await startSignIn(browser);
         const callback = await signInAtProvider(browser, interaction, 'alice');

@@ -9,8 +9,9 @@
  * No UI: the provider sends the browser to `/interaction/<uid>`; a test signs a person in by posting
  * `login=<account>` (and optionally `acr=...`) to `/interaction/<uid>/login`, or refuses with
  * `/interaction/<uid>/abort`. Consent is granted by `loadExistingGrant` (the provider's recipe for first-party
- * clients). `POST /_test/tamper` with `signature`, `audience` or `none` makes the token endpoint return an ID token
- * whose signature no longer matches, or one signed properly for another audience, until set back to `none`.
+ * clients). `POST /_test/tamper` with mode `signature`, `audience`, `issuer`, `nonce`, `expired` or `none` makes the token
+ * endpoint return an ID token whose signature no longer matches, or one properly signed but for another audience,
+ * from another issuer, with another nonce or expired, until set back to `none`.
  */
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
@@ -89,7 +90,14 @@ const provider = new Provider(issuer, {
   },
 });
 
-// Rewrites the ID token of token responses while a tampering mode is on.
+// Rewrites the ID token of token responses while a tampering mode is on: `signature` changes the payload under the
+// provider's signature; the others sign, with the provider's own key, a token that differs in one claim.
+const RESIGNED = {
+  audience: () => ({ aud: 'another-client' }),
+  issuer: () => ({ iss: 'https://another-issuer.example' }),
+  nonce: () => ({ nonce: 'a-nonce-this-browser-never-sent' }),
+  expired: () => ({ iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }),
+};
 provider.use(async (ctx, next) => {
   await next();
   if (ctx.path !== '/token' || tamper === 'none' || !ctx.body?.id_token) return;
@@ -98,9 +106,9 @@ provider.use(async (ctx, next) => {
   if (tamper === 'signature') {
     claims.sub = 'mallory';
     ctx.body = { ...ctx.body, id_token: `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}` };
-  } else if (tamper === 'audience') {
+  } else if (RESIGNED[tamper]) {
     const { alg, kid } = decodeProtectedHeader(ctx.body.id_token);
-    const id_token = await new SignJWT({ ...claims, aud: 'another-client' }).setProtectedHeader({ alg, kid }).sign(privateKey);
+    const id_token = await new SignJWT({ ...claims, ...RESIGNED[tamper]() }).setProtectedHeader({ alg, kid }).sign(privateKey);
     ctx.body = { ...ctx.body, id_token };
   }
 });
