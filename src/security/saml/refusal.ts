@@ -50,7 +50,11 @@ export function refusalOf(err: unknown): Refusal {
   if (/not yet valid/i.test(reason)) return refused(`The sign-in answer is not valid yet: the clocks of this service and of the identity provider disagree. ${ADMIN}`);
   if (/expired/i.test(reason)) return refused(`The sign-in answer has expired (it took too long, or a clock is wrong). ${AGAIN}`);
   if (/audience/i.test(reason)) return refused(`The sign-in answer was meant for another service, not this one. ${ADMIN}`);
-  if (/InResponseTo|subject confirmation/i.test(reason)) {
+  // node-saml's only test of the subject confirmations is their NotBefore / NotOnOrAfter.
+  if (/No valid subject confirmation/i.test(reason)) {
+    return refused(`The sign-in answer has expired or is not valid yet (it took too long, or the clocks of this service and of the identity provider disagree). ${AGAIN}`);
+  }
+  if (/InResponseTo/i.test(reason)) {
     return refused(`This sign-in answer does not match a sign-in started here (it came too late, was already used, or was started elsewhere). ${AGAIN}`);
   }
   if (/decrypt/i.test(reason)) return refused(`The sign-in answer is encrypted for a key this service does not have. ${ADMIN}`);
