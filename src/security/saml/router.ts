@@ -11,7 +11,7 @@
  * Passport runs without sessions: the session is our own encrypted cookie.
  */
 import express, { type Request, type Response } from 'express';
-import { Passport, type AuthenticateOptions, type Strategy as PassportStrategy } from 'passport';
+import { Passport, type Strategy as PassportStrategy } from 'passport';
 import { Strategy, ValidateInResponseTo, type Profile, type VerifiedCallback } from '@node-saml/passport-saml';
 import { principalFromClaims } from '../claims';
 import { csrfMatches, SessionError } from '../sessions';
@@ -19,7 +19,7 @@ import { safeReturnPath, type SignInDeps } from '../sign-in';
 import { checkAssertion, claimedNameId } from './assertion-checks';
 import type { SamlConfig } from './config';
 import { loadIdpMetadata, type IdpMetadata } from './idp-metadata';
-import { escapeHtml, malformed, refusalOf, refusalPage, ReplayedAssertion, type Refusal } from './refusal';
+import { malformed, refusalOf, refusalPage, ReplayedAssertion, type Refusal } from './refusal';
 import { RequestIds, SeenAssertions } from './replay';
 
 /** Where the composition root mounts the router; the ACS URL and the login link are built on it. */
@@ -78,9 +78,10 @@ export function samlRouter(config: SamlConfig, idp: IdpMetadata, deps: SignInDep
   const form = express.urlencoded({ extended: false, limit: MAX_POST_BYTES, parameterLimit: 20 });
 
   router.get('/login', (req, res, next) => {
-    const returnTo = safeReturnPath(queryParam(req, 'returnTo'));
-    const options: AuthenticateOptions & { additionalParams: Record<string, string> } = { session: false, additionalParams: { RelayState: returnTo } };
-    passport.authenticate('saml', options, (err: unknown) => {
+    // passport-saml takes the RelayState from the query, for both bindings; the query it sees is only that (the
+    // app does not parse queries: its FHIR routes read them their own way).
+    Object.defineProperty(req, 'query', { value: { RelayState: safeReturnPath(queryParam(req, 'returnTo')) }, configurable: true });
+    passport.authenticate('saml', { session: false }, (err: unknown) => {
       // Reached only when no redirect was sent: the AuthnRequest could not be built.
       deps.logger.error({ err }, 'SAML sign-in could not start');
       sendPage(res, 500, refusalPage('Sign-in could not start: the details are in the server log. Tell the administrator of this service.', loginPath));
@@ -186,4 +187,3 @@ function sendPage(res: Response, status: number, html: string): void {
   res.status(status).type('text/html; charset=utf-8').set('Cache-Control', 'no-store').send(html);
 }
 
-export { escapeHtml };

@@ -42,6 +42,7 @@ export function testIdp(keys: KeyPair): samlify.IdentityProviderInstance {
     requestSignatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     nameIDFormat: ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
     singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: IDP_SSO_URL }],
+    singleLogoutService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: 'https://idp.example.test/saml/slo' }],
     loginResponseTemplate: {
       context: samlify.SamlLib.defaultLoginResponseTemplate.context,
       attributes: ATTRIBUTE_NAMES.map((name) => ({
