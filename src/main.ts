@@ -30,7 +30,7 @@ import { startSyncScheduler, syncRunsOperation, type SyncScheduler } from './syn
 import type { SyncConfig } from './sync/config';
 import { loadSubscriptionConfig, Subscriptions, type SubscriptionConfig, type SubscriptionDelivery } from './subscriptions';
 import type { DeliveryOptions } from './subscriptions/delivery';
-import { createApp } from './http/app';
+import { createApp, type AppDeps } from './http/app';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { ResourceStore } from './store/store';
 import { loadDemoDataIfEmpty, type DemoLoadResult } from './demo/load-demo';
@@ -43,6 +43,9 @@ import { externalIssuer, type TokenIssuer } from './security/bearer';
 import { loadSecurityConfig, type SecurityConfig } from './security/config';
 import { SessionCookies } from './security/sessions';
 import { RorWritePolicy } from './security/write-policy';
+import type { SignInDeps } from './security/sign-in';
+import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
+import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn } from './security/saml';
 
 export interface KernelSettings {
   logger?: Logger;
@@ -160,6 +163,12 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const issuers: TokenIssuer[] = [];
   if (security.externalIssuer) issuers.push(externalIssuer(security.externalIssuer));
   const trusted = security.trustedProxies.length > 0;
+  const signIn: SignInDeps = { sessions, audit, logger, baseUrl: config.baseUrl, secureCookies: config.baseUrl.startsWith('https:') };
+  const routers: AppDeps['routers'] = [];
+  const oidc = oidcConfigFromEnv(process.env);
+  if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });
+  const saml = samlConfigFromEnv(process.env, config.baseUrl);
+  if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn) });
   const background = settings.background ?? true;
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
   // Runs nothing until ROR_SYNC_* names a source.
@@ -169,6 +178,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     maxBodyBytes: config.maxBodyBytes,
     trustProxy: security.trustedProxies,
     audit,
+    routers,
     authenticate: authenticate({
       realm: REALM,
       bootstrapToken: security.bootstrapToken,

@@ -21,6 +21,11 @@ export interface AppDeps {
   authenticate?: RequestHandler;
   /** Reverse proxies whose X-Forwarded-For is believed (Express `trust proxy`). */
   trustProxy?: string[];
+  /**
+   * Routers of their own (sign-in, the token endpoint), mounted before authentication: a person whose session
+   * expired must still reach the sign-in. A promise is awaited by the first request that needs it.
+   */
+  routers?: { path: string; handler: RequestHandler | Promise<RequestHandler> }[];
   /** Records a sample of successful reads. */
   audit?: { readSucceeded(actor: Actor, interaction: string, target: string): void };
 }
@@ -46,6 +51,7 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
     }
   });
 
+  for (const { path, handler } of deps.routers ?? []) app.use(path, settled(handler));
   if (deps.authenticate) app.use(deps.authenticate);
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));
@@ -55,6 +61,14 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, err));
   return app;
+}
+
+/** A handler that may still be being built (an identity provider's discovery): requests wait for it. */
+function settled(handler: RequestHandler | Promise<RequestHandler>): RequestHandler {
+  if (typeof handler === 'function') return handler;
+  let ready: RequestHandler | undefined;
+  void handler.then((h) => (ready = h), () => undefined);
+  return (req, res, next) => (ready ? ready(req, res, next) : handler.then((h) => h(req, res, next), next));
 }
 
 function hasBody(req: Request): boolean {

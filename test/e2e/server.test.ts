@@ -26,10 +26,13 @@ interface Running {
   exited: Promise<number | null>;
 }
 
+/** The administrator token the test server is started with (ROR_BOOTSTRAP_TOKEN). */
+const BOOTSTRAP = 'e2e-bootstrap-token-0123456789abcdef0123456789';
+
 async function startServer(dataDir: string, port: number, extraEnv: Record<string, string> = {}): Promise<Running> {
   const proc = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...extraEnv },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_BOOTSTRAP_TOKEN: BOOTSTRAP, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -55,7 +58,16 @@ function call(port: number, method: string, urlPath: string, body?: unknown): Pr
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
-      { host: '127.0.0.1', port, method, path: urlPath, headers: data ? { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(data) } : {} },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: urlPath,
+        headers: {
+          Authorization: `Bearer ${BOOTSTRAP}`,
+          ...(data ? { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(data) } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));

@@ -4,6 +4,7 @@ import type { Practitioner, PractitionerRole, Resource } from '@medplum/fhirtype
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import type { Express } from 'express';
 import pino from 'pino';
+import type { Actor } from '../../src/kernel/actor';
 import { composeKernel, fhirServices, type ComposedKernel } from '../../src/main';
 import { createApp } from '../../src/http/app';
 import type { Kernel } from '../../src/kernel/kernel';
@@ -35,6 +36,8 @@ export interface SyncEnv {
   close(): Promise<void>;
 }
 
+const TEST_ADMIN: Actor = { kind: 'admin', name: 'test' };
+
 export function syncEnv(): SyncEnv {
   const dir = tempDir('ror-sync-');
   const composed = composeKernel();
@@ -55,6 +58,11 @@ export function syncEnv(): SyncEnv {
       createApp(fhirServices(composed, store, { baseUrl: 'http://fhir.test', defaultCount: 20, maxCount: limits.maxCount ?? 1000 }), {
         logger: pino({ level: 'silent' }),
         maxBodyBytes: 1 << 20,
+        // These tests look at what the sync wrote, as an administrator would (runs are AuditEvents).
+        authenticate: (_req, res, next) => {
+          res.locals.actor = TEST_ADMIN;
+          next();
+        },
       }),
     async find<T extends Resource>(type: string, query: string) {
       return (await findConditionalMatches(store, kernel, type, query, 1000)).map((v) => JSON.parse(v.json) as T);

@@ -10,7 +10,7 @@ import { SYSTEM, EXT, SYNC_TAG_SYSTEM } from '../../src/sync/fhir-systems';
 import type { ParsedRecord, RecordSource, SyncItem } from '../../src/sync/types';
 import type { ResourceStore } from '../../src/store/store';
 import { syncEnv, type SyncEnv } from './helpers';
-import { ANONYMOUS } from '../../src/kernel/actor';
+import type { Actor } from '../../src/kernel/actor';
 import { rorValidator } from '../helpers/validation';
 
 /** Establishments as raw records (mapped only when changed), one line each. */
@@ -99,7 +99,7 @@ describe('validation on a second thread', () => {
         const result = (await e.store.transaction(fn)) as T;
         if (++transactions === 1) {
           const current = JSON.parse((await e.store.read('Organization', 'finess-et-010000000'))!.json) as Organization & { id: string };
-          await e.kernel.transaction(e.store, ANONYMOUS, (tx) => tx.put({ ...current, alias: ['Local name'] }));
+          await e.kernel.transaction(e.store, { kind: 'admin', name: 'test' } as Actor, (tx) => tx.put({ ...current, alias: ['Local name'] }));
         }
         return result;
       },

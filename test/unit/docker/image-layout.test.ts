@@ -117,7 +117,7 @@ beforeAll(async () => {
   expect(cmd[0]).toBe('node');
   server = spawn(process.execPath, cmd.slice(1), {
     cwd: appDir,
-    env: { ...envOf(runtime), PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ROR_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...envOf(runtime), PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ROR_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ROR_BOOTSTRAP_TOKEN: BOOTSTRAP },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout?.on('data', (d: Buffer) => (serverLog += d.toString()));
@@ -143,6 +143,9 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** The administrator token the image is started with (ROR_BOOTSTRAP_TOKEN). */
+const BOOTSTRAP = 'image-bootstrap-token-0123456789abcdef0123456789';
+
 describe('the runtime image layout (emulated)', () => {
   test('its HEALTHCHECK command succeeds against the running server', async () => {
     const hc = execForm(instructions(runtime, 'HEALTHCHECK').pop()?.args as string);
@@ -160,7 +163,7 @@ describe('the runtime image layout (emulated)', () => {
   test('the native SQLite module works: an Organization is stored and read back', async () => {
     const created = await fetch(`http://127.0.0.1:${port}/Organization`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${BOOTSTRAP}` },
       body: JSON.stringify({ resourceType: 'Organization', name: 'CENTRE HOSPITALIER DE TEST' }),
     });
     expect(created.status).toBe(201);
