@@ -170,10 +170,12 @@ function infoIssue(row: number, text: string): OperationOutcomeIssue {
   return { severity: 'information', code: 'informational', diagnostics: `${where(row)}: ${text}`, location: [where(row)] };
 }
 
-/** Applies the rows inside `tx`; throws a 422 FhirError carrying the per-row report when any row fails. */
+/** Applies the rows inside `tx`; throws a 422 FhirError carrying the per-row report when any row fails (403 when
+ * every failed row is a Location the caller may not change). */
 export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRow[], config: CapacityConfig): Promise<OperationOutcome> {
   const defaults = manualDefaults(config);
   const errors = new Map<number, OperationOutcomeIssue[]>();
+  let forbiddenRows = 0;
   const fail = (row: number, issue: OperationOutcomeIssue) => errors.set(row, [...(errors.get(row) ?? []), issue]);
   const applied = new Map<number, string>();
   for (const r of rows) for (const e of r.errors) fail(r.row, errorIssue(r.row, e));
@@ -221,10 +223,16 @@ export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRo
       const outcome = await update(tx, 'Location', id, location);
       for (const [row, note] of notes) applied.set(row, `${note}, version ${outcome.version.versionId}`);
     } catch (err) {
-      // Only a refused resource is a row failure; anything else (a refused actor, a conflict) fails the import.
-      if (!(err instanceof FhirError) || (err.status !== 400 && err.status !== 422)) throw err;
+      // A refused resource, or a Location the caller may not change, is a row failure (the report names the rows);
+      // anything else (no credential, a conflict) fails the import as a whole.
+      if (!(err instanceof FhirError) || (err.status !== 400 && err.status !== 422 && err.status !== 403)) throw err;
       const why = err.outcome.issue?.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ');
-      for (const r of group) fail(r.row, errorIssue(r.row, { message: `Location/${id} would be invalid with the rows of this file: ${why}` }, 'business-rule'));
+      if (err.status === 403) {
+        forbiddenRows += group.length;
+        for (const r of group) fail(r.row, errorIssue(r.row, { message: `Location/${id} may not be changed by you: ${why}` }, 'forbidden'));
+      } else {
+        for (const r of group) fail(r.row, errorIssue(r.row, { message: `Location/${id} would be invalid with the rows of this file: ${why}` }, 'business-rule'));
+      }
     }
   }
 
@@ -240,7 +248,8 @@ export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRo
     for (const r of rows) {
       issue.push(...(errors.get(r.row) ?? [infoIssue(r.row, 'valid, not applied because other rows failed')]));
     }
-    throw new FhirError(422, { resourceType: 'OperationOutcome', issue });
+    // Only rows the caller may not change: a 403, with the report.
+    throw new FhirError(forbiddenRows === failed ? 403 : 422, { resourceType: 'OperationOutcome', issue });
   }
   const locations = groups.size;
   return {
