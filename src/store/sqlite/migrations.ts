@@ -194,6 +194,33 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: 'api_clients, signing_keys and assertion_jti: the API clients, the token-signing keys, the replay cache (auth.ts)',
+    up: (db) => {
+      // Each client and key is kept whole as JSON (the port's shape); the columns are what is looked up or ordered by.
+      db.exec(`
+        CREATE TABLE api_clients (
+          client_id TEXT PRIMARY KEY,
+          mtls_subject TEXT,
+          json TEXT NOT NULL
+        );
+        CREATE INDEX api_clients_mtls ON api_clients (mtls_subject) WHERE mtls_subject IS NOT NULL;
+        CREATE TABLE signing_keys (
+          kid TEXT PRIMARY KEY,
+          created_at TEXT NOT NULL,
+          retired_at TEXT,
+          json TEXT NOT NULL
+        );
+        CREATE TABLE assertion_jti (
+          client_id TEXT NOT NULL,
+          jti TEXT NOT NULL,
+          expires_at INTEGER NOT NULL,
+          PRIMARY KEY (client_id, jti)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */
