@@ -6,13 +6,14 @@
  * - searches are expressed as a storage-neutral SearchPlan (see ./search-plan.ts) that each adapter translates.
  *
  * Adapters: ./sqlite (embedded default). Every adapter must pass test/contract/resource-store.contract.ts and the
- * contracts of the port's other parts (outbox, sync state, leases) in test/contract/.
+ * contracts of the port's other parts (outbox, sync state, leases, auth) in test/contract/.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchPlan, SearchResult } from './search-plan';
 import type { StoredVersion } from './version';
 import type { SyncStateRow, SyncStateSize } from './sync-state';
 import type { LeaseStore } from './leases';
+import type { AuthStore } from './auth';
 
 export type { StoredVersion };
 
@@ -132,6 +133,8 @@ export interface ResourceStore extends StoreReader {
   syncStateRows(kind: string): AsyncIterable<SyncStateRow[]>;
   /** Named leases (./leases.ts), e.g. the lock that keeps referential sync runs one at a time. */
   readonly leases: LeaseStore;
+  /** API clients, the token-signing keys and the assertion replay cache (./auth.ts): not FHIR resources. */
+  readonly auth: AuthStore;
   /**
    * Runs `fn`, a bulk load of many resources through `transaction`, letting the adapter build its secondary
    * indexes once at the end when the store starts empty (first import of the national referentials). Reads by id

@@ -194,6 +194,34 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: 'api_clients, signing_keys and assertion_jti: the API clients, the token-signing keys, the replay cache (auth.ts)',
+    up: (db) => {
+      // Each client and key is kept whole as JSON (the port's shape); the columns are what is looked up or ordered by.
+      // IF NOT EXISTS: a file whose user_version was set back (as a test of an earlier migration does) keeps them.
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS api_clients (
+          client_id TEXT PRIMARY KEY,
+          mtls_subject TEXT,
+          json TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS api_clients_mtls ON api_clients (mtls_subject) WHERE mtls_subject IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS signing_keys (
+          kid TEXT PRIMARY KEY,
+          created_at TEXT NOT NULL,
+          retired_at TEXT,
+          json TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS assertion_jti (
+          client_id TEXT NOT NULL,
+          jti TEXT NOT NULL,
+          expires_at INTEGER NOT NULL,
+          PRIMARY KEY (client_id, jti)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -23,6 +23,7 @@ import type {
 } from '../store';
 import type { SyncStateRow, SyncStateSize } from '../sync-state';
 import type { LeaseStore } from '../leases';
+import type { AuthStore } from '../auth';
 import type { SearchPlan, SearchResult } from '../search-plan';
 import { VersionConflictError } from '../errors';
 import { migrate } from './migrations';
@@ -33,6 +34,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { SqliteOutbox } from './outbox';
 import { SqliteSyncState } from './sync-state';
 import { SqliteLeases } from './leases';
+import { SqliteAuth } from './auth';
 import { Checkpointer } from './checkpointer';
 import { optimizeDatabase } from './maintenance';
 import { deferIndexes, rebuildDeferredIndexes } from './deferred-indexes';
@@ -127,6 +129,7 @@ export class SqliteStore implements ResourceStore {
   private readonly outbox: SqliteOutbox;
   private readonly syncState: SqliteSyncState;
   readonly leases: LeaseStore;
+  readonly auth: AuthStore;
   private lastInstant = 0;
   private closed = false;
   private readonly file: string;
@@ -177,6 +180,7 @@ export class SqliteStore implements ResourceStore {
     this.outbox = new SqliteOutbox(this.writer);
     this.syncState = new SqliteSyncState(this.writer, this.reader);
     this.leases = new SqliteLeases(this.writer, this.reader, (fn) => this.underLock(fn));
+    this.auth = new SqliteAuth(this.writer, this.reader, (fn) => this.underLock(fn));
     const control = (sql: string) => this.writer.prepare(sql);
     this.control = {
       begin: control('BEGIN IMMEDIATE'),

@@ -1,0 +1,4 @@
+import { authContract } from '../auth.contract';
+import { sqliteStoreFactory } from '../../helpers/sqlite-factory';
+
+authContract('SQLite', sqliteStoreFactory());
