@@ -46,6 +46,7 @@ import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
 import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn } from './security/saml';
+import { authRouter, builtInIssuer, clientPrincipal, defaultScopes, loadTokenConfig, SigningKeys } from './security/clients';
 
 export interface KernelSettings {
   logger?: Logger;
@@ -160,11 +161,17 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
   const services = fhirServices(composed, store, config, access);
   const sessions = new SessionCookies({ secret: security.sessionSecret });
-  const issuers: TokenIssuer[] = [];
+  // This server's token endpoint (clients registered with `npm run clients`) and, when configured, the region's IdP.
+  const tokens = loadTokenConfig();
+  const keys = new SigningKeys(store.auth, { alg: tokens.signingAlg, tokenTtlSeconds: tokens.tokenTtlSeconds });
+  const own = builtInIssuer(keys, store.auth, config.baseUrl);
+  const issuers: TokenIssuer[] = [{ issuer: own.issuer, verify: async (token, address) => ({ ...(await own.verify(token)), address }) }];
   if (security.externalIssuer) issuers.push(externalIssuer(security.externalIssuer));
   const trusted = security.trustedProxies.length > 0;
   const signIn: SignInDeps = { sessions, audit, logger, baseUrl: config.baseUrl, secureCookies: config.baseUrl.startsWith('https:') };
-  const routers: AppDeps['routers'] = [];
+  const routers: AppDeps['routers'] = [
+    { path: '/', handler: authRouter({ store: store.auth, keys, audit, baseUrl: config.baseUrl, tokenTtlSeconds: tokens.tokenTtlSeconds, logger }) },
+  ];
   const oidc = oidcConfigFromEnv(process.env);
   if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });
   const saml = samlConfigFromEnv(process.env, config.baseUrl);
@@ -184,6 +191,15 @@ export function composeServer(settings: ServerSettings): ComposedServer {
       bootstrapToken: security.bootstrapToken,
       issuers,
       sessions,
+      mtls: security.mtlsHeader
+        ? {
+            header: security.mtlsHeader,
+            lookup: async (subject, address) => {
+              const client = await store.auth.clientByMtlsSubject(subject);
+              return client && !client.revokedAt ? clientPrincipal(client, client.scopes ?? defaultScopes(client.role), 'mtls', address) : undefined;
+            },
+          }
+        : undefined,
       fromTrustedProxy: (req) => trusted && req.app.get('trust proxy fn')(req.socket.remoteAddress ?? '', 0) === true,
       audit,
       anonymous: settings.unauthenticatedActor,
