@@ -33,8 +33,13 @@ export function requestLogger(logger: Logger, app: Express) {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info({ reqId, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+      logger.info({ reqId, method: req.method, url: loggedUrl(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
     });
     next();
   };
+}
+
+/** The URL as logged: the query of sign-in callbacks carries one-time codes and states, which logs must not keep. */
+function loggedUrl(url: string): string {
+  return url.startsWith('/auth/') && url.includes('?') ? `${url.slice(0, url.indexOf('?'))}?…` : url;
 }

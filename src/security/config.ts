@@ -63,12 +63,14 @@ export function loadSecurityConfig(env: Env, dataDir: string, baseUrl: string): 
 /** A random secret kept in the data directory (one instance; several instances must share ROR_SESSION_SECRET). */
 function localSecret(dataDir: string): string {
   const file = path.join(dataDir, 'session-secret');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
+  if (!fs.existsSync(file)) {
     fs.mkdirSync(dataDir, { recursive: true });
-    const secret = crypto.randomBytes(32).toString('base64url');
-    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return fs.readFileSync(file, 'utf8').trim();
+    try {
+      // `wx`: of two processes starting on one data directory, the first writes it and both read that one.
+      fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
+  return fs.readFileSync(file, 'utf8').trim();
 }
