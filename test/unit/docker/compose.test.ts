@@ -9,6 +9,8 @@ import path from 'node:path';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
+import { loadSecurityConfig } from '../../../src/security/config';
+import { tempDir } from '../../helpers/tmp';
 import { copyArgs, envOf, execForm, instructions, parseDockerfile, type Stage } from './dockerfile';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -60,6 +62,7 @@ function namesReadByConfig(env: Record<string, string>): Set<string> {
     },
   });
   loadConfig(watched);
+  loadSecurityConfig(watched, tempDir(), 'http://localhost:8080');
   return names;
 }
 
@@ -94,7 +97,7 @@ describe('docker/compose.yaml', () => {
     expect(fs.existsSync(path.join(ROOT, server.build?.dockerfile ?? ''))).toBe(true);
   });
 
-  test('every variable set for the server is one src/config.ts reads (or a documented later one)', () => {
+  test('every variable set for the server is one src/config.ts or src/security/config.ts reads (or a documented later one)', () => {
     const known = namesReadByConfig({});
     const unknown = Object.keys(envList(server.environment)).filter(
       (k) => !known.has(k) && !(k in LATER_ADAPTER_VARS) && !RUNTIME_VARS.has(k),

@@ -23,7 +23,8 @@ const table = new RouteTable().add(
   { method: 'ANY', pattern: ':type/:id/$op', handler: handler('operation') },
 );
 
-const ctx = { store: {}, kernel: {}, actor: { kind: 'anonymous' } } as unknown as FhirContext;
+// A view that admits every request: these tests are about routing (admission: test/security).
+const ctx = { store: {}, kernel: {}, actor: { kind: 'anonymous' }, view: { admit: () => undefined } } as unknown as FhirContext;
 const send = (method: FhirMethod, path: string) => {
   const req: FhirRequest = { method, path: path.split('/').filter(Boolean), query: [], headers: {} };
   return table.dispatch(ctx, req);
