@@ -51,7 +51,7 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
     }
   });
 
-  for (const { path, handler } of deps.routers ?? []) app.use(path, settled(handler));
+  for (const { path, handler } of deps.routers ?? []) app.use(path, settled(handler, deps.logger, path));
   if (deps.authenticate) app.use(deps.authenticate);
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));
@@ -63,12 +63,26 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   return app;
 }
 
-/** A handler that may still be being built (an identity provider's discovery): requests wait for it. */
-function settled(handler: RequestHandler | Promise<RequestHandler>): RequestHandler {
+/**
+ * A handler that may still be being built (an identity provider's metadata or discovery): requests wait for it.
+ * When it cannot be built, its requests answer 503 with the reason (the rest of the server works on).
+ */
+function settled(handler: RequestHandler | Promise<RequestHandler>, logger: Logger, path: string): RequestHandler {
   if (typeof handler === 'function') return handler;
   let ready: RequestHandler | undefined;
-  void handler.then((h) => (ready = h), () => undefined);
-  return (req, res, next) => (ready ? ready(req, res, next) : handler.then((h) => h(req, res, next), next));
+  let failed: string | undefined;
+  void handler.then(
+    (h) => (ready = h),
+    (err: Error) => {
+      failed = err.message;
+      logger.error({ err, path }, 'a sign-in method could not be set up; its requests answer 503');
+    },
+  );
+  return (req, res, next) => {
+    if (ready) return ready(req, res, next);
+    if (failed !== undefined) return next(new FhirError(503, `${path} is not available: ${failed}`, 'transient'));
+    handler.then((h) => h(req, res, next), () => next(new FhirError(503, `${path} is not available: ${failed}`, 'transient')));
+  };
 }
 
 function hasBody(req: Request): boolean {
@@ -99,7 +113,9 @@ async function handleFhir(ctx: FhirContext, req: Request, res: Response, audit: 
   };
   const result = await ctx.routes.dispatch(ctx, fhirReq);
   send(ctx, res, fhirReq, result, { contentType, pretty, summary, elements });
-  if (audit && (req.method === 'GET' || req.method === 'HEAD')) audit.readSucceeded(ctx.actor, 'read', req.path.slice(1, 300));
+  if (audit && (req.method === 'GET' || req.method === 'HEAD') && result.status < 300) {
+    audit.readSucceeded(ctx.actor, fhirReq.path.length >= 2 ? 'read' : 'search', req.originalUrl.slice(1, 500));
+  }
 }
 
 interface Presentation {

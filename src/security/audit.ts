@@ -120,11 +120,17 @@ export class AuditTrail implements AuditSink, WriteAuditor {
       this.dropped = 0;
     }
     const { kernel, store } = this.target;
-    this.flushing = kernel
-      .transaction(store, systemActor(AUDIT_COMPONENT), async (tx) => {
-        for (const event of batch) await tx.put(event, { silent: 'the audit trail notifies no one' });
+    const write = (events: AuditRecord[]) =>
+      kernel.transaction(store, systemActor(AUDIT_COMPONENT), async (tx) => {
+        for (const event of events) await tx.put(event, { silent: 'the audit trail notifies no one' });
+      });
+    this.flushing = write(batch)
+      // One event the store refuses must not lose the others: then each is written alone.
+      .catch(async () => {
+        for (const event of batch) {
+          await write([event]).catch((err) => this.options.logger.error({ err, event }, 'an audit event could not be written'));
+        }
       })
-      .catch((err) => this.options.logger.error({ err, events: batch.length }, 'audit events could not be written'))
       .finally(() => {
         this.flushing = undefined;
       });
@@ -168,7 +174,12 @@ export class AuditTrail implements AuditSink, WriteAuditor {
       source: { observer: { display: 'ROR FHIR server' }, type: [{ system: SOURCE_TYPE, code: '4', display: 'Application Server' }] },
     };
     if (e.description) event.outcomeDesc = e.description.slice(0, 1000);
-    if (e.entity) event.entity = [{ what: { reference: e.entity }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' } }];
+    if (e.entity) {
+      // A resource (`Type/id`, `Type/id/_history/n`) is a reference; anything else (a search) is named.
+      const isResource = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/.test(e.entity);
+      const type = { system: ENTITY_TYPE, code: '2', display: 'System Object' };
+      event.entity = [isResource ? { what: { reference: e.entity }, type } : { name: e.entity.slice(0, 500), type }];
+    }
     return event;
   }
 }

@@ -46,6 +46,16 @@ describe('bearer tokens', () => {
     expect(res.body.issue[0].diagnostics).toMatch(/client:editor \(establishment\) may not write Organization/);
   });
 
+  test('a refused write is audited: who, what, why, outcome 4', async () => {
+    const t = await idp.token({ sub: 'refused-editor', role: 'establishment', finess: ['010000024'] });
+    expect((await create(bearer(t))).status).toBe(403);
+    const [event] = await auditEvents('altid=client:refused-editor');
+    expect(event).toMatchObject({ action: 'C', outcome: '4', subtype: [{ code: 'create' }] });
+    expect(event.outcomeDesc).toMatch(/^refused: an establishment editor may not create Organization/);
+    expect(event.agent[0].role[0].coding[0]).toMatchObject({ code: 'establishment' });
+    expect(event.agent[0].role[1].coding[0]).toMatchObject({ code: '010000024' });
+  });
+
   test.each([
     ['not a JWT', async () => 'abc.def'],
     ['expired', async () => idp.token({ role: 'admin' }, { expiresIn: '-2m' })],
@@ -125,6 +135,22 @@ describe('configuration', () => {
       expect((await request(closed.app).get('/Organization').set(bearer(await idp.token({ role: 'consumer' })))).status).toBe(200);
     } finally {
       await closed.close();
+    }
+  });
+
+  test('ROR_AUDIT_READ_SAMPLE=1 records every successful read', async () => {
+    const sampled = secureServer(idp, { env: { ROR_AUDIT_READ_SAMPLE: '1' } });
+    try {
+      const t = await idp.token({ sub: 'reader', role: 'consumer' });
+      expect((await request(sampled.app).get('/Organization?name=x').set(bearer(t))).status).toBe(200);
+      expect((await request(sampled.app).get('/Organization/none').set(bearer(t))).status).toBe(404);
+      await sampled.server.audit.flush();
+      const res = await request(sampled.app).get('/AuditEvent?altid=client:reader').set(bearer(BOOTSTRAP));
+      // The search is recorded (with its query); the failed read is not a successful one.
+      expect(res.body.entry).toHaveLength(1);
+      expect(res.body.entry[0].resource).toMatchObject({ action: 'R', outcome: '0', entity: [{ name: 'Organization?name=x' }] });
+    } finally {
+      await sampled.close();
     }
   });
 

@@ -38,6 +38,11 @@ test('the FHIR layer knows neither HTTP nor the domain modules that plug into it
   expect(arrows(inLayers('fhir'), inLayers('http', 'ror', 'sync', 'subscriptions', 'demo'))).toEqual([]);
 });
 
+test('security plugs into the FHIR layer and the kernel through their interfaces: neither imports it', () => {
+  expect(arrows(inLayers('fhir', 'kernel', 'store', 'indexing', 'terminology'), inLayers('security'))).toEqual([]);
+  expect(arrows(inLayers('security'), inLayers('http', 'sync', 'subscriptions', 'demo'))).toEqual([]);
+});
+
 test('only the composition root imports a storage adapter', () => {
   expect(arrows((m) => m !== 'main' && !adapter(m), adapter)).toEqual([]);
 });
