@@ -27,11 +27,13 @@ export interface ExternalIssuerConfig {
   jwksUrl?: string;
   jwks?: JSONWebKeySet;
   mapping: ClaimMapping;
+  /** Shortest wait between two fetches of the JWKS URL (default 30 s: an unknown `kid` cannot make us hammer it). */
+  jwksCooldownMs?: number;
 }
 
 export function externalIssuer(config: ExternalIssuerConfig): TokenIssuer {
   const keys: JWTVerifyGetKey = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+    ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: config.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000 })
     : createLocalJWKSet(config.jwks ?? { keys: [] });
   return {
     issuer: config.issuer,
