@@ -31,6 +31,7 @@ import type { SyncConfig } from './sync/config';
 import { loadSubscriptionConfig, Subscriptions, type SubscriptionConfig, type SubscriptionDelivery } from './subscriptions';
 import type { DeliveryOptions } from './subscriptions/delivery';
 import { createApp } from './http/app';
+import { hardening } from './http/hardening';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { ResourceStore } from './store/store';
 import { loadDemoDataIfEmpty, type DemoLoadResult } from './demo/load-demo';
@@ -102,14 +103,14 @@ export interface ComposedServer extends ComposedKernel {
 export function fhirServices(
   composed: ComposedKernel,
   store: ResourceStore,
-  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>,
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'> & Partial<Pick<Config, 'search'>>,
 ): FhirServices {
   const { kernel, operations, instantiates } = composed;
   return {
     kernel,
     store,
     baseUrl: config.baseUrl,
-    limits: { defaultCount: config.defaultCount, maxCount: config.maxCount },
+    limits: { defaultCount: config.defaultCount, maxCount: config.maxCount, search: config.search },
     operations,
     routes: fhirRoutes(),
     capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: () => kernel.validator.resourceProfiles(), instantiates }),
@@ -129,7 +130,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
-  const app = createApp(services, { logger, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp(services, { logger, maxBodyBytes: config.maxBodyBytes, hardening: hardening(config) });
   return {
     ...composed,
     store,

@@ -13,10 +13,13 @@ import { etag, httpDate } from '../fhir/versioning';
 import { ANONYMOUS } from '../kernel/actor';
 import { decodeBody, parsePrefer, responseContentType } from './negotiation';
 import { requestLogger } from './request-log';
+import type { Hardening } from './hardening';
 
 export interface AppDeps {
   logger: Logger;
   maxBodyBytes: number;
+  /** Security headers, CORS, bounds on the request target, rate limits (./hardening.ts). */
+  hardening?: Hardening;
 }
 
 const FHIR_METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -28,6 +31,7 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   app.set('etag', false);
   app.set('query parser', false);
   app.use(requestLogger(deps.logger, app));
+  if (deps.hardening) app.use(deps.hardening.front, deps.hardening.callerRateLimit);
 
   app.get('/healthz', (_req, res) => sendJson(res, 200, 'application/json', '{"status":"ok"}'));
   app.get('/readyz', async (req, res) => {
