@@ -12,10 +12,13 @@ import type { Actor } from '../kernel/actor';
 import type { Kernel } from '../kernel/kernel';
 import type { Validator } from './validation';
 import type { WriteTx } from '../kernel/write-tx';
+import type { SearchLimits } from '../config';
 
 export interface FhirLimits {
   defaultCount: number;
   maxCount: number;
+  /** Bounds on the cost of a search (ROR_MAX_PARAMS, ROR_MAX_OR_VALUES…); those not given take their defaults. */
+  search?: Partial<SearchLimits>;
 }
 
 export type FhirMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
