@@ -293,6 +293,10 @@ export class HostileGenerator {
       () => JSON.stringify({ resourceType: 'Organization', extension: Array.from({ length: r.int(3000) }, () => ({ url: 'http://x', valueString: 'y' })) }),
       () => '['.repeat(1 + r.int(200_000)),
       () => `${'{"a":'.repeat(1 + r.int(50_000))}1${'}'.repeat(r.int(50_000))}`,
+      () => {
+        const levels = 50 + r.int(60_000);
+        return `{"resourceType":"Organization","extension":[${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}]}`;
+      },
       () => '{"resourceType":"Organization","name":"\\ud800"}',
       () => '{"resourceType": "Organization", "name": "x",}',
       () => '{"resourceType": "Organization", "name": "x"} trailing',
