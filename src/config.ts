@@ -19,7 +19,41 @@ export interface Config {
   shutdownGraceMs: number;
   /** Load the demo region (src/demo) when the store is empty at start. */
   demoData: boolean;
+  /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** Requests per minute of one caller (a principal, else a client address); 0: no limit. Per server instance. */
+  rateLimitPerMinute: number;
+  /** Requests per minute of one client address to `/auth/*` (token endpoint, sign-in), against guessing; 0: none. */
+  authRateLimitPerMinute: number;
+  /** Longest accepted request target (path and query), in characters: longer ones get a 414. */
+  maxUrlLength: number;
+  search: SearchLimits;
 }
+
+/** Bounds on the cost of one search, checked while planning it (src/fhir/search/plan.ts): beyond them, a 400. */
+export interface SearchLimits {
+  /** Query parameters of one request (the URL's, and a POSTed `_search` form's). */
+  maxParams: number;
+  /** Comma-separated values of one parameter. */
+  maxOrValues: number;
+  /** OR-ed values across all the parameters of a search, chains and `_has` included. */
+  maxTotalOrValues: number;
+  /** `_include` and `_revinclude` parameters of one search. */
+  maxIncludes: number;
+  /** Rounds of `:iterate` includes after the first one. */
+  maxIncludeDepth: number;
+  /** Links of a chain or nested `_has`. */
+  maxChainDepth: number;
+}
+
+export const DEFAULT_SEARCH_LIMITS: SearchLimits = Object.freeze({
+  maxParams: 100,
+  maxOrValues: 500,
+  maxTotalOrValues: 1000,
+  maxIncludes: 10,
+  maxIncludeDepth: 4,
+  maxChainDepth: 6,
+});
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -41,5 +75,38 @@ export function loadConfig(env: Env = process.env): Config {
     maxCount,
     shutdownGraceMs: integer(env, 'ROR_SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     demoData: boolean(env, 'ROR_DEMO_DATA', true),
+    corsOrigins: origins(env, 'ROR_CORS_ORIGINS'),
+    rateLimitPerMinute: integer(env, 'ROR_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    authRateLimitPerMinute: integer(env, 'ROR_AUTH_RATE_LIMIT_PER_MINUTE', 30, 0, 1_000_000),
+    // Node answers 431 itself past 16 KiB of request line and headers (--max-http-header-size).
+    maxUrlLength: integer(env, 'ROR_MAX_URL_LENGTH', 8192, 256, 1_000_000),
+    search: {
+      maxParams: integer(env, 'ROR_MAX_PARAMS', DEFAULT_SEARCH_LIMITS.maxParams, 1, 10_000),
+      maxOrValues: integer(env, 'ROR_MAX_OR_VALUES', DEFAULT_SEARCH_LIMITS.maxOrValues, 1, 100_000),
+      maxTotalOrValues: integer(env, 'ROR_MAX_TOTAL_OR_VALUES', DEFAULT_SEARCH_LIMITS.maxTotalOrValues, 1, 1_000_000),
+      maxIncludes: integer(env, 'ROR_MAX_INCLUDES', DEFAULT_SEARCH_LIMITS.maxIncludes, 0, 1000),
+      maxIncludeDepth: integer(env, 'ROR_MAX_INCLUDE_DEPTH', DEFAULT_SEARCH_LIMITS.maxIncludeDepth, 0, 100),
+      maxChainDepth: integer(env, 'ROR_MAX_CHAIN_DEPTH', DEFAULT_SEARCH_LIMITS.maxChainDepth, 1, 20),
+    },
   };
+}
+
+/** A comma-separated list of web origins (`https://host[:port]`), each checked; absent or empty: none. */
+function origins(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(o);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+        throw new Error(`${name} must list origins such as https://ui.example.org (scheme, host, optional port), got '${o}'`);
+      }
+      return url.origin;
+    });
 }

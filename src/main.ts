@@ -31,6 +31,7 @@ import type { SyncConfig } from './sync/config';
 import { loadSubscriptionConfig, Subscriptions, type SubscriptionConfig, type SubscriptionDelivery } from './subscriptions';
 import type { DeliveryOptions } from './subscriptions/delivery';
 import { createApp, type AppDeps } from './http/app';
+import { hardening } from './http/hardening';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { ResourceStore } from './store/store';
 import { loadDemoDataIfEmpty, type DemoLoadResult } from './demo/load-demo';
@@ -131,7 +132,7 @@ export interface ComposedServer extends ComposedKernel {
 export function fhirServices(
   composed: ComposedKernel,
   store: ResourceStore,
-  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>,
+  config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'> & Partial<Pick<Config, 'search'>>,
   access: FhirServices['access'] = new RorAccessControl(composed.kernel.hooks, { publicReads: true, publicAccessProfile: 0, realm: REALM }, noAudit),
 ): FhirServices {
   const { kernel, operations, instantiates } = composed;
@@ -140,7 +141,7 @@ export function fhirServices(
     kernel,
     store,
     baseUrl: config.baseUrl,
-    limits: { defaultCount: config.defaultCount, maxCount: config.maxCount },
+    limits: { defaultCount: config.defaultCount, maxCount: config.maxCount, search: config.search },
     operations,
     routes: fhirRoutes(),
     capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: () => kernel.validator.resourceProfiles(), instantiates }),
@@ -184,6 +185,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     logger,
     maxBodyBytes: config.maxBodyBytes,
     trustProxy: security.trustedProxies,
+    hardening: hardening(config),
     audit,
     routers,
     authenticate: authenticate({

@@ -14,10 +14,13 @@ import type { Validator } from './validation';
 import type { WriteTx } from '../kernel/write-tx';
 import type { Presenter } from '../kernel/hooks';
 import type { SearchPlan } from '../store/search-plan';
+import type { SearchLimits } from '../config';
 
 export interface FhirLimits {
   defaultCount: number;
   maxCount: number;
+  /** Bounds on the cost of a search (ROR_MAX_PARAMS, ROR_MAX_OR_VALUES…); those not given take their defaults. */
+  search?: Partial<SearchLimits>;
 }
 
 export type FhirMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

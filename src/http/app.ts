@@ -13,6 +13,7 @@ import { etag, httpDate } from '../fhir/versioning';
 import { ANONYMOUS, type Actor } from '../kernel/actor';
 import { decodeBody, parsePrefer, responseContentType } from './negotiation';
 import { requestLogger } from './request-log';
+import type { Hardening } from './hardening';
 
 export interface AppDeps {
   logger: Logger;
@@ -28,6 +29,8 @@ export interface AppDeps {
   routers?: { path: string; handler: RequestHandler | Promise<RequestHandler> }[];
   /** Records a sample of successful reads. */
   audit?: { readSucceeded(actor: Actor, interaction: string, target: string): void };
+  /** Security headers, CORS, bounds on the request target, rate limits (./hardening.ts). */
+  hardening?: Hardening;
 }
 
 const FHIR_METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -39,6 +42,8 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   app.set('etag', false);
   app.set('query parser', false);
   app.use(requestLogger(deps.logger, app));
+  // Headers, CORS, bounds on the request, and the per-address limit of /auth/* (before sign-in and tokens).
+  if (deps.hardening) app.use(deps.hardening.front);
 
   app.get('/healthz', (_req, res) => sendJson(res, 200, 'application/json', '{"status":"ok"}'));
   app.get('/readyz', async (req, res) => {
@@ -53,6 +58,8 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
 
   for (const { path, handler } of deps.routers ?? []) app.use(path, settled(handler, deps.logger, path));
   if (deps.authenticate) app.use(deps.authenticate);
+  // Per caller: after authentication, so a client is one caller whatever its address.
+  if (deps.hardening) app.use(deps.hardening.callerRateLimit);
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));
   app.use((req, res, next) => {

@@ -4,6 +4,7 @@
  */
 import { FhirError } from '../errors';
 import type { FhirRequest } from '../fhir/context';
+import { parseJsonDocument } from '../fhir/json-text';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 export const PLAIN_JSON = 'application/json; charset=utf-8';
@@ -65,11 +66,7 @@ export function decodeBody(contentType: string | undefined, raw: Buffer): FhirRe
 }
 
 function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new FhirError(400, `the body is not valid JSON: ${(err as Error).message}`, 'structure');
-  }
+  return parseJsonDocument(raw);
 }
 
 /** Reads `Prefer` (https://hl7.org/fhir/R4/http.html#ops, https://hl7.org/fhir/R4/search.html#errors). */

@@ -13,6 +13,11 @@ describe('configuration from the environment', () => {
       maxCount: 1000,
       shutdownGraceMs: 10000,
       demoData: true,
+      corsOrigins: [],
+      rateLimitPerMinute: 600,
+      authRateLimitPerMinute: 30,
+      maxUrlLength: 8192,
+      search: { maxParams: 100, maxOrValues: 500, maxTotalOrValues: 1000, maxIncludes: 10, maxIncludeDepth: 4, maxChainDepth: 6 },
     });
   });
 

@@ -13,6 +13,7 @@ import { Searchset } from '../search/bundle';
 import { applySummary, isSubsetting } from '../summary';
 import type { FhirContext, FhirRequest, ReadView } from '../context';
 import type { Route } from '../route-table';
+import type { SearchLimits as PlanLimits } from '../../config';
 
 /** What a search needs of the kernel: what it plans with (parameters, terminology), how results are served. */
 export interface SearchServices extends SearchContext {
@@ -54,6 +55,8 @@ export interface SearchLimits {
   maxCount: number;
   /** Most resources added by _include/_revinclude on one page (default 1000); beyond, an outcome entry says so. */
   maxIncludes?: number;
+  /** Bounds on the cost of a search (src/config.ts); those not given take their defaults. */
+  search?: Partial<PlanLimits>;
 }
 
 /** The searchset Bundle of a search, as an object. */
@@ -83,6 +86,7 @@ export async function searchset(
     maxCount: limits.maxCount,
     strict: input.strict,
     baseUrl: input.baseUrl,
+    limits: limits.search,
   });
   const plan = view ? view.restrict(planned.plan) : planned.plan;
   let result;
@@ -108,6 +112,7 @@ export async function searchset(
       planned.includes,
       planned.revincludes,
       limits.maxIncludes ?? 1000,
+      planned.includeRounds,
     );
     included = view && !view.seesAll ? inc.included.filter((v) => !view.hides(v)) : inc.included;
     if (inc.truncated) issues.push({ severity: 'warning', code: 'too-costly', diagnostics: inc.truncated });

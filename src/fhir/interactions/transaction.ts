@@ -17,6 +17,7 @@ import { stripQuestionMark } from './conditional';
 import { etag } from '../versioning';
 import { builtResource, type FhirContext, type FhirMethod, type FhirRequest, type FhirResponse } from '../context';
 import { resourceBody } from '../request';
+import { parseJsonDocument } from '../json-text';
 import type { Route } from '../route-table';
 
 export interface BundleOptions {
@@ -122,11 +123,7 @@ function entryBody(method: FhirMethod, resource: Resource, where: string): FhirR
     if (resource.contentType !== 'application/json-patch+json' || !resource.data) {
       throw badRequest(`${where}: a Binary PATCH body must hold a JSON Patch (contentType application/json-patch+json, base64 data)`);
     }
-    try {
-      return { kind: 'json-patch', value: JSON.parse(Buffer.from(resource.data, 'base64').toString('utf8')) };
-    } catch {
-      throw badRequest(`${where}: the Binary data is not a JSON document`);
-    }
+    return { kind: 'json-patch', value: parseJsonDocument(Buffer.from(resource.data, 'base64'), `${where}: the Binary data`) };
   }
   return { kind: 'resource', value: resource };
 }

@@ -16,8 +16,11 @@ export interface IncludeResult {
   truncated?: string;
 }
 
-/** Bound on `:iterate` rounds, in case of reference cycles the seen-set does not already stop. */
-const MAX_ROUNDS = 8;
+/** Default bound on include rounds (the first, then `:iterate` ones): the planner's is ROR_MAX_INCLUDE_DEPTH + 1. */
+const MAX_ROUNDS = 5;
+
+/** Most reference values in one `_revinclude` search: the targets of a page are looked up in slices of this size. */
+const REVINCLUDE_SLICE = 200;
 
 const key = (type: string, id: string) => `${type}/${id}`;
 
@@ -28,6 +31,7 @@ export async function resolveIncludes(
   includes: IncludeSpec[],
   revincludes: IncludeSpec[],
   limit: number,
+  maxRounds = MAX_ROUNDS,
 ): Promise<IncludeResult> {
   const seen = new Set(matches.map((m) => key(m.resourceType, m.id)));
   const included: StoredVersion[] = [];
@@ -45,7 +49,13 @@ export async function resolveIncludes(
   };
 
   let sources = matches.map(parse);
-  for (let round = 0; round < MAX_ROUNDS && sources.length && !truncated; round++) {
+  const iterates = [...includes, ...revincludes].some((s) => s.iterate);
+  for (let round = 0; sources.length && !truncated; round++) {
+    if (round >= maxRounds) {
+      // More to follow: say so rather than return an include set that looks complete.
+      if (iterates) truncated = `:iterate stopped after ${maxRounds - 1} rounds (ROR_MAX_INCLUDE_DEPTH): the included resources may be incomplete`;
+      break;
+    }
     const specsNow = (specs: IncludeSpec[]) => specs.filter((s) => round === 0 || s.iterate);
     const added: StoredVersion[] = [];
     for (const spec of specsNow(includes)) {
@@ -116,12 +126,17 @@ async function revincludeSources(
     spec.code === '*'
       ? [...registry.paramsOf(spec.sourceType).values()].filter((d) => d.type === 'reference').map((d) => d.code)
       : [spec.code];
-  const res = await reader.search({
-    resourceTypes: [spec.sourceType],
-    where: [{ kind: 'or', conditions: codes.map((code) => ({ kind: 'reference' as const, code, values })) }],
-    sort: [],
-    count: max,
-    total: 'none',
-  });
-  return res.entries;
+  const out: StoredVersion[] = [];
+  for (let i = 0; i < values.length && out.length < max; i += REVINCLUDE_SLICE) {
+    const slice = values.slice(i, i + REVINCLUDE_SLICE);
+    const res = await reader.search({
+      resourceTypes: [spec.sourceType],
+      where: [{ kind: 'or', conditions: codes.map((code) => ({ kind: 'reference' as const, code, values: slice })) }],
+      sort: [],
+      count: max - out.length,
+      total: 'none',
+    });
+    out.push(...res.entries);
+  }
+  return out;
 }

@@ -5,7 +5,8 @@
  * Repeated parameters are ANDed, comma-separated values ORed. Unknown parameters are ignored and reported
  * (or refused with `strict`); unknown modifiers, prefixes and malformed values are always a 400.
  */
-import { badRequest } from '../../errors';
+import { badRequest, FhirError } from '../../errors';
+import { DEFAULT_SEARCH_LIMITS, type SearchLimits } from '../../config';
 import { allResourceTypes, isKnownResourceType } from '../../definitions';
 import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey } from '../../store/search-plan';
 import { indexTypeOf, type SearchParamDef, type SearchParamRegistry, type SearchParamType } from '../../indexing/registry';
@@ -42,6 +43,8 @@ export interface PlannedSearch {
   ignored: string[];
   /** The query to repeat in paging links: every parameter but the cursor. */
   linkParams: [string, string][];
+  /** Rounds of include reading: the first, and at most this many more for `:iterate` ones (maxIncludeDepth). */
+  includeRounds: number;
 }
 
 export interface PlanOptions {
@@ -50,6 +53,8 @@ export interface PlanOptions {
   strict: boolean;
   /** Absolute base of this server: references given as absolute URLs under it are made relative. */
   baseUrl?: string;
+  /** Bounds on the cost of the search (src/config.ts, ROR_MAX_*); each one not given takes its default. */
+  limits?: Partial<SearchLimits>;
 }
 
 /** What planning reads: the SearchParameters, and the terminology of `:in` / `:not-in` and of ANS short names. */
@@ -58,8 +63,16 @@ export interface SearchContext {
   terminology: Terminology;
 }
 
-/** Deepest chain / `_has` nesting accepted: deeper ones are refused rather than run (each level is a join). */
-const MAX_CHAIN_DEPTH = 6;
+/** Most `_sort` keys: each one is a sort expression (a correlated subquery) and a column of every paging cursor. */
+const MAX_SORT_KEYS = 8;
+
+/** Most codes the `:in` / `:not-in` value sets of one search expand to: each is an SQL parameter or two. */
+const MAX_EXPANDED_CODES = 5000;
+
+/** A search that asks for more than a limit allows: a 400 naming the parameter and the limit. */
+function tooCostly(message: string, expression: string[]): FhirError {
+  return new FhirError(400, message, 'too-costly', expression);
+}
 
 /** Name of the query parameter carrying our opaque paging cursor. */
 export const CURSOR_PARAM = '_cursor';
@@ -85,7 +98,15 @@ export function planSearch(
   params: [string, string][],
   options: PlanOptions,
 ): PlannedSearch {
-  const ctx = new Planner(search.registry, search.terminology, options);
+  const limits: SearchLimits = { ...DEFAULT_SEARCH_LIMITS, ...options.limits };
+  if (params.length > limits.maxParams) {
+    throw tooCostly(`this search has ${params.length} parameters, more than the limit of ${limits.maxParams} (ROR_MAX_PARAMS)`, []);
+  }
+  const includeCount = params.filter(([k]) => k.startsWith('_include') || k.startsWith('_revinclude')).length;
+  if (includeCount > limits.maxIncludes) {
+    throw tooCostly(`this search has ${includeCount} _include and _revinclude parameters, more than the limit of ${limits.maxIncludes} (ROR_MAX_INCLUDES)`, ['_include']);
+  }
+  const ctx = new Planner(search.registry, search.terminology, options, limits);
   let types = resourceTypes;
   const typeParam = params.filter(([k]) => k === '_type');
   if (!types) {
@@ -100,6 +121,7 @@ export function planSearch(
     revincludes: [],
     ignored: [],
     linkParams: params.filter(([k]) => k !== CURSOR_PARAM),
+    includeRounds: 1 + limits.maxIncludeDepth,
   };
   let sortParam: string | undefined;
 
@@ -145,6 +167,7 @@ export function planSearch(
           continue;
         }
     }
+    ctx.countOrValues(name, value);
     const condition = ctx.condition(types, name, value);
     if (condition) out.plan.where.push(condition);
   }
@@ -177,11 +200,32 @@ const TYPE_MODIFIERS: Partial<Record<SearchParamType, string[]>> = {
 
 class Planner {
   readonly ignored: string[] = [];
+  /** OR-ed values read so far, over every parameter (maxTotalOrValues). */
+  private orTotal = 0;
+  /** Codes the `:in` / `:not-in` value sets expanded to so far (MAX_EXPANDED_CODES). */
+  private expandedCodes = 0;
   constructor(
     private readonly registry: SearchParamRegistry,
     private readonly terminology: Terminology,
     private readonly options: PlanOptions,
+    private readonly limits: SearchLimits,
   ) {}
+
+  /**
+   * Counts the OR-ed values of a criterion (a chain, `_has`, a composite value split the same way) against the
+   * limits per parameter and per search, before any of them is parsed.
+   */
+  countOrValues(name: string, value: string): void {
+    const n = orValues(value).length;
+    const { maxOrValues, maxTotalOrValues } = this.limits;
+    if (n > maxOrValues) {
+      throw tooCostly(`search parameter '${name.slice(0, 200)}' has ${n} comma-separated values, more than the limit of ${maxOrValues} (ROR_MAX_OR_VALUES)`, [name]);
+    }
+    this.orTotal += n;
+    if (this.orTotal > maxTotalOrValues) {
+      throw tooCostly(`this search has more than ${maxTotalOrValues} comma-separated values over all its parameters (ROR_MAX_TOTAL_OR_VALUES); '${name.slice(0, 200)}' goes past it`, [name]);
+    }
+  }
 
   private readonly systemForAlias = (name: string) => this.terminology.codeSystemForAlias(name);
 
@@ -211,8 +255,9 @@ class Planner {
 
   condition(types: string[], name: string, value: string): Condition | undefined {
     const depth = name.split('.').length - 1 + (name.match(/_has:/g)?.length ?? 0);
-    if (depth > MAX_CHAIN_DEPTH) {
-      throw badRequest(`search parameter '${name}': chains and _has nest at most ${MAX_CHAIN_DEPTH} levels`, [name]);
+    const maxDepth = this.limits.maxChainDepth;
+    if (depth > maxDepth) {
+      throw tooCostly(`search parameter '${name.slice(0, 200)}': chains and _has nest at most ${maxDepth} levels (ROR_MAX_CHAIN_DEPTH)`, [name]);
     }
     if (name.startsWith('_has:')) return this.has(types, name, value);
     const dot = name.indexOf('.');
@@ -309,7 +354,12 @@ class Planner {
           if (expansion.kind === 'not-expandable') {
             throw badRequest(`'${name}': value set '${v}' cannot be expanded by this server: ${expansion.reason}`, [name]);
           }
-          return expansion.codes.pairs();
+          const pairs = expansion.codes.pairs();
+          this.expandedCodes += pairs.length;
+          if (this.expandedCodes > MAX_EXPANDED_CODES) {
+            throw tooCostly(`'${name}': the value sets of this search expand to more than ${MAX_EXPANDED_CODES} codes`, [name]);
+          }
+          return pairs;
         });
         const cond: Condition = { kind: 'token', code, values };
         return modifier === 'in' ? cond : { kind: 'not', condition: cond };
@@ -478,11 +528,12 @@ class Planner {
 
   /** `_sort=a,-b`: https://hl7.org/fhir/R4/search.html#sort */
   sort(types: string[], value: string): SortKey[] {
-    return value
+    const keys = value
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean)
-      .map((s): SortKey => {
+      .filter(Boolean);
+    if (keys.length > MAX_SORT_KEYS) throw tooCostly(`_sort has ${keys.length} keys, more than the limit of ${MAX_SORT_KEYS}`, ['_sort']);
+    return keys.map((s): SortKey => {
         const descending = s.startsWith('-');
         const code = descending ? s.slice(1) : s;
         if (code === '_id') return { kind: 'id', descending };

@@ -14,6 +14,26 @@ export const GEO_SLOTS = 8;
 /** A geo parameter's extent in the R*Tree's third dimension, [n, n + extent] (why not 0: migration 8). */
 export const GEO_PARAM_EXTENT = 0.5;
 
+/** Alternatives per parenthesised OR group: see anyOf. */
+const OR_FANOUT = 16;
+
+/**
+ * `(a OR b OR …)`, or `0` (false) when there is none, nested as a balanced tree of groups of OR_FANOUT: SQLite
+ * bounds the depth of an expression (1000), which a flat chain of a thousand alternatives (a long OR-list in a
+ * query, a value set's expansion, the targets of a `_revinclude`) exceeds ("Expression tree is too large"). The
+ * query planner splits nested ORs like flat ones. Parameters stay in textual order.
+ */
+export function anyOf(parts: string[]): string {
+  if (!parts.length) return '0';
+  let level = parts;
+  while (level.length > OR_FANOUT) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += OR_FANOUT) next.push(`(${level.slice(i, i + OR_FANOUT).join(' OR ')})`);
+    level = next;
+  }
+  return `(${level.join(' OR ')})`;
+}
+
 /** The index rows a default-order page is read from (see pageQuery in search-index.ts). */
 export interface Driver {
   table: string;
@@ -123,7 +143,7 @@ export class SqlBuilder {
       case 'and':
         return `(${this.all(c.conditions, alias, types)})`;
       case 'or':
-        return c.conditions.length ? `(${c.conditions.map((x) => this.cond(x, alias, types)).join(' OR ')})` : '0';
+        return anyOf(c.conditions.map((x) => this.cond(x, alias, types)));
       case 'not':
         return `NOT ${this.cond(c.condition, alias, types)}`;
       case 'id':
@@ -131,7 +151,7 @@ export class SqlBuilder {
       case 'text': {
         const t = this.alias('x');
         const ors = c.values.map((v) => `instr(${t}.${c.field === 'text' ? 'narrative' : 'content'}, ${this.p(v)}) > 0`);
-        return this.ridIn(alias, t, `idx_text ${t}`, ors.length ? `(${ors.join(' OR ')})` : '0');
+        return this.ridIn(alias, t, `idx_text ${t}`, anyOf(ors));
       }
       case 'chain': {
         // Driven from the targets matching the rest of the chain (CROSS JOIN fixes that loop order), then the
@@ -246,12 +266,12 @@ export class SqlBuilder {
   /** The WHERE clause selecting matching rows of a leaf's table (aliased `t`). */
   leafWhere(c: LeafCondition, t: string, types: string[]): string {
     if (c.kind === 'near') {
-      return `${this.geoParam(types, c.code, t)} AND (${c.values
-        .map((v) => `(${this.nearBox(v, t)} AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`)
-        .join(' OR ')})`;
+      return `${this.geoParam(types, c.code, t)} AND ${anyOf(
+        c.values.map((v) => `(${this.nearBox(v, t)} AND geo_km(${t}.min_lat, ${t}.min_lon, ${this.p(v.lat)}, ${this.p(v.lon)}) <= ${this.p(v.km)})`),
+      )}`;
     }
     const pid = `${t}.pid ${this.pids(types, c.code)}`;
-    const or = (parts: string[]) => (parts.length ? `(${parts.join(' OR ')})` : '0');
+    const or = anyOf;
     switch (c.kind) {
       case 'string':
         return `${pid} AND ${or(
@@ -357,7 +377,7 @@ export class SqlBuilder {
           return `(${col} >= ${iso(v.lo)} AND ${col} <= ${iso(v.hi)})`;
       }
     });
-    return parts.length ? `(${parts.join(' OR ')})` : '0';
+    return anyOf(parts);
   }
 
   /** https://hl7.org/fhir/R4/search.html#prefix — ranges compared as the spec words it. */
