@@ -198,9 +198,10 @@ function report(opts: BenchOptions, runs: number, machine: MachineFacts, scenari
       'hide): the anonymous read pays the view of access profile 0 (dropping what the public may not see), which ' +
       'the analyst skips, so B / A can exceed 100 %; B / D compares two callers who both see everything and ' +
       'differ only by the JWT check.',
-    '- A verified JWT is remembered (its principal, in a bounded LRU keyed by the token\'s SHA-256) until its ' +
+    '- A verified JWT is remembered (its principal, in a bounded LRU keyed by the token) until its ' +
       '`exp` and at most 5 minutes (src/security/bearer.ts): B and C pay one signature check per token, then a ' +
-      'hash and a lookup per request. Without that cache, ES256 verification made B and C about half as fast as A ' +
+      'lookup per request (plus, in src/security/authenticate.ts, decoding the token to find its issuer and hashing ' +
+      'it to compare with the bootstrap token). Without that cache, ES256 verification made B and C about half as fast as A ' +
       '(about 380 µs of CPU per request, most of it in WebCrypto\'s ECDSA verify).',
     '- Target: a read with a bearer token at most 10 % slower than the anonymous read (B / A and C / A ≥ 90 %).',
     '- Quick smoke run: `npm run bench:auth -- --quick` (does not rewrite this file). Where the time goes: ' +
