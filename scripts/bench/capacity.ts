@@ -16,6 +16,8 @@
  * Meanwhile S orientation clients (default 4) search in a closed loop with the IG's orientation query on Locations
  * (`capacity-type`, `capacity-status`, `gender-capacity-available`, `temporality-capacity`, `nb-capacity=gt0`).
  *
+ * Every request carries a bootstrap token made for the run (ROR_BOOTSTRAP_TOKEN, an administrator).
+ *
  * Lost-update check at the end: every acknowledged write is a version (versions = 1 + acknowledged writes for each
  * Location) and each Location's free female / male counts are the values of the last acknowledged write of each
  * client.
@@ -27,6 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './lib/child';
+import { bearer, newBootstrapToken } from './lib/credentials';
 import { describeMachine, machineFacts } from './lib/machine';
 import { fmt, table, writeSection } from './lib/markdown';
 import { parseBenchOptions } from './lib/options';
@@ -35,7 +38,13 @@ import { percentiles } from './lib/stats';
 const ROOT = path.resolve(__dirname, '..', '..');
 const CAP = 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-location-supported-capacity';
 const TRE = (n: string) => `https://mos.esante.gouv.fr/NOS/TRE_${n}/FHIR/TRE-${n}`;
-const JSON_HEADERS = { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' };
+/**
+ * Every request carries the run's bootstrap token (an administrator): writes need a credential, and bed availability
+ * (what the clients read back and the orientation searches filter on) is not shown to anonymous callers.
+ */
+const TOKEN = newBootstrapToken();
+const READ_HEADERS = { accept: 'application/fhir+json', ...bearer(TOKEN) };
+const JSON_HEADERS = { 'content-type': 'application/fhir+json', ...READ_HEADERS };
 const MAX_RETRIES = 10;
 /** Time a person takes between opening the form and submitting it. */
 const THINK_MS = 300;
@@ -102,7 +111,7 @@ async function main(): Promise<void> {
   const server = await startServer({
     name: 'fhir-capacity',
     script: path.join(__dirname, '..', '..', 'src', 'main.ts'),
-    env: { ROR_DATA_DIR: dataDir, ROR_DEMO_DATA: 'false' },
+    env: { ROR_DATA_DIR: dataDir, ROR_DEMO_DATA: 'false', ROR_BOOTSTRAP_TOKEN: TOKEN },
     readyPath: '/readyz',
   });
   const url = (p: string) => server.origin + p;
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
     let missedTicks = 0;
 
     async function readLocation(id: string): Promise<{ etag: string; body: any }> {
-      const res = await fetch(url(`/Location/${id}`), { headers: { accept: 'application/fhir+json' } });
+      const res = await fetch(url(`/Location/${id}`), { headers: READ_HEADERS });
       return { etag: res.headers.get('etag') ?? '', body: await res.json() };
     }
 
@@ -225,7 +234,7 @@ async function main(): Promise<void> {
     async function searcher(): Promise<void> {
       while (Date.now() < deadline) {
         const t0 = performance.now();
-        const res = await fetch(url(ORIENTATION), { headers: { accept: 'application/fhir+json' } });
+        const res = await fetch(url(ORIENTATION), { headers: READ_HEADERS });
         const body = (await res.json()) as any;
         if (res.status === 200 && body.resourceType === 'Bundle') {
           searches.ok++;
@@ -295,6 +304,7 @@ async function main(): Promise<void> {
       `1-minute load average at the end: ${os.loadavg()[0].toFixed(2)} (the bench client and the server account for about 2).`,
       '',
       '- Each Location has three capacity entries; the form client sets the free female beds, the software client the free male beds, each to a counter value, so the final values and the number of versions show whether an acknowledged write was lost.',
+      '- Every request carries a bootstrap token made for the run (`ROR_BOOTSTRAP_TOKEN`, an administrator): writes need a credential and anonymous callers do not see bed availability.',
       '- Writes are durable (SQLite WAL, `synchronous = FULL`); every update runs the Location write hook (capacityUpdateDate, entry checks), validation, and the search index update in one transaction.',
       `- Quick run: \`npm run bench:capacity -- --quick\` (10 s, 50 establishments, no file written). Full: \`npm run bench:capacity\` (flags \`--duration=S --establishments=N --searchers=N\`).`,
     ].join('\n');

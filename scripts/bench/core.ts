@@ -9,6 +9,8 @@
  * - node-floor: node:http alone doing the same.
  * Scenarios: read (GET /Organization/{id} over the preloaded Organizations, rotating ids) on all three; create
  * (POST) and update (PUT, rotating ids, a changed telephone so every request makes a new version) on fhir.
+ * Reads are anonymous (public reads); writes carry the bootstrap token made for the run (ROR_BOOTSTRAP_TOKEN), an
+ * administrator, since the server refuses anonymous writes.
  * Read measurements are interleaved (fhir, express, node, fhir, ...) so drifting background load hits all alike.
  *
  * Flags: --duration=S --warmup=S --connections=N --runs=N --quick --write --no-write --profile (see lib/options.ts).
@@ -19,11 +21,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, type ServerHandle } from './lib/child';
+import { bearer, newBootstrapToken } from './lib/credentials';
 import { benchOrgId, rorOrganization } from './lib/fixtures';
 import { measure, type LoadRequest, type LoadResult } from './lib/load';
 import { describeMachine, machineFacts, type MachineFacts } from './lib/machine';
 import { fmt, table, writeSection } from './lib/markdown';
 import { parseBenchOptions, type BenchOptions } from './lib/options';
+import { preloadOrganizations } from './lib/preload';
 import { formatProfile, summarizeProfile } from './lib/profile';
 import { median, spreadPct } from './lib/stats';
 
@@ -32,6 +36,9 @@ const ORG_COUNT = Number(process.env.BENCH_ORGS ?? 1000);
 const FHIR_JSON = 'application/fhir+json';
 const TARGET_READ_VS_EXPRESS = 0.7;
 const TARGET_CREATES = 2000;
+/** The administrator token the servers of this run accept (writes need a credential; reads stay anonymous). */
+const TOKEN = newBootstrapToken();
+const WRITE_HEADERS = { 'content-type': FHIR_JSON, accept: FHIR_JSON, ...bearer(TOKEN) };
 
 type ScenarioName = 'read' | 'express-floor' | 'node-floor' | 'create' | 'create-ror' | 'update';
 
@@ -59,7 +66,7 @@ function scenarios(): Scenario[] {
     next: () => ({
       method: 'POST',
       path: '/Organization',
-      headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
+      headers: WRITE_HEADERS,
       body: JSON.stringify(rorOrganization(createCounter++, { claimProfile })),
     }),
   });
@@ -82,32 +89,12 @@ function scenarios(): Scenario[] {
         return {
           method: 'PUT',
           path: `/Organization/${id}`,
-          headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
+          headers: WRITE_HEADERS,
           body: JSON.stringify(rorOrganization(n, { id, phoneSuffix: c })),
         };
       },
     },
   ];
-}
-
-/** PUTs the benchmark's Organizations (the ten legal entities first: the others reference them). */
-async function preload(origin: string): Promise<void> {
-  const put = async (n: number) => {
-    const id = benchOrgId(n);
-    const res = await fetch(`${origin}/Organization/${id}`, {
-      method: 'PUT',
-      headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON, prefer: 'return=minimal' },
-      body: JSON.stringify(rorOrganization(n, { id })),
-    });
-    await res.arrayBuffer();
-    if (res.status !== 201 && res.status !== 200) throw new Error(`preloading ${id}: HTTP ${res.status}`);
-  };
-  for (let n = 0; n < Math.min(10, ORG_COUNT); n++) await put(n);
-  let next = 10;
-  const worker = async () => {
-    while (next < ORG_COUNT) await put(next++);
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
 }
 
 /** Reads one stored Organization as served, for the floor servers to answer byte for byte. */
@@ -140,7 +127,7 @@ async function prepareData(dataDir: string, payloadFile: string): Promise<number
   try {
     process.stdout.write(`preloading ${ORG_COUNT} Organizations... `);
     const t0 = Date.now();
-    await preload(loader.origin);
+    await preloadOrganizations(loader.origin, ORG_COUNT, bearer(TOKEN));
     console.log(`${Date.now() - t0} ms`);
     return await capturePayload(loader.origin, payloadFile);
   } finally {
@@ -150,7 +137,7 @@ async function prepareData(dataDir: string, payloadFile: string): Promise<number
 
 const MAIN = path.join(ROOT, 'src', 'main.ts');
 // No demo region: the data set is exactly the preloaded Organizations.
-const fhirEnv = (dataDir: string) => ({ ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_DEMO_DATA: 'false' });
+const fhirEnv = (dataDir: string) => ({ ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_DEMO_DATA: 'false', ROR_BOOTSTRAP_TOKEN: TOKEN });
 
 async function startAll(dataDir: string, payloadFile: string, profileDir?: string): Promise<Servers> {
   const started: ServerHandle[] = [];
@@ -285,6 +272,8 @@ function report(opts: BenchOptions, machine: MachineFacts, payloadBytes: number,
       'checked against the R4 base definitions; **create claiming ROROrganization** POSTs the same content with ' +
       '`meta.profile` naming the ROR profile, which adds the profile validation; **update** PUTs the preloaded ' +
       '(ROR-claiming) Organizations in turn with a new telephone number, so each request stores a new version. ' +
+      'Reads are anonymous (public reads, access profile 0); writes carry a bootstrap token made for the run ' +
+      '(`ROR_BOOTSTRAP_TOKEN`, an administrator: one SHA-256 and a constant-time compare per request). ' +
       'Writes are durable: SQLite WAL with `synchronous = FULL`; concurrent writes share a commit (group commit), ' +
       'each answered only once its commit is on disk.',
     '- Read runs are interleaved (fhir, Express, node:http, fhir, ...) so background load drifts over all three alike.',

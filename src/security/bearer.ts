@@ -4,6 +4,12 @@
  * (a JWKS file): signature, `iss`, `aud`, `exp`/`nbf` with a small clock skew, and an allow-list of algorithms
  * (never `none`, never a symmetric one a public key could be confused with). Claims map to a Principal as the
  * sign-in methods' do (./claims.ts); `scope` narrows it.
+ *
+ * A client sends the same access token on every request until it expires, and checking its signature is most of
+ * the cost of an authenticated read (an ECDSA or RSA verification). So the principal of a token that passed is kept
+ * in a small LRU keyed by the token itself, until the token's `exp` (and at most VERIFIED_TOKEN_TTL_MS, so a
+ * key removed from the provider's JWKS stops being honoured within that time, as with jose's own JWKS cache). Only
+ * tokens that passed every check are kept: a refused token is checked again each time it is sent.
  */
 import fs from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
@@ -31,24 +37,83 @@ export interface ExternalIssuerConfig {
   jwksCooldownMs?: number;
 }
 
-export function externalIssuer(config: ExternalIssuerConfig): TokenIssuer {
+/** Verified tokens kept at most (one entry: the token and its principal, about 1 KB). */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+/** How long a verified token is believed without checking its signature again (never beyond its `exp`). */
+export const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
+
+/** A bounded map whose entries expire: least recently used first out when full (a Map keeps insertion order). */
+export class ExpiringLru<V> {
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+
+  constructor(private readonly capacity: number) {
+    if (!(capacity >= 1)) throw new Error('an LRU needs a capacity of at least 1');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The value of `key` if present and not expired at `now` (ms since the epoch). */
+  get(key: string, now: number): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.expiresAt <= now) return undefined;
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: string, value: V, expiresAt: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+export interface ExternalIssuerOptions {
+  /** Verified tokens (default: a new LRU of VERIFIED_TOKEN_CACHE_SIZE entries). */
+  cache?: ExpiringLru<Principal>;
+  /** The clock, ms since the epoch (default Date.now). */
+  now?: () => number;
+}
+
+export function externalIssuer(config: ExternalIssuerConfig, options: ExternalIssuerOptions = {}): TokenIssuer {
   const keys: JWTVerifyGetKey = config.jwksUrl
     ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: config.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000 })
     : createLocalJWKSet(config.jwks ?? { keys: [] });
+  const verified = options.cache ?? new ExpiringLru<Principal>(VERIFIED_TOKEN_CACHE_SIZE);
+  const now = options.now ?? Date.now;
+  // A copy per request: the caller may decorate its actor, the cached one stays as verified.
+  const forRequest = (p: Principal, address: string | undefined): Principal => ({
+    ...p,
+    finess: [...p.finess],
+    ...(p.scopes ? { scopes: [...p.scopes] } : {}),
+    address,
+  });
   return {
     issuer: config.issuer,
     async verify(token, address) {
+      // Keyed by the token itself: a Map lookup hashes a string far faster than a digest would, and an entry
+      // can only be found by presenting that exact token, which already proves its holder has it.
+      const key = token;
+      const known = verified.get(key, now());
+      if (known) return forRequest(known, address);
       const { payload } = await jwtVerify(token, keys, {
         issuer: config.issuer,
         audience: config.audience,
         clockTolerance: CLOCK_TOLERANCE_S,
+        currentDate: new Date(now()),
         algorithms: ACCEPTED_ALGORITHMS,
         requiredClaims: ['exp', 'sub'],
       });
       const id = String(payload.client_id ?? payload.azp ?? payload.sub);
       const principal = principalFromClaims(payload as Record<string, unknown>, config.mapping, { kind: 'client', id, via: 'bearer', address });
       const scope = typeof payload.scope === 'string' ? payload.scope : Array.isArray(payload.scp) ? payload.scp.join(' ') : undefined;
-      return scope === undefined ? principal : { ...principal, scopes: scope.split(' ').filter(Boolean) };
+      const result: Principal = scope === undefined ? principal : { ...principal, scopes: scope.split(' ').filter(Boolean) };
+      // `exp` is required above; the entry ends at the token's expiry (without the clock tolerance) or the TTL.
+      verified.set(key, forRequest(result, undefined), Math.min((payload.exp as number) * 1000, now() + VERIFIED_TOKEN_TTL_MS));
+      return result;
     },
   };
 }
