@@ -43,6 +43,7 @@ import { authenticate } from './security/authenticate';
 import { externalIssuer, type TokenIssuer } from './security/bearer';
 import { loadSecurityConfig, type SecurityConfig } from './security/config';
 import { SessionCookies } from './security/sessions';
+import { sessionEndpoint } from './security/session-endpoint';
 import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
@@ -172,6 +173,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const signIn: SignInDeps = { sessions, audit, logger, baseUrl: config.baseUrl, secureCookies: config.baseUrl.startsWith('https:') };
   const routers: AppDeps['routers'] = [
     { path: '/', handler: authRouter({ store: store.auth, keys, audit, baseUrl: config.baseUrl, tokenTtlSeconds: tokens.tokenTtlSeconds, logger }) },
+    { path: '/', handler: sessionEndpoint(sessions) },
   ];
   const oidc = oidcConfigFromEnv(process.env);
   if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });

@@ -117,7 +117,14 @@ describe('sessions of people', () => {
     expect(ok.status).toBe(201);
     const events = await auditEvents(`entity=Organization/${ok.body.id}`);
     expect(events[0].agent[0].altId).toBe('user:marie');
+    // The web application learns who is signed in and the CSRF token from /auth/session.
+    const me = await request(s.app).get('/auth/session').set('Cookie', cookie);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ kind: 'user', id: 'marie', role: 'admin', csrfToken: session.csrf });
+    expect(me.headers['cache-control']).toBe('no-store');
+    expect((await request(s.app).get('/auth/session')).status).toBe(401);
     const tampered = cookie.slice(0, -3) + (cookie.endsWith('AAA') ? 'BBB' : 'AAA');
+    expect((await request(s.app).get('/auth/session').set('Cookie', tampered)).status).toBe(401);
     expect((await request(s.app).get('/Organization').set('Cookie', tampered)).status).toBe(401);
   });
 });

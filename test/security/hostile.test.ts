@@ -27,7 +27,8 @@ let composed: ComposedServer;
 let server: Listening;
 
 beforeAll(async () => {
-  composed = hardenedServer({ maxBodyBytes: MAX_BODY, rateLimitPerMinute: 0, demoData: true });
+  // The server's real security: anonymous callers are anonymous, writes are audited.
+  composed = hardenedServer({ maxBodyBytes: MAX_BODY, rateLimitPerMinute: 0, demoData: true }, { unauthenticatedActor: undefined, auditWrites: true });
   await composed.loadDemoData();
   server = await listen(composed.app);
 }, 120_000);

@@ -14,7 +14,11 @@ export const BASE = 'http://fhir.test';
 
 export type ConfigOverrides = Partial<Omit<Config, 'search'>> & { search?: Partial<Config['search']> };
 
-/** `env` is read as the server reads the environment; `overrides` are applied on top of it. */
+/**
+ * `env` is read as the server reads the environment; `overrides` are applied on top of it. Requests without a
+ * credential run as a test administrator unless `settings` says otherwise (the hostile run meets the real
+ * security: `{ unauthenticatedActor: undefined }`).
+ */
 export function hardenedServer(
   overrides: ConfigOverrides = {},
   settings: Partial<Omit<ServerSettings, 'config' | 'logger'>> = {},
@@ -30,7 +34,8 @@ export function hardenedServer(
     ...overrides,
     search: { ...base.search, ...overrides.search },
   };
-  return composeServer({ background: false, ...settings, config, logger: pino({ level: 'silent' }) });
+  const testAdmin = { unauthenticatedActor: { kind: 'admin', name: 'test' } as const, auditWrites: false };
+  return composeServer({ background: false, ...testAdmin, ...settings, config, logger: pino({ level: 'silent' }) });
 }
 
 export interface Listening {
