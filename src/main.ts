@@ -181,6 +181,8 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn) });
   const background = settings.background ?? true;
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
+  // The events of writes wait in the outbox until the audit trail stores them (tests flush it themselves).
+  if (background) audit.start();
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
   const app = createApp(services, {

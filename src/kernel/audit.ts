@@ -1,13 +1,16 @@
 /**
- * The audit of writes: the write path asks the kernel's auditor, after each change it stored, for the records that
- * trace it (AuditEvents, src/security/audit.ts) and stores them in the same transaction, so a change and its trace
- * commit together or not at all. They are server records, not client input: stored without validation or policy.
+ * The audit of writes: the write path asks the kernel's auditor, after each change it stored, for the outbox
+ * messages that trace it and enqueues them in the same transaction, so a change and its trace commit together or
+ * not at all. The audit trail (src/security/audit.ts) then turns them into AuditEvents in batches, in the
+ * background: a trace costs the write one small outbox row, not a second indexed resource and its history.
  */
-import type { Resource } from '@medplum/fhirtypes';
-import type { StoredVersion } from '../store/store';
+import type { OutboxMessage, StoredVersion } from '../store/store';
 import type { Actor } from './actor';
 
+/** Outbox queues of the audit trail start with this; other consumers of the outbox (subscriptions) skip them. */
+export const AUDIT_QUEUE_PREFIX = 'audit:';
+
 export interface WriteAuditor {
-  /** The records that trace `actor`'s change (none: not audited, e.g. the server's own bulk work). */
-  recordsFor(actor: Actor, stored: StoredVersion, previous: StoredVersion | undefined): (Resource & { id: string })[];
+  /** The messages that trace `actor`'s change (none: not audited, e.g. the server's own bulk work). */
+  messagesFor(actor: Actor, stored: StoredVersion, previous: StoredVersion | undefined): OutboxMessage[];
 }

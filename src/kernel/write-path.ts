@@ -149,21 +149,16 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
     return this.kernel.policy.authorize({ actor: this.actor, kind, resourceType, id, resource, current, reader: this.w });
   }
 
-  /** The changes, then their audit records, in the same transaction. */
+  /** The only call of StoreWriter.write outside the store adapters: the changes, and their audit in the outbox. */
   private async writeChanges(changes: ResourceChange[]): Promise<StoredVersion[]> {
     if (!changes.length) return [];
-    const versions = await this.storeWrite(changes);
+    const versions = await this.w.write(changes);
     const auditor = this.kernel.auditor;
     if (auditor) {
-      const records = versions.flatMap((v, i) => auditor.recordsFor(this.actor, v, previousOf(changes[i])));
-      if (records.length) await this.storeWrite(records.map((resource) => ({ kind: 'put', resource, expectVersion: 0 })));
+      const messages = versions.flatMap((v, i) => auditor.messagesFor(this.actor, v, previousOf(changes[i])));
+      if (messages.length) await this.w.enqueue(messages);
     }
     return versions;
-  }
-
-  /** The only call of StoreWriter.write outside the store adapters. */
-  private storeWrite(changes: ResourceChange[]): Promise<StoredVersion[]> {
-    return this.w.write(changes);
   }
 
   private async afterWrite(stored: StoredVersion, previous: StoredVersion | undefined, options: WriteOptions): Promise<void> {

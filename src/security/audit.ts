@@ -1,7 +1,9 @@
 /**
  * The audit trail: AuditEvents (FHIR R4, https://hl7.org/fhir/R4/auditevent.html, in the spirit of IHE BALP) for
- * - every write by a person, a client or an operator's tool: written by the kernel's write path in the write's own
- *   transaction (`recordsFor`, the kernel's WriteAuditor), so no change escapes its trace;
+ * - every write by a person, a client or an operator's tool: its event is enqueued in the outbox by the kernel's
+ *   write path, in the write's own transaction (`messagesFor`, the kernel's WriteAuditor), so no change escapes its
+ *   trace; `drain` stores those events as AuditEvents in batches (a second or so later, and after a crash: the
+ *   outbox keeps them; an event drained twice after a crash is a second version of the same AuditEvent);
  * - every failed authentication and every refused request (AuditSink): queued and written in batches by
  *   `system:audit`, so a flood of bad requests costs one transaction a second, not one per request (the queue is
  *   bounded: beyond it, refusals are counted and the count is recorded instead);
@@ -14,9 +16,9 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventAgent } from '@medplum/fhirtypes';
 import type { Logger } from '../logger';
 import type { Kernel } from '../kernel/kernel';
-import type { WriteAuditor } from '../kernel/audit';
+import { AUDIT_QUEUE_PREFIX, type WriteAuditor } from '../kernel/audit';
 import { describeActor, isPrincipal, systemActor, type Actor } from '../kernel/actor';
-import type { ResourceStore, StoredVersion } from '../store/store';
+import type { OutboxMessage, ResourceStore, StoredVersion } from '../store/store';
 import type { AccessRefusal, AuditSink, AuthFailure } from './audit-sink';
 import { AUDIT_COMPONENT } from './write-policy';
 
@@ -44,10 +46,15 @@ export interface AuditTrailOptions {
 
 type AuditRecord = AuditEvent & { id: string };
 
+/** Events of writes stored per transaction by `drain`. */
+const DRAIN_BATCH = 500;
+
 export class AuditTrail implements AuditSink, WriteAuditor {
   private queue: AuditRecord[] = [];
   private dropped = 0;
   private timer?: NodeJS.Timeout;
+  private drainTimer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
   private flushing?: Promise<void>;
   private target?: { kernel: Kernel; store: ResourceStore };
   private readonly now: () => Date;
@@ -63,17 +70,50 @@ export class AuditTrail implements AuditSink, WriteAuditor {
     this.target = { kernel, store };
   }
 
-  recordsFor(actor: Actor, stored: StoredVersion, previous: StoredVersion | undefined): AuditRecord[] {
+  messagesFor(actor: Actor, stored: StoredVersion, previous: StoredVersion | undefined): OutboxMessage[] {
     if (actor.kind === 'system') return [];
     const interaction = stored.deleted ? 'delete' : previous ? 'update' : 'create';
-    return [
-      this.event(actor, {
-        action: stored.deleted ? 'D' : previous ? 'U' : 'C',
-        subtype: interaction,
-        outcome: '0',
-        entity: `${stored.resourceType}/${stored.id}/_history/${stored.versionId}`,
-      }),
-    ];
+    const event = this.event(actor, {
+      action: stored.deleted ? 'D' : previous ? 'U' : 'C',
+      subtype: interaction,
+      outcome: '0',
+      entity: `${stored.resourceType}/${stored.id}/_history/${stored.versionId}`,
+    });
+    // One queue per event: the outbox hands out one message per queue at a time, and these have no order to keep.
+    return [{ queue: `${AUDIT_QUEUE_PREFIX}${event.id}`, payload: JSON.stringify(event) }];
+  }
+
+  /** Stores the events of writes waiting in the outbox as AuditEvents, in batches; resolves when none is left. */
+  async drain(): Promise<void> {
+    if (!this.target) return;
+    const { store } = this.target;
+    for (;;) {
+      const items = await store.claimOutbox({ limit: DRAIN_BATCH, now: Date.now(), leaseMs: 60_000, queues: { prefix: AUDIT_QUEUE_PREFIX } });
+      if (!items.length) return;
+      const events = items.flatMap((item) => {
+        try {
+          return [JSON.parse(item.payload) as AuditRecord];
+        } catch {
+          this.options.logger.error({ id: item.id }, 'an audit message is not JSON; dropped');
+          return [];
+        }
+      });
+      await this.write(events);
+      await store.completeOutbox(items.map((item) => item.id));
+      if (items.length < DRAIN_BATCH) return;
+    }
+  }
+
+  /** Drains the outbox every `flushMs` (the server's background work). */
+  start(): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setInterval(() => {
+      if (this.draining) return;
+      this.draining = this.drain()
+        .catch((err) => this.options.logger.error({ err }, 'audit events of writes could not be stored; they stay in the outbox'))
+        .finally(() => (this.draining = undefined));
+    }, this.options.flushMs ?? 1000);
+    this.drainTimer.unref();
   }
 
   authenticationFailed(failure: AuthFailure): void {
@@ -109,9 +149,16 @@ export class AuditTrail implements AuditSink, WriteAuditor {
     this.enqueue(this.event(actor, { action: actionOf(interaction), subtype: interaction, outcome: '0', entity: target }));
   }
 
-  /** Writes what is queued now (also run by the timer and at shutdown). */
-  flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush());
+  /** Writes what is queued now, and the events of writes waiting in the outbox (also run at shutdown). */
+  async flush(): Promise<void> {
+    await this.draining;
+    await this.drain();
+    await this.flushQueue();
+  }
+
+  /** Writes the queued refusals and failures (also run by the timer). */
+  private flushQueue(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flushQueue());
     if (!this.target || (!this.queue.length && !this.dropped)) return Promise.resolve();
     const batch = this.queue;
     this.queue = [];
@@ -119,18 +166,7 @@ export class AuditTrail implements AuditSink, WriteAuditor {
       batch.push(this.event(systemActor(AUDIT_COMPONENT), { action: 'E', subtype: 'overflow', outcome: '4', description: `${this.dropped} refused or failed requests were not recorded one by one: the audit queue was full` }));
       this.dropped = 0;
     }
-    const { kernel, store } = this.target;
-    const write = (events: AuditRecord[]) =>
-      kernel.transaction(store, systemActor(AUDIT_COMPONENT), async (tx) => {
-        for (const event of events) await tx.put(event, { silent: 'the audit trail notifies no one' });
-      });
-    this.flushing = write(batch)
-      // One event the store refuses must not lose the others: then each is written alone.
-      .catch(async () => {
-        for (const event of batch) {
-          await write([event]).catch((err) => this.options.logger.error({ err, event }, 'an audit event could not be written'));
-        }
-      })
+    this.flushing = this.write(batch)
       .finally(() => {
         this.flushing = undefined;
       });
@@ -139,8 +175,31 @@ export class AuditTrail implements AuditSink, WriteAuditor {
 
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.timer = this.drainTimer = undefined;
     await this.flush();
+  }
+
+  /**
+   * Stores events as `system:audit`, in one transaction, through the kernel's bulk road: the events are built by
+   * this module (test/security/audit.test.ts validates each kind against R4), so they are not validated one by one
+   * (that cost more than the write they trace). One the store refuses must not lose the others.
+   */
+  private async write(events: AuditRecord[]): Promise<void> {
+    if (!this.target || !events.length) return;
+    const { kernel, store } = this.target;
+    const put = (batch: AuditRecord[]) =>
+      kernel.transaction(store, systemActor(AUDIT_COMPONENT), async (tx) => {
+        const items = [];
+        for (const event of batch) {
+          const current = await tx.read('AuditEvent', event.id);
+          items.push({ resource: tx.prepare(event, current) as AuditRecord, current });
+        }
+        await tx.storeBatch(items, new Array(items.length).fill(undefined));
+      });
+    await put(events).catch(async () => {
+      for (const event of events) await put([event]).catch((err) => this.options.logger.error({ err, event }, 'an audit event could not be written'));
+    });
   }
 
   private enqueue(event: AuditRecord): void {
@@ -152,7 +211,7 @@ export class AuditTrail implements AuditSink, WriteAuditor {
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        void this.flush();
+        void this.flushQueue();
       }, this.options.flushMs ?? 1000);
       this.timer.unref();
     }

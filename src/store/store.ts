@@ -106,6 +106,11 @@ export interface OutboxClaim {
   now: number;
   /** The claimed messages are not handed out again before now + leaseMs, unless rescheduled. */
   leaseMs: number;
+  /**
+   * Which queues: those whose name starts with `prefix`, or those whose name does not (`not: true`). The outbox
+   * carries several consumers' messages (subscription notifications, the audit trail of writes): each claims its own.
+   */
+  queues?: { prefix: string; not?: boolean };
 }
 
 export interface ResourceStore extends StoreReader {
@@ -120,8 +125,8 @@ export interface ResourceStore extends StoreReader {
    * test/contract/outbox.contract.ts.
    */
   claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
-  /** Removes a delivered (or abandoned) message; unknown ids are ignored. */
-  completeOutbox(id: string): Promise<void>;
+  /** Removes delivered (or abandoned) messages, several at once in one commit; unknown ids are ignored. */
+  completeOutbox(id: string | readonly string[]): Promise<void>;
   /** Releases the lease of a message and makes it due again at `nextAttemptAt` (ms since epoch), noting `error`. */
   rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void>;
   /** How many sync state rows `kind` has, and their keys' bytes (last committed state). */

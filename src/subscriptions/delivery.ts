@@ -17,6 +17,7 @@
  * Status updates go through the kernel's write path like any write (actor `system:subscriptions`: validated,
  * hooked, authorised), written silent: a subscription's delivery status notifies no one.
  */
+import { AUDIT_QUEUE_PREFIX } from '../kernel/audit';
 import type { Subscription } from '@medplum/fhirtypes';
 import type { OutboxItem, ResourceStore } from '../store/store';
 import type { Logger } from '../logger';
@@ -129,7 +130,8 @@ class Deliverer {
       if (room <= 0 || this.stopped) return;
       let items: OutboxItem[];
       try {
-        items = await this.store.claimOutbox({ limit: room, now: this.now(), leaseMs: this.config.leaseMs });
+        // The outbox also carries the audit trail's messages: those are not notifications.
+        items = await this.store.claimOutbox({ limit: room, now: this.now(), leaseMs: this.config.leaseMs, queues: { prefix: AUDIT_QUEUE_PREFIX, not: true } });
       } catch (err) {
         if (!this.stopped) this.logger.error({ err }, 'could not claim subscription notifications');
         return;

@@ -30,6 +30,28 @@ export function outboxContract(adapter: string, factory: OutboxStoreFactory): vo
 
     const claim = (now: number, limit = 10) => store.claimOutbox({ limit, now, leaseMs: LEASE });
 
+    test('a claim takes the queues of its prefix, or all but those', async () => {
+      await store.transaction((tx) =>
+        tx.enqueue([
+          { queue: 'audit:1', payload: 'a1' },
+          { queue: 'audit:2', payload: 'a2' },
+          { queue: 'sub-1', payload: 's1' },
+          { queue: 'auditor', payload: 'x' },
+        ]),
+      );
+      const audit = await store.claimOutbox({ limit: 10, now: T0, leaseMs: LEASE, queues: { prefix: 'audit:' } });
+      expect(audit.map((i) => i.payload).sort()).toEqual(['a1', 'a2']);
+      const others = await store.claimOutbox({ limit: 10, now: T0, leaseMs: LEASE, queues: { prefix: 'audit:', not: true } });
+      expect(others.map((i) => i.payload).sort()).toEqual(['s1', 'x']);
+    });
+
+    test('several messages are completed at once', async () => {
+      await store.transaction((tx) => tx.enqueue([1, 2, 3].map((n) => ({ queue: `q${n}`, payload: String(n) }))));
+      const items = await claim(T0);
+      await store.completeOutbox([items[0].id, items[2].id, 'no-such-id']);
+      expect((await claim(T0 + 2 * LEASE)).map((i) => i.payload)).toEqual([items[1].payload]);
+    });
+
     test('an empty outbox claims nothing', async () => {
       expect(await claim(T0)).toEqual([]);
     });

@@ -144,6 +144,7 @@ describe('types for analysts and administrators', () => {
     expect(everything.status).toBe(200);
     expect(everything.body.entry.map((e: any) => e.resource.resourceType)).not.toContain('AuditEvent');
     const analyst = await as({ role: 'analyst' });
+    await s.server.audit.flush();
     const trail = await request(s.app).get('/AuditEvent?action=C').set(analyst);
     expect(trail.status).toBe(200);
     expect(trail.body.entry.length).toBeGreaterThanOrEqual(4);

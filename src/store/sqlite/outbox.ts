@@ -17,11 +17,12 @@ interface OutboxRow {
 
 export class SqliteOutbox {
   private readonly insert: Database.Statement;
-  private readonly heads: Database.Statement<{ now: number; limit: number }, OutboxRow>;
+  private readonly heads: Database.Statement<{ now: number; limit: number; lo: string; hi: string; inside: number }, OutboxRow>;
   private readonly lease: Database.Statement<{ id: number; until: number }>;
   private readonly remove: Database.Statement<[number]>;
   private readonly reschedule: Database.Statement<{ id: number; at: number; error: string }>;
   private readonly claimAll: (claim: OutboxClaim) => OutboxItem[];
+  private readonly removeAll: (ids: number[]) => void;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare(
@@ -31,6 +32,7 @@ export class SqliteOutbox {
     this.heads = db.prepare(
       `SELECT o.id, o.queue, o.payload, o.attempts, o.created_at, o.last_error FROM outbox o
        WHERE o.next_attempt_at <= @now AND o.lease_until <= @now
+         AND ((o.queue >= @lo AND o.queue < @hi) = @inside)
          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue = o.queue AND p.id < o.id)
        ORDER BY o.next_attempt_at, o.id LIMIT @limit`,
     );
@@ -39,8 +41,15 @@ export class SqliteOutbox {
     this.reschedule = db.prepare(
       'UPDATE outbox SET next_attempt_at = @at, lease_until = 0, last_error = @error WHERE id = @id',
     );
+    // One commit for many: each commit waits for the disk (synchronous = FULL).
+    this.removeAll = db.transaction((ids: number[]) => {
+      for (const id of ids) this.remove.run(id);
+    });
     this.claimAll = db.transaction((claim: OutboxClaim) => {
-      const rows = this.heads.all({ now: claim.now, limit: claim.limit });
+      // Queues named [lo, hi): every name starting with the prefix (no prefix: every name, U+10FFFF sorts last).
+      const prefix = claim.queues?.prefix ?? '';
+      const inside = claim.queues?.not ? 0 : 1;
+      const rows = this.heads.all({ now: claim.now, limit: claim.limit, lo: prefix, hi: `${prefix}\u{10FFFF}`, inside });
       for (const row of rows) this.lease.run({ id: row.id, until: claim.now + claim.leaseMs });
       return rows.map((row) => ({
         id: String(row.id),
@@ -63,9 +72,9 @@ export class SqliteOutbox {
     return this.claimAll(claim);
   }
 
-  complete(id: string): void {
-    const n = toRowId(id);
-    if (n !== undefined) this.remove.run(n);
+  complete(ids: readonly string[]): void {
+    const rows = ids.map(toRowId).filter((n): n is number => n !== undefined);
+    if (rows.length) this.removeAll(rows);
   }
 
   retry(id: string, nextAttemptAt: number, error: string): void {

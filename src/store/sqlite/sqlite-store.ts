@@ -335,8 +335,8 @@ export class SqliteStore implements ResourceStore {
     return this.underLock(() => this.outbox.claim(claim));
   }
 
-  async completeOutbox(id: string): Promise<void> {
-    return this.underLock(() => this.outbox.complete(id));
+  async completeOutbox(id: string | readonly string[]): Promise<void> {
+    return this.underLock(() => this.outbox.complete(typeof id === 'string' ? [id] : id));
   }
 
   async rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void> {
