@@ -35,6 +35,7 @@ const sensitive = {
 };
 const ordinary = { resourceType: 'HealthcareService', id: 'hs-open', name: 'Unité ouverte', providedBy: { reference: 'Organization/org-1' }, location: [{ reference: 'Location/loc-1' }] };
 const bedZone = { ...location, id: 'loc-1', managingOrganization: { reference: 'Organization/org-1' } };
+const role = { resourceType: 'PractitionerRole', id: 'pr-1', healthcareService: [{ reference: 'HealthcareService/hs-secret' }] };
 
 let idp: TestIdp;
 let s: TestServer;
@@ -44,7 +45,7 @@ const admin = { Authorization: `Bearer ${BOOTSTRAP}` };
 beforeAll(async () => {
   idp = await testIdp();
   s = secureServer(idp);
-  const entries = [org, bedZone, sensitive, ordinary].map((r) => ({ request: { method: 'PUT', url: `${r.resourceType}/${r.id}` }, resource: r }));
+  const entries = [org, bedZone, sensitive, ordinary, role].map((r) => ({ request: { method: 'PUT', url: `${r.resourceType}/${r.id}` }, resource: r }));
   const res = await request(s.app).post('/').set(admin).set('Content-Type', FHIR_JSON).send(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }));
   expect(res.status).toBe(200);
 });
@@ -72,6 +73,10 @@ describe('sensitive units', () => {
     const history = await request(s.app).get('/HealthcareService/_history').set(h);
     expect(history.body.entry.map((e: any) => e.resource?.id)).not.toContain('hs-secret');
     expect(history.body.total).toBeUndefined();
+    const chained = await request(s.app).get('/PractitionerRole?service.name=Unité protégée&_total=accurate').set(h);
+    expect(chained.body.total).toBe(0);
+    const included = await request(s.app).get('/PractitionerRole?_id=pr-1&_include=PractitionerRole:service').set(h);
+    expect(included.body.entry.map((e: any) => e.resource.id)).toEqual(['pr-1']);
     const system = await request(s.app).get('/?_type=HealthcareService').set(h);
     expect(system.body.entry.map((e: any) => e.resource.id)).toEqual(['hs-open']);
   });
@@ -83,6 +88,7 @@ describe('sensitive units', () => {
     const h = await as(claims);
     expect((await request(s.app).get('/HealthcareService/hs-secret').set(h)).status).toBe(200);
     expect((await request(s.app).get('/HealthcareService?_total=accurate').set(h)).body.total).toBe(2);
+    expect((await request(s.app).get('/PractitionerRole?service.name=Unité protégée&_total=accurate').set(h)).body.total).toBe(1);
   });
 });
 
