@@ -20,7 +20,8 @@ import type { WritePolicy } from './kernel/policy';
 import { Validator } from './fhir/validation';
 import { Terminology } from './terminology/terminology';
 import { OperationRegistry, validateOperation } from './fhir/operations';
-import { Capabilities } from './fhir/interactions/capabilities';
+import { Capabilities, type CapabilityInputs } from './fhir/interactions/capabilities';
+import { capabilitySecurity } from './security/capability';
 import { fhirRoutes } from './fhir/routes';
 import { requestContext, type FhirServices } from './fhir/context';
 import { readRorConformance } from './ror/profiles';
@@ -135,6 +136,7 @@ export function fhirServices(
   store: ResourceStore,
   config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'> & Partial<Pick<Config, 'search'>>,
   access: FhirServices['access'] = new RorAccessControl(composed.kernel.hooks, { publicReads: true, publicAccessProfile: 0, realm: REALM }, noAudit),
+  security: CapabilityInputs['security'] = capabilitySecurity({ cors: false }),
 ): FhirServices {
   const { kernel, operations, instantiates } = composed;
   return {
@@ -145,7 +147,7 @@ export function fhirServices(
     limits: { defaultCount: config.defaultCount, maxCount: config.maxCount, search: config.search },
     operations,
     routes: fhirRoutes(),
-    capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: () => kernel.validator.resourceProfiles(), instantiates }),
+    capabilities: new Capabilities({ registry: kernel.registry, operations, profiles: () => kernel.validator.resourceProfiles(), instantiates, security }),
   };
 }
 
@@ -161,7 +163,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   );
   audit.attach(kernel, store);
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
-  const services = fhirServices(composed, store, config, access);
+  const services = fhirServices(composed, store, config, access, capabilitySecurity({ cors: config.corsOrigins.length > 0 }));
   const sessions = new SessionCookies({ secret: security.sessionSecret });
   // This server's token endpoint (clients registered with `npm run clients`) and, when configured, the region's IdP.
   const tokens = loadTokenConfig();

@@ -30,9 +30,12 @@ afterAll(() => s.close());
 const rename = (h: Record<string, string>, name: string) =>
   request(s.app).put('/Location/loc-1').set(h).set('Content-Type', FHIR_JSON).send(JSON.stringify({ ...location, id: 'loc-1', managingOrganization: { reference: 'Organization/et-1' }, name }));
 
-test('client credentials at /auth/token, then a write with the token; the smart-configuration names the endpoint', async () => {
+test('client credentials at /auth/token, then a write with the token; the smart-configuration and the CapabilityStatement name the endpoint', async () => {
   const smart = await request(s.app).get('/.well-known/smart-configuration');
   expect(smart.body.token_endpoint).toBe(`${BASE}/auth/token`);
+  const security = (await request(s.app).get('/metadata')).body.rest[0].security;
+  expect(security.service[0].coding.map((c: any) => c.code)).toEqual(['OAuth', 'SMART-on-FHIR']);
+  expect(security.extension[0].extension[0]).toEqual({ url: 'token', valueUri: `${BASE}/auth/token` });
   const token = await request(s.app).post('/auth/token').auth('gestion-lits', secret).type('form').send({ grant_type: 'client_credentials' });
   expect(token.status).toBe(200);
   expect(token.body).toMatchObject({ token_type: 'Bearer' });

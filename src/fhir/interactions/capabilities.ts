@@ -8,6 +8,7 @@ import type {
   CapabilityStatement,
   CapabilityStatementRestResource,
   CapabilityStatementRestResourceSearchParam,
+  CapabilityStatementRestSecurity,
 } from '@medplum/fhirtypes';
 import { allResourceTypes } from '../../definitions';
 import type { SearchParamRegistry } from '../../indexing/registry';
@@ -38,6 +39,8 @@ export interface CapabilityInputs {
   profiles: () => { type: string; url: string }[];
   /** Canonical URLs of the CapabilityStatements this server instantiates (the ROR server's). */
   instantiates: string[];
+  /** How clients authenticate (`rest.security`), when the composition root says. */
+  security?: (baseUrl: string) => CapabilityStatementRestSecurity;
 }
 
 /** GET /metadata */
@@ -118,6 +121,7 @@ function build(inputs: CapabilityInputs, baseUrl: string): CapabilityStatement {
     rest: [
       {
         mode: 'server',
+        security: inputs.security?.(baseUrl),
         interaction: [
           { code: 'transaction' },
           { code: 'batch' },
