@@ -80,6 +80,8 @@ async function setUp(tmp: string, profileDir?: string): Promise<Setup> {
       ROR_DEMO_DATA: 'false',
       LOG_LEVEL: 'info',
       ROR_BOOTSTRAP_TOKEN: bootstrap,
+      // No rate limit: the load generator is one caller per scenario sending thousands of requests a second.
+      ROR_RATE_LIMIT_PER_MINUTE: '0',
       ...idp.env,
     },
     readyPath: '/readyz',

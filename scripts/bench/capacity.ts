@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const server = await startServer({
     name: 'fhir-capacity',
     script: path.join(__dirname, '..', '..', 'src', 'main.ts'),
-    env: { ROR_DATA_DIR: dataDir, ROR_DEMO_DATA: 'false', ROR_BOOTSTRAP_TOKEN: TOKEN },
+    env: { ROR_DATA_DIR: dataDir, ROR_DEMO_DATA: 'false', ROR_BOOTSTRAP_TOKEN: TOKEN, ROR_RATE_LIMIT_PER_MINUTE: '0' },
     readyPath: '/readyz',
   });
   const url = (p: string) => server.origin + p;

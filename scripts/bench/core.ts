@@ -137,7 +137,8 @@ async function prepareData(dataDir: string, payloadFile: string): Promise<number
 
 const MAIN = path.join(ROOT, 'src', 'main.ts');
 // No demo region: the data set is exactly the preloaded Organizations.
-const fhirEnv = (dataDir: string) => ({ ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_DEMO_DATA: 'false', ROR_BOOTSTRAP_TOKEN: TOKEN });
+// No rate limit: the load generator is one caller sending thousands of requests a second.
+const fhirEnv = (dataDir: string) => ({ ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_DEMO_DATA: 'false', ROR_BOOTSTRAP_TOKEN: TOKEN, ROR_RATE_LIMIT_PER_MINUTE: '0' });
 
 async function startAll(dataDir: string, payloadFile: string, profileDir?: string): Promise<Servers> {
   const started: ServerHandle[] = [];
