@@ -14,6 +14,9 @@
 import fs from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from '../kernel/actor';
+import { ExpiringLru } from './lru';
+
+export { ExpiringLru };
 import { principalFromClaims, type ClaimMapping } from './claims';
 
 /** An issuer whose tokens this server accepts. */
@@ -41,35 +44,6 @@ export interface ExternalIssuerConfig {
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 /** How long a verified token is believed without checking its signature again (never beyond its `exp`). */
 export const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
-
-/** A bounded map whose entries expire: least recently used first out when full (a Map keeps insertion order). */
-export class ExpiringLru<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
-
-  constructor(private readonly capacity: number) {
-    if (!(capacity >= 1)) throw new Error('an LRU needs a capacity of at least 1');
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** The value of `key` if present and not expired at `now` (ms since the epoch). */
-  get(key: string, now: number): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= now) return undefined;
-    this.entries.set(key, entry);
-    return entry.value;
-  }
-
-  set(key: string, value: V, expiresAt: number): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-  }
-}
 
 export interface ExternalIssuerOptions {
   /** Verified tokens (default: a new LRU of VERIFIED_TOKEN_CACHE_SIZE entries). */
