@@ -134,3 +134,15 @@ export interface OfferIndex {
   count(): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Raised by an adapter for a query it cannot answer as asked (a distance sort without `near`, a negative limit, a
+ * position off the globe): the caller's mistake, a 400 at the HTTP layer. A cursor that is not one of the adapter's
+ * own is an `InvalidCursorError` (store/errors.ts), as for FHIR searches.
+ */
+export class OfferQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OfferQueryError';
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The French analyser of offer search, applied the same way to the documents (index time) and to the queries, as an
+ * Elasticsearch `french` analyser would be set up: lower case, ASCII folding (é→e, œ→oe, æ→ae, ç→c), elisions
+ * (l', d', qu', lorsqu', … with ' or ’), splitting on everything but letters and digits ("Bourg-en-Bresse" → bourg,
+ * bresse), French stop words, and a light, predictable stemmer (plurals, feminine -e, -aux → -al), so that
+ * "Réadaptations" and "readaptation", "soins" and "soin", "gériatriques" and "Gériatrique" give the same token.
+ *
+ * Acronyms of the care offer (EHPAD, SSR/SMR, USLD, HAD, MCO, SSIAD) are a small synonym table applied at index time
+ * only (`analyzeDocument`): a text holding the acronym also holds the words of its expansions, a text holding one of
+ * the expansions also holds the acronym(s). Queries are not expanded, so "ehpad" finds a unit whose category label is
+ * "Etablissement d'hébergement pour personnes âgées dépendantes", and "soins de suite readaptation" a unit labelled
+ * "SSR". An Elasticsearch adapter does the same with an index-time `synonym_graph` filter built from `SYNONYMS`.
+ *
+ * Pure functions, no state: safe to call from any module.
+ */
+
+/** Elided articles and pronouns, removed with their apostrophe (folded forms). */
+const ELISIONS = ['l', 'd', 'qu', 'j', 'n', 's', 't', 'c', 'm', 'lorsqu', 'puisqu', 'jusqu', 'quoiqu'];
+
+/** French stop words (folded): articles, prepositions, conjunctions and pronouns that carry no meaning in a search. */
+export const STOP_WORDS: ReadonlySet<string> = new Set([
+  'a', 'au', 'aux', 'avec', 'c', 'ce', 'ces', 'cet', 'cette', 'd', 'dans', 'de', 'des', 'du', 'elle', 'elles', 'en',
+  'et', 'il', 'ils', 'j', 'je', 'l', 'la', 'le', 'les', 'leur', 'leurs', 'lui', 'm', 'ma', 'me', 'mes', 'mon', 'n',
+  'ne', 'nos', 'notre', 'on', 'ou', 'par', 'pas', 'pour', 'qu', 'que', 'qui', 's', 'sa', 'sans', 'se', 'ses', 'son',
+  'sur', 't', 'ta', 'te', 'tes', 'ton', 'un', 'une', 'vos', 'votre', 'y',
+]);
+
+/**
+ * The acronyms of the care offer and their expansions (index time only, see the header). SSR and SMR are one group:
+ * the 2023 reform renamed "soins de suite et de réadaptation" to "soins médicaux et de réadaptation".
+ */
+export const SYNONYMS: readonly { acronyms: string[]; expansions: string[] }[] = [
+  {
+    acronyms: ['ehpad'],
+    expansions: ["établissement d'hébergement pour personnes âgées dépendantes"],
+  },
+  {
+    acronyms: ['ssr', 'smr'],
+    expansions: ['soins de suite et de réadaptation', 'soins médicaux et de réadaptation'],
+  },
+  { acronyms: ['usld'], expansions: ['unité de soins de longue durée'] },
+  { acronyms: ['had'], expansions: ['hospitalisation à domicile'] },
+  { acronyms: ['mco'], expansions: ['médecine chirurgie obstétrique'] },
+  { acronyms: ['ssiad'], expansions: ['service de soins infirmiers à domicile'] },
+];
+
+/** Lower case and ASCII folding: accents dropped, ligatures spelt out, typographic apostrophes made plain. */
+export function fold(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/ß/g, 'ss')
+    .replace(/[\u2019\u2018\u02bc\u0060\u00b4]/g, "'")
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '');
+}
+
+const ELISION = new RegExp(`^(?:${ELISIONS.join('|')})'`);
+
+/** The words of a folded text: elisions removed, split on everything but letters a-z and digits. */
+function words(folded: string): string[] {
+  const out: string[] = [];
+  for (const chunk of folded.split(/[^a-z0-9']+/)) {
+    if (!chunk) continue;
+    // "l'hopital", "qu'il", "lorsqu'on": drop the elided word; what is left splits on further apostrophes.
+    for (const part of chunk.replace(ELISION, '').split("'")) if (part) out.push(part);
+  }
+  return out;
+}
+
+/**
+ * The light stemmer: plural -s/-x dropped (not after another s), -aux → -al, -eaux → -eau, then -ee → -e and a final
+ * -e dropped on words of 5 letters or more (feminine forms meet masculine ones). Short words (3 letters or less, such
+ * as acronyms) and words holding digits are kept as they are. Only truncations apart from -aux, so the stem of a word's
+ * beginning is a beginning of the word's stem (type-ahead relies on it, see `analyzeQuery`).
+ */
+export function stem(word: string): string {
+  if (word.length <= 3 || /[0-9]/.test(word)) return word;
+  let w = word;
+  if (w.endsWith('eaux') && w.length > 5) w = w.slice(0, -1);
+  else if (w.endsWith('aux') && w.length > 4) w = `${w.slice(0, -3)}al`;
+  else if ((w.endsWith('s') && !w.endsWith('ss')) || w.endsWith('x')) w = w.slice(0, -1);
+  if (w.endsWith('ee')) w = w.slice(0, -1);
+  if (w.endsWith('e') && w.length >= 5) w = w.slice(0, -1);
+  return w;
+}
+
+/** The words of a text folded and elisions removed, space-separated: for "starts with" comparisons of labels. */
+export function foldedWords(text: string): string {
+  return words(fold(text)).join(' ');
+}
+
+/** The tokens of a text, in order, as both documents and queries are indexed and searched. */
+export function analyze(text: string): string[] {
+  return words(fold(text))
+    .filter((w) => !STOP_WORDS.has(w))
+    .map(stem);
+}
+
+interface SynonymGroup { acronyms: string[]; expansions: string[][] }
+const GROUPS: SynonymGroup[] = SYNONYMS.map((g) => ({ acronyms: g.acronyms, expansions: g.expansions.map(analyze) }));
+
+function containsSequence(tokens: string[], seq: string[]): boolean {
+  outer: for (let i = 0; i + seq.length <= tokens.length; i++) {
+    for (let j = 0; j < seq.length; j++) if (tokens[i + j] !== seq[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The tokens of a document's text: `analyze`, plus the synonyms of the acronyms table (an acronym found brings the
+ * words of its expansions; an expansion found brings the acronyms), appended once each after the text's own tokens
+ * (words the text already holds are not repeated, so a synonym does not weigh more than the text itself).
+ */
+export function analyzeDocument(text: string): string[] {
+  const tokens = analyze(text);
+  const present = new Set(tokens);
+  const extra: string[] = [];
+  for (const group of GROUPS) {
+    const found = group.acronyms.some((a) => present.has(a)) || group.expansions.some((e) => containsSequence(tokens, e));
+    if (!found) continue;
+    for (const t of [...group.acronyms, ...group.expansions.flat()]) {
+      if (!present.has(t)) {
+        present.add(t);
+        extra.push(t);
+      }
+    }
+  }
+  return extra.length ? [...tokens, ...extra] : tokens;
+}
+
+export interface AnalyzedQuery {
+  /** Whole tokens, each must match. */
+  terms: string[];
+  /** The beginning of the last word being typed (type-ahead), matched as a prefix; undefined without `prefix`. */
+  prefix?: string;
+}
+
+/**
+ * A query's tokens. With `prefix`, the last word is a beginning still being typed: it is matched as a prefix of a
+ * document token. It is stemmed too (so "gériatriques" typed in full still matches the stem "geriatriqu"), and a
+ * trailing "au" loses its "u" ("hopitau" must reach "hopital", the stem of "hôpitaux"). A last word that is a stop
+ * word or was elided ("soins de", "l'") is dropped rather than required as a prefix.
+ */
+export function analyzeQuery(text: string, prefix: boolean): AnalyzedQuery {
+  if (!prefix) return { terms: analyze(text) };
+  const folded = fold(text);
+  const all = words(folded);
+  // The last word is being typed only when the text does not end with a separator.
+  const typing = all.length > 0 && /[a-z0-9]$/.test(folded);
+  const last = typing ? all[all.length - 1] : undefined;
+  const terms = (typing ? all.slice(0, -1) : all).filter((w) => !STOP_WORDS.has(w)).map(stem);
+  if (last === undefined || STOP_WORDS.has(last)) return { terms };
+  let p = stem(last);
+  if (p.endsWith('au') && p.length > 3) p = p.slice(0, -1);
+  return { terms, prefix: p };
+}
