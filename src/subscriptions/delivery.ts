@@ -17,7 +17,6 @@
  * Status updates go through the kernel's write path like any write (actor `system:subscriptions`: validated,
  * hooked, authorised), written silent: a subscription's delivery status notifies no one.
  */
-import { AUDIT_QUEUE_PREFIX } from '../kernel/audit';
 import type { Subscription } from '@medplum/fhirtypes';
 import type { OutboxItem, ResourceStore } from '../store/store';
 import type { Logger } from '../logger';
@@ -27,7 +26,7 @@ import type { SubscriptionConfig } from './config';
 import { backoffDelay } from './backoff';
 import { parseChannel, type RestHookChannel } from './channel';
 import { SERVED_STATUSES, type ActiveSubscriptions } from './active';
-import { fromPayload, type Notification } from './notification';
+import { fromPayload, queueOf, type Notification } from './notification';
 
 const DELIVERY = systemActor('subscriptions');
 
@@ -130,8 +129,8 @@ class Deliverer {
       if (room <= 0 || this.stopped) return;
       let items: OutboxItem[];
       try {
-        // The outbox also carries the audit trail's messages: those are not notifications.
-        items = await this.store.claimOutbox({ limit: room, now: this.now(), leaseMs: this.config.leaseMs, queues: { prefix: AUDIT_QUEUE_PREFIX, not: true } });
+        // Only the subscriptions' queues: the outbox also carries the audit trail's and the offer index's messages.
+        items = await this.store.claimOutbox({ limit: room, now: this.now(), leaseMs: this.config.leaseMs, queues: { prefix: queueOf('') } });
       } catch (err) {
         if (!this.stopped) this.logger.error({ err }, 'could not claim subscription notifications');
         return;

@@ -7,7 +7,7 @@
  * One rule for callers: validation accepts unchecked a code bound to a value set that is unknown or not expandable
  * (it never rejects wrongly); a search on such a value set is a 400 that gives the reason.
  */
-import type { CodeSystem, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
 import { CodeSet } from './code-set';
 import { allCodes } from './code-system';
 import { expandDefinition, type ExpansionContext } from './expand';
@@ -47,10 +47,24 @@ export class Terminology {
   /** The value sets being expanded, outermost first, to detect import cycles. */
   private readonly stack: { resource: TerminologyResource; canonical: string }[] = [];
   private aliases: Map<string, string> | undefined;
+  /** The resources as given (the index keeps compact copies, without displays): read once by `display`. */
+  private readonly given: readonly TerminologyResource[];
+  private displays: Map<string, Map<string, string>> | undefined;
 
   constructor(options: TerminologyOptions = {}) {
-    this.own = new TerminologyIndex(options.resources ?? []);
+    this.given = options.resources ?? [];
+    this.own = new TerminologyIndex(this.given);
     this.withBase = options.r4Base ?? true;
+  }
+
+  /**
+   * The display of a code in the code systems and value sets this terminology was given (the ANS nomenclatures:
+   * a CodeSystem's concepts, else the concepts a ValueSet lists for that system), e.g. the French label of an
+   * activity for offer search. Undefined when none of them gives one (the R4 base is not searched).
+   */
+  display(system: string, code: string): string | undefined {
+    if (!this.displays) this.displays = collectDisplays(this.given);
+    return this.displays.get(system)?.get(code);
   }
 
   /**
@@ -158,6 +172,31 @@ export class Terminology {
     const held = [...this.own.valueSets.versions(url), ...this.own.codeSystems.versions(url)];
     return held.length ? ` (versions held: ${held.join(', ')})` : '';
   }
+}
+
+/** system → code → display; a CodeSystem's own display wins over a ValueSet's copy of it. */
+function collectDisplays(resources: readonly TerminologyResource[]): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  const put = (system: string, code: string | undefined, display: string | undefined, replace: boolean) => {
+    if (!code || !display) return;
+    let codes = out.get(system);
+    if (!codes) out.set(system, (codes = new Map()));
+    if (replace || !codes.has(code)) codes.set(code, display);
+  };
+  const visit = (system: string, concepts: CodeSystemConcept[] | undefined) => {
+    for (const c of concepts ?? []) {
+      put(system, c.code, c.display, true);
+      visit(system, c.concept);
+    }
+  };
+  for (const r of resources) if (r.resourceType === 'CodeSystem' && r.url) visit(splitCanonical(r.url).url, r.concept);
+  for (const r of resources) {
+    if (r.resourceType !== 'ValueSet') continue;
+    for (const inc of r.compose?.include ?? []) {
+      if (inc.system) for (const c of inc.concept ?? []) put(inc.system, c.code, c.display, false);
+    }
+  }
+  return out;
 }
 
 /** All the codes of a code system, when it is held complete. */
