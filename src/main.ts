@@ -45,6 +45,11 @@ import { externalIssuer, type TokenIssuer } from './security/bearer';
 import { loadSecurityConfig, type SecurityConfig } from './security/config';
 import { SessionCookies } from './security/sessions';
 import { sessionEndpoint } from './security/session-endpoint';
+import { offerNotifier, OfferIndexer } from './offer/freshness';
+import { terminologyLabels } from './offer/document';
+import { offerRouter } from './offer/http';
+import type { OfferIndex } from './store/offer-index';
+import { SqliteOfferIndex } from './store/sqlite/offer-index';
 import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
@@ -95,6 +100,8 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   operations.register(syncRunsOperation());
   const subscriptions = new Subscriptions(kernel, settings.subscriptions ?? loadSubscriptionConfig(), settings.logger);
   subscriptions.install();
+  // Units, bed zones and establishments that change are queued for the offer index (src/offer/freshness.ts).
+  kernel.addNotifier(offerNotifier());
   return { kernel, operations, subscriptions, instantiates: ror.instantiates ? [ror.instantiates] : [] };
 }
 
@@ -117,6 +124,8 @@ export interface ServerSettings extends KernelSettings {
 
 export interface ComposedServer extends ComposedKernel {
   store: SqliteStore;
+  offerIndex: OfferIndex;
+  offer: OfferIndexer;
   audit: AuditTrail;
   sessions: SessionCookies;
   security: SecurityConfig;
@@ -128,6 +137,11 @@ export interface ComposedServer extends ComposedKernel {
   loadDemoData(): Promise<DemoLoadResult | undefined>;
   /** Stops the background work and closes the store. */
   close(): Promise<void>;
+}
+
+/** The offer index of a data directory: the embedded one (also opened by `npm run reindex-offer`). */
+export function openOfferIndex(config: Pick<Config, 'dataDir'>): OfferIndex {
+  return new SqliteOfferIndex({ dataDir: config.dataDir });
 }
 
 /** The services of the FHIR layer on a store: the kernel, the operations, the route table, the capabilities. */
@@ -162,6 +176,9 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     kernel.indexer,
   );
   audit.attach(kernel, store);
+  const offerIndex = openOfferIndex(config);
+  const capacityConfig = settings.capacity ?? loadCapacityConfig();
+  const offer = new OfferIndexer({ store, index: offerIndex, labels: terminologyLabels(kernel.terminology), logger });
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
   const services = fhirServices(composed, store, config, access, capabilitySecurity({ cors: config.corsOrigins.length > 0 }));
   const sessions = new SessionCookies({ secret: security.sessionSecret });
@@ -185,6 +202,13 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
   // The events of writes wait in the outbox until the audit trail stores them (tests flush it themselves).
   if (background) audit.start();
+  // The offer index follows the writes within a fraction of a second; a new or outdated index file is rebuilt.
+  if (background) {
+    offer.start();
+    if (offerIndex.needsRebuild) {
+      offer.reindex().catch((err: unknown) => logger.error({ err }, 'the offer index could not be rebuilt; run npm run reindex-offer'));
+    }
+  }
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
   const app = createApp(services, {
@@ -194,6 +218,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     hardening: hardening(config),
     audit,
     routers,
+    apiRouters: [offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile })],
     authenticate: authenticate({
       realm: REALM,
       bootstrapToken: security.bootstrapToken,
@@ -216,6 +241,8 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   return {
     ...composed,
     store,
+    offerIndex,
+    offer,
     audit,
     sessions,
     security,
@@ -234,6 +261,8 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     async close() {
       await scheduler?.stop();
       await delivery?.stop();
+      await offer.stop();
+      await offerIndex.close();
       await audit.close();
       await store.close();
     },

@@ -27,6 +27,8 @@ export interface AppDeps {
    * expired must still reach the sign-in. A promise is awaited by the first request that needs it.
    */
   routers?: { path: string; handler: RequestHandler | Promise<RequestHandler> }[];
+  /** Routers served after authentication and rate limits, before the FHIR API (offer search). */
+  apiRouters?: RequestHandler[];
   /** Records a sample of successful reads. */
   audit?: { readSucceeded(actor: Actor, interaction: string, target: string): void };
   /** Security headers, CORS, bounds on the request target, rate limits (./hardening.ts). */
@@ -60,6 +62,7 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   if (deps.authenticate) app.use(deps.authenticate);
   // Per caller: after authentication, so a client is one caller whatever its address.
   if (deps.hardening) app.use(deps.hardening.callerRateLimit);
+  for (const router of deps.apiRouters ?? []) app.use(router);
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));
   app.use((req, res, next) => {

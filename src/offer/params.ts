@@ -64,6 +64,8 @@ export function parseSearchParams(
   if (q !== undefined) {
     if (q.length > MAX_TEXT) throw badRequest(`'q' is longer than ${MAX_TEXT} characters`, ['q']);
     query.text = q;
+    // Type-ahead: the last word is a beginning ("urg" finds "Urgences") unless the text ends with a space.
+    query.prefix = !/\s$/.test(q);
   }
   for (const name of Object.keys(CODE_FILTERS) as CodeFilter[]) {
     const codes = params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);

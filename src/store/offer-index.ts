@@ -124,6 +124,8 @@ export interface OfferSuggestion {
 }
 
 export interface OfferIndex {
+  /** True when the adapter found no index, or one of an older schema: the server rebuilds it from the store. */
+  readonly needsRebuild?: boolean;
   /** Adds or replaces documents, and removes the ids in `remove`, atomically. */
   apply(changes: { put: OfferDocument[]; remove: string[] }): Promise<void>;
   search(query: OfferQuery): Promise<OfferResult>;

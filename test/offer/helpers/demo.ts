@@ -1,12 +1,13 @@
 /**
- * A test server holding the demo region (src/demo), with the offer notifier plugged into its kernel before the
- * demo is written and an OfferIndexer on the in-memory test index: what the composition root wires, on a double.
+ * A test server holding the demo region (src/demo) — its kernel queues offer changes as the composition root
+ * wires it — and an OfferIndexer on the in-memory test index, for tests of the domain logic on a double
+ * (test/offer/sqlite-server.test.ts runs the real adapter through the composed server).
  */
 import pino from 'pino';
 import { loadDemoDataIfEmpty } from '../../../src/demo/load-demo';
 import { systemActor } from '../../../src/kernel/actor';
 import { terminologyLabels, type OfferLabels } from '../../../src/offer/document';
-import { OfferIndexer, offerNotifier } from '../../../src/offer/freshness';
+import { OfferIndexer } from '../../../src/offer/freshness';
 import { testServer, type TestServer, type TestServerOptions } from '../../helpers/app';
 import { MemoryOfferIndex } from './memory-offer-index';
 
@@ -22,7 +23,6 @@ export interface OfferTestServer {
 export async function offerTestServer(options: TestServerOptions & { demo?: boolean } = {}): Promise<OfferTestServer> {
   const { demo = true, ...rest } = options;
   const s = testServer(rest);
-  s.server.kernel.addNotifier(offerNotifier());
   const index = new MemoryOfferIndex();
   const labels = terminologyLabels(s.server.kernel.terminology);
   const indexer = new OfferIndexer({ store: s.store, index, labels, logger: pino({ level: 'silent' }) });

@@ -1,0 +1,86 @@
+/**
+ * Offer search as `npm start` serves it: the composed server's embedded index (SQLite FTS5 + R*Tree), fed by the
+ * kernel's write path, answering /offer/search, /offer/suggest and /offer/facets through authentication and the
+ * caller's visibility. French text the way people type it; a bed update reaches the index at the next drain.
+ */
+import request from 'supertest';
+import { loadDemoDataIfEmpty } from '../../src/demo/load-demo';
+import { systemActor } from '../../src/kernel/actor';
+import { FHIR_JSON, testServer, type TestServer } from '../helpers/app';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = testServer();
+  await loadDemoDataIfEmpty(s.context(systemActor('demo')), { info: () => undefined });
+  expect(await s.server.offer.drain()).toBeGreaterThan(0);
+});
+afterAll(() => s.close());
+
+const search = (query: string) => request(s.app).get(`/offer/search?${query}`);
+const names = (body: any) => body.results.map((r: any) => r.healthcareService.name);
+
+test('every demo unit is indexed', async () => {
+  expect(await s.server.offerIndex.count()).toBe(12);
+  const all = await search('limit=100');
+  expect(all.status).toBe(200);
+  expect(all.body.total).toBe(12);
+});
+
+test.each([
+  ['urgences', 'Urgences'],
+  ['URGENCE', 'Urgences'],
+  ['urg', 'Urgences'],
+])('q=%s finds %s (case, plural, prefix)', async (q, unit) => {
+  const res = await search(`q=${encodeURIComponent(q)}`);
+  expect(res.status).toBe(200);
+  expect(names(res.body)).toContain(unit);
+});
+
+test('a French phrase with accents left out and stop words finds the units by their activity labels', async () => {
+  const res = await search(`q=${encodeURIComponent('soins de suite readaptation')}`);
+  expect(res.status).toBe(200);
+  expect(res.body.total).toBeGreaterThan(0);
+  for (const r of res.body.results) expect(JSON.stringify(r.labels).toLowerCase()).toMatch(/r[ée]adaptation|ssr|smr/);
+});
+
+test('facets count every match, and the suggest endpoint completes a name', async () => {
+  const facets = await request(s.app).get('/offer/facets');
+  expect(facets.status).toBe(200);
+  const departments = facets.body.facets.department as { code: string; count: number }[];
+  expect(departments.reduce((n, d) => n + d.count, 0)).toBe(12);
+  const suggest = await request(s.app).get('/offer/suggest?q=urg');
+  expect(suggest.status).toBe(200);
+  expect(suggest.body.suggestions.map((x: any) => x.label)).toContain('Urgences');
+});
+
+test('a bed update is in offer search after the next drain', async () => {
+  const res = await search('limit=100');
+  const target = res.body.results.find((r: any) => r.location?.id);
+  const before = target.freeBeds?.total ?? 0;
+  const set = await request(s.app)
+    .post(`/Location/${target.location.id}/$set-capacity`)
+    .set('Content-Type', FHIR_JSON)
+    .send(
+      JSON.stringify({
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'capacityType', valueCode: '01' },
+          { name: 'capacityStatus', valueCode: '02' },
+          { name: 'temporalityCapacity', valueCode: '01' },
+          { name: 'genderCapacityAvailable', valueCode: '03' },
+          { name: 'nbCapacity', valueInteger: before + 7 },
+        ],
+      }),
+    );
+  expect(set.status).toBe(200);
+  await s.server.offer.drain();
+  const after = await search('limit=100');
+  const updated = after.body.results.find((r: any) => r.healthcareService.id === target.healthcareService.id);
+  expect(updated.freeBeds.total).toBeGreaterThan(before);
+});
+
+test('a bad parameter is a 400 naming it', async () => {
+  const res = await search('near=abc');
+  expect(res.status).toBe(400);
+  expect(res.body.resourceType).toBe('OperationOutcome');
+});
