@@ -13,7 +13,7 @@ import { readRorConformance } from '../../../src/ror/profiles';
 import { testSearchContext } from '../../helpers/indexing';
 
 const SYSTEM = 'http://example.org/CodeSystem/offer-kind';
-/** A small hierarchy: care > (acute > (icu, emergency), rehab); housing (no children). */
+/** A small hierarchy: care > (acute > (icu, emergency), rehab > emergency); housing (no children). emergency has two parents. */
 const offerKinds: CodeSystem = {
   resourceType: 'CodeSystem',
   url: SYSTEM,
@@ -25,7 +25,7 @@ const offerKinds: CodeSystem = {
       code: 'care',
       concept: [
         { code: 'acute', concept: [{ code: 'icu' }, { code: 'emergency' }] },
-        { code: 'rehab' },
+        { code: 'rehab', concept: [{ code: 'emergency' }] },
       ],
     },
     { code: 'housing' },
@@ -232,7 +232,8 @@ describe('token :below / :above on a code system with an is-a hierarchy', () => 
     expect(codes([['service-type:below', `${SYSTEM}|housing`]])).toEqual(['|housing']);
     expect(codes([['service-type:above', `${SYSTEM}|icu`]])).toEqual(['|acute', '|care', '|icu']);
     expect(codes([['service-type:above', `${SYSTEM}|care`]])).toEqual(['|care']);
-    expect(codes([['service-type:below', `${SYSTEM}|icu,${SYSTEM}|rehab`]])).toEqual(['|icu', '|rehab']);
+    expect(codes([['service-type:below', `${SYSTEM}|icu,${SYSTEM}|rehab`]])).toEqual(['|emergency', '|icu', '|rehab']);
+    expect(codes([['service-type:above', `${SYSTEM}|emergency`]])).toEqual(['|acute', '|care', '|emergency', '|rehab']);
   });
   test('refused: no system, unknown system, no hierarchy, hierarchy as properties, unknown code', () => {
     const message = (value: string, modifier = 'below') => {
@@ -262,4 +263,35 @@ describe('token :below / :above on a code system with an is-a hierarchy', () => 
       },
     ]);
   });
+});
+
+test('any text: a plan or a FhirError, never another failure (seeded random expressions, mutated)', () => {
+  const params = ['name', 'address-city', 'status', 'organization', 'organization.name', 'partof.partof.name', 'partof[name co x].status', '_id', '_text', '_lastUpdated', 'near', 'type', 'nope'];
+  const ops = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'lt', 'ge', 'le', 'ap', 'sa', 'eb', 'pr', 'po', 'ss', 'sb', 'in', 'ni', 're'];
+  const values = ['"a b"', 'true', '2020-01-01', 'x|y', '|', 'http://terminology.hl7.org/CodeSystem/condition-clinical|active', '"\\u00e9\\""', '5.4', 'a,b', '\\', '$'];
+  const noise = ['(', ')', '[', ']', '"', '\\', ' ', '.', 'not', 'and', '\u0000', 'é'];
+  let seed = 42;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+  const expression = (depth: number): string => {
+    const r = random();
+    if (depth < 3 && r < 0.2) return `not (${expression(depth + 1)})`;
+    if (depth < 3 && r < 0.45) return `(${expression(depth + 1)} ${pick(['and', 'or', 'AND'])} ${expression(depth + 1)})`;
+    return `${pick(params)} ${pick(ops)} ${pick(values)}`;
+  };
+  let planned = 0;
+  for (let i = 0; i < 2000; i++) {
+    let text = expression(0);
+    if (random() < 0.5) {
+      const at = Math.floor(random() * text.length);
+      text = random() < 0.5 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + pick(noise) + text.slice(at);
+    }
+    try {
+      where('Location', [['_filter', text]]);
+      planned++;
+    } catch (e) {
+      expect([text, e instanceof FhirError && e.status === 400]).toEqual([text, true]);
+    }
+  }
+  expect(planned).toBeGreaterThan(100);
 });
