@@ -53,14 +53,21 @@ const MAX_NESTING = 32;
 /** The name of the query parameter, in messages and OperationOutcome expressions. */
 const PARAM = '_filter';
 
-/** Parses a `_filter` expression; a 400 saying what was expected, at which position, when it is not one. */
-export function parseFilter(text: string): FilterExpression {
-  return new Parser(text).parse();
+/**
+ * Parses a `_filter` expression; a 400 saying what was expected, at which position, when it is not one, and when it
+ * has more than `maxTests` tests (before any more of it is read).
+ */
+export function parseFilter(text: string, maxTests = Infinity): FilterExpression {
+  return new Parser(text, maxTests).parse();
 }
 
 class Parser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  private tests = 0;
+  constructor(
+    private readonly text: string,
+    private readonly maxTests: number,
+  ) {}
 
   parse(): FilterExpression {
     this.skipSpace();
@@ -88,8 +95,9 @@ class Parser {
       }
       if (!this.atSpace() && this.peek() !== '(') this.fail(`expected a space after '${word}'`);
       const right = this.operand(depth);
-      // and / or are associative: a run of the same one is one node
-      left = left.kind === word ? { kind: word, operands: [...left.operands, right] } : { kind: word, operands: [left, right] };
+      // and / or are associative: a run of the same one is one node (built here, so extended in place)
+      if (left.kind === word) left.operands.push(right);
+      else left = { kind: word, operands: [left, right] };
     }
   }
 
@@ -120,6 +128,9 @@ class Parser {
   /** `paramPath SP compareOp SP compValue`. */
   private test(depth: number): FilterTest {
     const at = this.pos;
+    if (++this.tests > this.maxTests) {
+      throw filterError(this.text, at, `more than ${this.maxTests} tests (ROR_MAX_TOTAL_OR_VALUES)`, 400, 'too-costly');
+    }
     const path = this.path(depth);
     if (!this.atSpace()) this.fail(`expected a space and an operator after '${path[path.length - 1].name}'`);
     this.skipSpace();
@@ -228,11 +239,13 @@ export interface FilterScope {
   and(types: string[], conditions: Condition[]): Condition[];
   /** Links of a chain (ROR_MAX_CHAIN_DEPTH). */
   maxChainDepth: number;
+  /** Tests of one filter, read before any is planned (each then counts as one value of ROR_MAX_TOTAL_OR_VALUES). */
+  maxTests: number;
 }
 
 /** Parses `text` and compiles it into one condition on resources of `types`. */
 export function compileFilter(text: string, types: string[], scope: FilterScope): Condition {
-  return new Compiler(text, scope).compile(parseFilter(text), types, 0);
+  return new Compiler(text, scope).compile(parseFilter(text, scope.maxTests), types, 0);
 }
 
 /** Parameters handled by the search layer that mean nothing in a filter test. */

@@ -262,6 +262,7 @@ class Planner {
       },
       and: (scope, conditions) => this.mergeGroups(scope, conditions),
       maxChainDepth: this.limits.maxChainDepth,
+      maxTests: this.limits.maxTotalOrValues,
     });
   }
 

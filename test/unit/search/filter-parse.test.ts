@@ -109,3 +109,18 @@ test('nesting is bounded (the parser recurses once per level)', () => {
   expect(error(deep)).toMatch(/^_filter: parentheses and brackets nest more than 32 levels, at position 34 /);
   expect(parse(`${'('.repeat(30)}a eq 1${')'.repeat(30)}`)).toBe('a eq "1"');
 });
+
+test('a long run of and / or is one flat node; tests beyond maxTests are refused before the rest is read', () => {
+  const long = Array.from({ length: 50_000 }, (_, i) => `a eq ${i}`).join(' and ');
+  const e = parseFilter(long);
+  expect(e.kind === 'and' && e.operands.length).toBe(50_000);
+  try {
+    parseFilter('a eq 1 or b eq 2 or c eq 3', 2);
+    throw new Error('parsed');
+  } catch (err) {
+    expect((err as FhirError).outcome.issue[0]).toMatchObject({
+      code: 'too-costly',
+      diagnostics: "_filter: more than 2 tests (ROR_MAX_TOTAL_OR_VALUES), at position 21 (near 'c eq 3')",
+    });
+  }
+});
