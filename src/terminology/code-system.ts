@@ -9,6 +9,8 @@ interface ConceptIndex {
   codes: string[];
   /** Where each code appears (a concept can be listed under several parents). */
   byCode: Map<string, CodeSystemConcept[]>;
+  /** The codes each code is nested under, built on first use (ancestors). */
+  parents?: Map<string, string[]>;
 }
 
 /** Built once per CodeSystem; a Terminology never modifies the (compact) CodeSystems it holds. */
@@ -56,6 +58,39 @@ export function descendants(cs: CodeSystem, code: string): Set<string> {
   };
   for (const occurrence of conceptIndex(cs).byCode.get(code) ?? []) visit(occurrence.concept);
   return out;
+}
+
+/** The codes above `code` in the hierarchy (its parents, theirs…), not `code` itself (unless the hierarchy loops). */
+export function ancestors(cs: CodeSystem, code: string): Set<string> {
+  const index = conceptIndex(cs);
+  let parents = index.parents;
+  if (!parents) {
+    parents = new Map();
+    const visit = (concepts: readonly CodeSystemConcept[] | undefined, parent: string | undefined) => {
+      for (const c of concepts ?? []) {
+        if (typeof c.code !== 'string') continue;
+        if (parent !== undefined) parents!.set(c.code, [...(parents!.get(c.code) ?? []), parent]);
+        visit(c.concept, c.code);
+      }
+    };
+    visit(cs.concept, undefined);
+    index.parents = parents;
+  }
+  const out = new Set<string>();
+  const climb = (c: string) => {
+    for (const p of parents!.get(c) ?? []) {
+      if (out.has(p)) continue;
+      out.add(p);
+      climb(p);
+    }
+  };
+  climb(code);
+  return out;
+}
+
+/** Whether some concept of the code system is nested under another (an is-a hierarchy, see hierarchyProblem). */
+export function hasNestedConcepts(cs: CodeSystem): boolean {
+  return (cs.concept ?? []).some((c) => (c.concept?.length ?? 0) > 0);
 }
 
 /**

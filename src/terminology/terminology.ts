@@ -4,12 +4,14 @@
  * and the search parser reads the ANS short names of code systems (`TRE_R330`) from it. No terminology server:
  * a value set is expanded from what is held here (rules in expand.ts), or declared not expandable with a reason.
  *
+ * The is-a hierarchy of the code systems held complete (nested concepts) answers token `:below` / `:above`.
+ *
  * One rule for callers: validation accepts unchecked a code bound to a value set that is unknown or not expandable
  * (it never rejects wrongly); a search on such a value set is a 400 that gives the reason.
  */
 import type { CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
 import { CodeSet } from './code-set';
-import { allCodes } from './code-system';
+import { allCodes, ancestors, descendants, hasCode, hasNestedConcepts, hierarchyProblem } from './code-system';
 import { expandDefinition, type ExpansionContext } from './expand';
 import { NotExpandable } from './not-expandable';
 import { r4BaseTerminology } from './r4-base';
@@ -22,6 +24,11 @@ export type Expansion =
   /** No value set (nor code system, see expand) has this canonical. */
   | { readonly kind: 'unknown'; readonly reason: string }
   | { readonly kind: 'not-expandable'; readonly reason: string };
+
+/** A code with those below or above it in its code system's hierarchy, or why that cannot be answered here. */
+export type Subsumption =
+  | { readonly kind: 'codes'; readonly codes: readonly string[] }
+  | { readonly kind: 'refused'; readonly reason: string };
 
 export interface TerminologyOptions {
   /** CodeSystems and ValueSets (other resources are ignored); a later one replaces an earlier one of the same URL and version. */
@@ -134,6 +141,27 @@ export class Terminology {
       }
     }
     return this.aliases.get(shortName);
+  }
+
+  /**
+   * `code` and the codes it subsumes (`below`: its descendants) or that subsume it (`above`: its ancestors) in the
+   * is-a hierarchy of the code system `system` (its latest version held here), read from nested concepts. Refused,
+   * with the reason, when the system is unknown or not held complete, has no hierarchy or one not read here
+   * (see hierarchyProblem), or does not have the code.
+   */
+  subsumption(system: string, code: string, direction: 'above' | 'below'): Subsumption {
+    const cs = this.codeSystem(system);
+    if (!cs) return { kind: 'refused', reason: `code system ${system} is not known to this server` };
+    if (cs.content !== 'complete') {
+      return { kind: 'refused', reason: `code system ${system} is not held complete by this server (content: ${cs.content ?? 'not given'})` };
+    }
+    const problem = hierarchyProblem(cs);
+    if (problem) return { kind: 'refused', reason: problem };
+    if (!hasNestedConcepts(cs)) return { kind: 'refused', reason: `code system ${system} has no hierarchy here` };
+    if (!hasCode(cs, code)) return { kind: 'refused', reason: `code '${code}' is not in code system ${system}` };
+    const related = direction === 'below' ? descendants(cs, code) : ancestors(cs, code);
+    related.delete(code);
+    return { kind: 'codes', codes: [code, ...related] };
   }
 
   /** What this terminology was built from, in a form another thread can rebuild it from (compact resources). */

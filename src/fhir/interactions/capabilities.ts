@@ -1,7 +1,7 @@
 /**
  * capabilities: https://hl7.org/fhir/R4/http.html#capabilities — generated from what the server really supports
  * (resource types from the definitions, search parameters from the registry - R4 base and the project's own
- * SearchParameters -, profiles from those loaded in the validator, operations from their registry), so it cannot
+ * SearchParameters - and `_filter`, which the search layer itself runs -, profiles from those loaded in the validator, operations from their registry), so it cannot
  * drift from the code.
  */
 import type {
@@ -14,6 +14,7 @@ import { allResourceTypes } from '../../definitions';
 import type { SearchParamRegistry } from '../../indexing/registry';
 import type { CapabilitySource, OperationCatalog } from '../context';
 import type { Route } from '../route-table';
+import { FILTER_SEARCH_PARAM } from '../search/filter';
 
 import packageJson from '../../../package.json';
 
@@ -129,6 +130,7 @@ function build(inputs: CapabilityInputs, baseUrl: string): CapabilityStatement {
           { code: 'history-system' },
         ],
         resource: [...allResourceTypes()].sort().map((type) => resourceEntry(inputs, type, profiles)),
+        searchParam: [{ ...FILTER_SEARCH_PARAM }],
         operation: systemOps.length ? systemOps.map((op) => ({ name: op.name, definition: op.definition })) : undefined,
       },
     ],

@@ -8,7 +8,7 @@
 import { badRequest, FhirError } from '../../errors';
 import { DEFAULT_SEARCH_LIMITS, type SearchLimits } from '../../config';
 import { allResourceTypes, isKnownResourceType } from '../../definitions';
-import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey } from '../../store/search-plan';
+import type { Condition, LeafCondition, ReferenceValue, SearchPlan, SortKey, TokenValue } from '../../store/search-plan';
 import { indexTypeOf, type SearchParamDef, type SearchParamRegistry, type SearchParamType } from '../../indexing/registry';
 import { componentCode, parseReferenceString } from '../../indexing/extract';
 import { normalizeString } from '../../indexing/index-values';
@@ -23,6 +23,7 @@ import {
   unescape,
 } from './parse';
 import type { Terminology } from '../../terminology/terminology';
+import { compileFilter } from './filter';
 
 export interface IncludeSpec {
   /** Type holding the reference (for _revinclude, the type included). */
@@ -66,7 +67,7 @@ export interface SearchContext {
 /** Most `_sort` keys: each one is a sort expression (a correlated subquery) and a column of every paging cursor. */
 const MAX_SORT_KEYS = 8;
 
-/** Most codes the `:in` / `:not-in` value sets of one search expand to: each is an SQL parameter or two. */
+/** Most codes the `:in` / `:not-in` value sets and `:below` / `:above` hierarchies of one search expand to: each is an SQL parameter or two. */
 const MAX_EXPANDED_CODES = 5000;
 
 /** A search that asks for more than a limit allows: a 400 naming the parameter and the limit. */
@@ -86,7 +87,6 @@ const IGNORED_CONTROL = new Set(['_format', '_pretty', '_score']);
  * that is what every search does.
  */
 const UNSUPPORTED_COMMON: Record<string, { values?: string[]; ok?: string }> = {
-  _filter: {},
   _query: {},
   _contained: { values: ['false', 'true', 'both'], ok: 'false' },
   _containedType: { values: ['container', 'contained'], ok: 'container' },
@@ -156,6 +156,10 @@ export function planSearch(
       case '_elements':
         out.elements = [...(out.elements ?? []), ...value.split(',').map((e) => e.trim()).filter(Boolean)];
         continue;
+      case '_filter':
+        if (modifier !== undefined) throw badRequest(`'${name}': _filter takes no modifier`, [name]);
+        out.plan.where.push(ctx.filter(types, value));
+        continue;
       case '_include':
       case '_revinclude':
         (base === '_include' ? out.includes : out.revincludes).push(ctx.include(name, base, modifier, value));
@@ -188,7 +192,7 @@ function splitName(name: string): [string, string | undefined] {
 
 const TYPE_MODIFIERS: Partial<Record<SearchParamType, string[]>> = {
   string: ['exact', 'contains', 'missing'],
-  token: ['text', 'not', 'missing', 'of-type', 'in', 'not-in'],
+  token: ['text', 'not', 'missing', 'of-type', 'in', 'not-in', 'above', 'below'],
   uri: ['above', 'below', 'missing'],
   reference: ['missing', 'identifier'],
   date: ['missing'],
@@ -204,6 +208,8 @@ class Planner {
   private orTotal = 0;
   /** Codes the `:in` / `:not-in` value sets expanded to so far (MAX_EXPANDED_CODES). */
   private expandedCodes = 0;
+  /** Planning a test of a `_filter`: nothing unknown may be ignored. */
+  private inFilter = false;
   constructor(
     private readonly registry: SearchParamRegistry,
     private readonly terminology: Terminology,
@@ -229,7 +235,7 @@ class Planner {
 
   private readonly systemForAlias = (name: string) => this.terminology.codeSystemForAlias(name);
 
-  /** `_filter`, `_query`, `_contained=true`…: refused under strict handling, else reported (UNSUPPORTED_COMMON). */
+  /** `_query`, `_contained=true`…: refused under strict handling, else reported (UNSUPPORTED_COMMON). */
   unsupportedCommon(name: string, base: string, value: string): void {
     const { values, ok } = UNSUPPORTED_COMMON[base];
     if (values && !values.includes(value)) throw badRequest(`${name}: '${value.slice(0, 80)}' is not one of ${values.join(', ')}`, [name]);
@@ -238,8 +244,31 @@ class Planner {
     this.unknown(name, `${what} not supported by this server`);
   }
 
+  /** `_filter=…`: one condition, each of its tests planned as the plain criterion that means the same (filter.ts). */
+  filter(types: string[], text: string): Condition {
+    return compileFilter(text, types, {
+      param: (scope, code) => this.def(scope, code),
+      criterion: (scope, name, value) => {
+        this.countOrValues('_filter', value);
+        this.inFilter = true;
+        try {
+          const c = this.condition(scope, name, value);
+          // unreachable while inFilter makes unknown() throw; kept so a filter never loses a test silently
+          if (!c) throw badRequest(`_filter: '${name}' cannot be searched on`, ['_filter']);
+          return c;
+        } finally {
+          this.inFilter = false;
+        }
+      },
+      and: (scope, conditions) => this.mergeGroups(scope, conditions),
+      maxChainDepth: this.limits.maxChainDepth,
+      maxTests: this.limits.maxTotalOrValues,
+    });
+  }
+
   private unknown(name: string, why: string): undefined {
-    if (this.options.strict) throw badRequest(`search parameter '${name}': ${why}`, [name]);
+    // Ignoring a test inside a filter would change what the rest of it means (`not (…)`, `or`): always a 400 there.
+    if (this.options.strict || this.inFilter) throw badRequest(`search parameter '${name}': ${why}`, [name]);
     this.ignored.push(`search parameter '${name}' ignored: ${why}`);
     return undefined;
   }
@@ -274,7 +303,7 @@ class Planner {
     }
     const def = this.def(types, code);
     if (!def) return this.unknown(name, `unknown for ${types.length > 3 ? 'these types' : types.join(', ')}`);
-    // Parameters with no expression (`_query`, `_filter`…) have no index rows: never pretend to filter on them.
+    // Parameters with no expression (`_query`…) have no index rows: never pretend to filter on them.
     if (!def.atom && !def.group) return this.unknown(name, 'not supported by this server');
     return this.leaf(def, name, code, modifier, value);
   }
@@ -355,19 +384,42 @@ class Planner {
             throw badRequest(`'${name}': value set '${v}' cannot be expanded by this server: ${expansion.reason}`, [name]);
           }
           const pairs = expansion.codes.pairs();
-          this.expandedCodes += pairs.length;
-          if (this.expandedCodes > MAX_EXPANDED_CODES) {
-            throw tooCostly(`'${name}': the value sets of this search expand to more than ${MAX_EXPANDED_CODES} codes`, [name]);
-          }
+          this.countExpanded(name, pairs.length);
           return pairs;
         });
         const cond: Condition = { kind: 'token', code, values };
         return modifier === 'in' ? cond : { kind: 'not', condition: cond };
       }
+      case 'above':
+      case 'below':
+        return { kind: 'token', code, values: raw.flatMap((v) => this.subsumption(name, v, modifier)) };
       case 'not':
         return { kind: 'not', condition: { kind: 'token', code, values: raw.map((v) => parseToken(v, this.systemForAlias)) } };
       default:
         return { kind: 'token', code, values: raw.map((v) => parseToken(v, this.systemForAlias)) };
+    }
+  }
+
+  /**
+   * Token `:below` / `:above` (https://hl7.org/fhir/R4/search.html#token): `system|code` and the codes below it
+   * (descendants) or above it (ancestors) in the code system's is-a hierarchy, as an OR of codes of that system.
+   */
+  private subsumption(name: string, value: string, direction: 'above' | 'below'): TokenValue[] {
+    const token = parseToken(value, this.systemForAlias);
+    if (!token.system || token.code === undefined) {
+      throw badRequest(`'${name}' expects system|code (the hierarchy is that of a code system), got '${value}'`, [name]);
+    }
+    const answer = this.terminology.subsumption(token.system, token.code, direction);
+    if (answer.kind === 'refused') throw badRequest(`'${name}': ${answer.reason}`, [name]);
+    this.countExpanded(name, answer.codes.length);
+    const system = token.system;
+    return answer.codes.map((code) => ({ system, code }));
+  }
+
+  private countExpanded(name: string, n: number): void {
+    this.expandedCodes += n;
+    if (this.expandedCodes > MAX_EXPANDED_CODES) {
+      throw tooCostly(`'${name}': the value sets and hierarchies of this search expand to more than ${MAX_EXPANDED_CODES} codes`, [name]);
     }
   }
 

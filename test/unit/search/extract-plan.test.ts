@@ -102,9 +102,9 @@ describe('planSearch: parameters without an expression', () => {
     expect(p.ignored[0]).toContain('_query');
   });
 
-  test('_filter, _query and contained-resource searches are named as not supported, never as unknown', () => {
+  test('_query and contained-resource searches are named as not supported, never as unknown', () => {
     const strict = { ...opts, strict: true };
-    for (const [name, value] of [['_filter', 'name eq x'], ['_query', 'x'], ['_contained', 'true'], ['_contained', 'both'], ['_containedType', 'contained']]) {
+    for (const [name, value] of [['_query', 'x'], ['_contained', 'true'], ['_contained', 'both'], ['_containedType', 'contained']]) {
       const p = planSearch(testSearchContext(registry), ['Organization'], [[name, value]], opts);
       expect(p.plan.where).toEqual([]);
       expect(p.ignored).toHaveLength(1);
