@@ -84,3 +84,38 @@ test('a bad parameter is a 400 naming it', async () => {
   expect(res.status).toBe(400);
   expect(res.body.resourceType).toBe('OperationOutcome');
 });
+
+describe('confidentiality on the real index', () => {
+  const SENSITIVE = 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-healthcareservice-sensitive-unit';
+  test('a sensitive unit is absent for the public and a consumer of profile 3, present for an analyst; the public gets no free beds', async () => {
+    const { secureServer, testIdp, BOOTSTRAP } = await import('../security/helpers/principals');
+    const idp = await testIdp();
+    const sec = secureServer(idp);
+    try {
+      const entries = [
+        { resourceType: 'Organization', id: 'org-1', name: 'CH de Test', identifier: [{ system: 'https://finess.esante.gouv.fr', value: '010000024' }] },
+        { resourceType: 'HealthcareService', id: 'hs-open', name: 'Addictologie ouverte', providedBy: { reference: 'Organization/org-1' } },
+        { resourceType: 'HealthcareService', id: 'hs-secret', name: 'Addictologie protégée', providedBy: { reference: 'Organization/org-1' }, extension: [{ url: SENSITIVE, valueBoolean: true }] },
+      ].map((r) => ({ request: { method: 'PUT', url: `${r.resourceType}/${r.id}` }, resource: r }));
+      const loaded = await request(sec.app)
+        .post('/')
+        .set('Authorization', `Bearer ${BOOTSTRAP}`)
+        .set('Content-Type', FHIR_JSON)
+        .send(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }));
+      expect(loaded.status).toBe(200);
+      await sec.server.offer.drain();
+      const ids = (body: any) => body.results.map((r: any) => r.healthcareService.id).sort();
+      const anonymous = await request(sec.app).get('/offer/search?q=addictologie');
+      expect({ total: anonymous.body.total, ids: ids(anonymous.body) }).toEqual({ total: 1, ids: ['hs-open'] });
+      expect(anonymous.body.results[0].freeBeds).toBeUndefined();
+      expect((await request(sec.app).get('/offer/search?q=addictologie&available=true')).status).toBe(403);
+      const consumer = await request(sec.app).get('/offer/search?q=addictologie').set('Authorization', `Bearer ${await idp.token({ role: 'consumer', access_profile: 3 })}`);
+      expect(ids(consumer.body)).toEqual(['hs-open']);
+      expect(JSON.stringify((await request(sec.app).get('/offer/suggest?q=addicto')).body)).not.toContain('protégée');
+      const analyst = await request(sec.app).get('/offer/search?q=addictologie').set('Authorization', `Bearer ${await idp.token({ role: 'analyst' })}`);
+      expect({ total: analyst.body.total, ids: ids(analyst.body) }).toEqual({ total: 2, ids: ['hs-open', 'hs-secret'] });
+    } finally {
+      await sec.close();
+    }
+  });
+});
