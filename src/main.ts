@@ -48,6 +48,7 @@ import { sessionEndpoint } from './security/session-endpoint';
 import { offerNotifier, OfferIndexer } from './offer/freshness';
 import { terminologyLabels } from './offer/document';
 import { offerRouter } from './offer/http';
+import { offerTextMatcher } from './offer/fhir-text';
 import type { OfferIndex } from './store/offer-index';
 import { SqliteOfferIndex } from './store/sqlite/offer-index';
 import { RorWritePolicy } from './security/write-policy';
@@ -180,7 +181,11 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const capacityConfig = settings.capacity ?? loadCapacityConfig();
   const offer = new OfferIndexer({ store, index: offerIndex, labels: terminologyLabels(kernel.terminology), logger });
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
-  const services = fhirServices(composed, store, config, access, capabilitySecurity({ cors: config.corsOrigins.length > 0 }));
+  // `HealthcareService?_text=` / `_content=` are answered from the offer index (it follows writes within ~200 ms).
+  const services: FhirServices = {
+    ...fhirServices(composed, store, config, access, capabilitySecurity({ cors: config.corsOrigins.length > 0 })),
+    textMatcher: offerTextMatcher(offerIndex),
+  };
   const sessions = new SessionCookies({ secret: security.sessionSecret });
   // This server's token endpoint (clients registered with `npm run clients`) and, when configured, the region's IdP.
   const tokens = loadTokenConfig();

@@ -15,6 +15,7 @@ import type { WriteTx } from '../kernel/write-tx';
 import type { Presenter } from '../kernel/hooks';
 import type { SearchPlan } from '../store/search-plan';
 import type { SearchLimits } from '../config';
+import type { TextMatcher } from './search/text-match';
 
 export interface FhirLimits {
   defaultCount: number;
@@ -118,6 +119,11 @@ export interface FhirServices {
   routes: Dispatcher;
   capabilities: CapabilitySource;
   access: AccessControl;
+  /**
+   * Answers `_text` / `_content` of searches on its resource type (the offer index for HealthcareService); without
+   * it, or for other types, the store's own text condition does.
+   */
+  textMatcher?: TextMatcher;
 }
 
 /** One request: the services, who is calling, and what it may see. */

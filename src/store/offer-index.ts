@@ -92,8 +92,14 @@ export interface OfferQuery {
   /** Capacity updated at or after this instant (ms since epoch): "fresh". */
   updatedSince?: number;
   near?: { lat: number; lon: number; radiusKm: number };
-  /** Leave out sensitive units (callers below access profile 4). Inactive units are never returned. */
+  /** Leave out sensitive units (callers below access profile 4). */
   hideSensitive: boolean;
+  /**
+   * Also match inactive units (and units of an inactive establishment), which are otherwise never returned. For
+   * FHIR `HealthcareService?_text=` / `_content=`, answered from this index: FHIR search does not hide inactive
+   * resources. Suggestions never include inactive units.
+   */
+  includeInactive?: boolean;
   sort: OfferSort;
   limit: number;
   /** Opaque, from a previous result's `next`. */

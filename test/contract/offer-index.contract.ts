@@ -261,6 +261,23 @@ export function offerIndexContract(adapter: string, open: () => Promise<OfferInd
         await put(offerDoc('off', { name: 'Neurologie vasculaire' }));
         expect(await textIds('neurologie')).toEqual(['off', 'on']);
       });
+
+      it('matches inactive units too when the query asks for them (includeInactive), with every filter', async () => {
+        await put(
+          offerDoc('on', { name: 'Neurologie', organization: { department: '01' } }),
+          offerDoc('off', { name: 'Neurologie vasculaire', active: false, organization: { id: 'org-off', name: 'Clinique fermée', department: '69' } }),
+        );
+        const ids = async (q: Partial<OfferQuery>) => (await index.search(query(q))).hits.map((h) => h.document.id).sort();
+        expect(await ids({ text: 'neurologies', includeInactive: true })).toEqual(['off', 'on']);
+        expect(await ids({ text: 'clinique fermee', includeInactive: true })).toEqual(['off']);
+        expect(await ids({ text: 'neurologie', includeInactive: true, department: ['69'] })).toEqual(['off']);
+        expect(await ids({ text: 'neurologie' })).toEqual(['on']);
+        expect((await index.search(query({ includeInactive: true }))).total).toBe(2);
+        expect(await index.suggest('clinique', { limit: 5, hideSensitive: false })).toEqual([]);
+        // Removed, it is found by no query.
+        await index.apply({ put: [], remove: ['off'] });
+        expect(await ids({ text: 'neurologie', includeInactive: true })).toEqual(['on']);
+      });
     });
 
     describe('French text', () => {

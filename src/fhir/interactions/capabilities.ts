@@ -20,6 +20,28 @@ import packageJson from '../../../package.json';
 
 const SOFTWARE_VERSION: string = packageJson.version;
 
+/**
+ * `_text` and `_content`, which the search layer answers itself for every type (they have no index expression, so
+ * the registry does not list them): on HealthcareService from the offer index, elsewhere from the store's text.
+ */
+const TEXT_SEARCH_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
+  {
+    name: '_text',
+    definition: 'http://hl7.org/fhir/SearchParameter/DomainResource-text',
+    type: 'string',
+    documentation:
+      'Text of the narrative. On HealthcareService: French full-text matching of the unit (names, activities, ' +
+      'establishment, places; accents, plurals, elisions, stop words and acronyms forgiven), from the offer index, ' +
+      'which follows writes within a fraction of a second. Elsewhere: the words as a normalized substring.',
+  },
+  {
+    name: '_content',
+    definition: 'http://hl7.org/fhir/SearchParameter/Resource-content',
+    type: 'string',
+    documentation: 'Text of the whole resource. On HealthcareService: as _text (the offer index). Elsewhere: the words as a normalized substring.',
+  },
+];
+
 const TYPE_INTERACTIONS = [
   'read',
   'vread',
@@ -130,7 +152,7 @@ function build(inputs: CapabilityInputs, baseUrl: string): CapabilityStatement {
           { code: 'history-system' },
         ],
         resource: [...allResourceTypes()].sort().map((type) => resourceEntry(inputs, type, profiles)),
-        searchParam: [{ ...FILTER_SEARCH_PARAM }],
+        searchParam: [{ ...FILTER_SEARCH_PARAM }, ...TEXT_SEARCH_PARAMS.map((p) => ({ ...p }))],
         operation: systemOps.length ? systemOps.map((op) => ({ name: op.name, definition: op.definition })) : undefined,
       },
     ],

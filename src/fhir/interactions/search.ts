@@ -9,6 +9,7 @@ import { badRequest } from '../../errors';
 import type { Presenter } from '../../kernel/hooks';
 import { planSearch, type SearchContext } from '../search/plan';
 import { resolveIncludes } from '../search/include';
+import { matchTextConditions, type TextMatcher } from '../search/text-match';
 import { Searchset } from '../search/bundle';
 import { applySummary, isSubsetting } from '../summary';
 import type { FhirContext, FhirRequest, ReadView } from '../context';
@@ -22,15 +23,15 @@ export interface SearchServices extends SearchContext {
 
 /** GET / (system level, with `_type`), GET /[type], POST /[type]/_search (form body). */
 export const searchRoutes: Route[] = [
-  { method: 'GET', pattern: '', handler: async (ctx, req, _p, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, undefined), ctx.limits, ctx.view) }) },
-  { method: 'GET', pattern: ':type', handler: async (ctx, req, { type }, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, type), ctx.limits, ctx.view) }) },
+  { method: 'GET', pattern: '', handler: async (ctx, req, _p, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, undefined), ctx.limits, ctx.view, ctx.textMatcher) }) },
+  { method: 'GET', pattern: ':type', handler: async (ctx, req, { type }, io) => ({ status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, req, type), ctx.limits, ctx.view, ctx.textMatcher) }) },
   {
     method: 'POST',
     pattern: ':type/_search',
     handler: async (ctx, req, { type }, io) => {
       const form = req.body?.kind === 'form' ? req.body.value : [];
       const merged = { ...req, query: [...req.query, ...form] };
-      return { status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, merged, type), ctx.limits, ctx.view) };
+      return { status: 200, serializable: await searchset(io.reader, ctx.kernel, searchInput(ctx, merged, type), ctx.limits, ctx.view, ctx.textMatcher) };
     },
   },
 ];
@@ -72,6 +73,7 @@ export async function searchInteraction(
 /**
  * The searchset of a search, kept as its parts: an object on demand, or compact JSON written around the stored
  * entries. With a caller's `view`, the plan is restricted to what it may see and the entries are served through it.
+ * With a `textMatcher`, `_text` / `_content` on its resource type are answered by it (src/fhir/search/text-match.ts).
  */
 export async function searchset(
   reader: StoreReader,
@@ -79,6 +81,7 @@ export async function searchset(
   input: SearchInteractionInput,
   limits: SearchLimits,
   view?: ReadView,
+  textMatcher?: TextMatcher,
 ): Promise<Searchset> {
   const { registry } = services;
   const planned = planSearch(services, input.resourceTypes, input.params, {
@@ -88,7 +91,7 @@ export async function searchset(
     baseUrl: input.baseUrl,
     limits: limits.search,
   });
-  const plan = view ? view.restrict(planned.plan) : planned.plan;
+  const plan = await matchTextConditions(view ? view.restrict(planned.plan) : planned.plan, textMatcher);
   let result;
   try {
     result = await reader.search(plan);

@@ -102,11 +102,11 @@ export class SqliteOfferIndex implements OfferIndex {
     const old = s.oldDoc.get(id) as { doc: number; json: string; active: number } | undefined;
     if (!old) return;
     s.deleteDoc.run(old.doc);
-    if (!old.active) return; // an inactive document has no other rows
     s.deleteCodes.run(old.doc);
     s.deleteText.run(old.doc);
     for (const pos of s.positionsOf.all(old.doc) as number[]) s.deleteGeo.run(pos);
     s.deletePositions.run(old.doc);
+    if (!old.active) return; // an inactive document has no type-ahead names
     const before = JSON.parse(old.json) as OfferDocument;
     for (const row of suggestionRows(before)) this.countSuggestion(row, -1, before.sensitive ? 0 : -1);
   }
@@ -131,11 +131,10 @@ export class SqliteOfferIndex implements OfferIndex {
       capacity_updated_at: Number.isFinite(updatedAt) ? updatedAt : null,
       last_updated: doc.lastUpdated,
     });
-    if (!doc.active) return;
     const id = Number(lastInsertRowid);
     for (const row of codeRows(doc)) {
       s.insertCode.run(row.facet, row.code, id);
-      s.upsertLabel.run(row.facet, row.code, row.label);
+      if (doc.active) s.upsertLabel.run(row.facet, row.code, row.label);
     }
     const text = textRow(doc);
     s.insertText.run(id, text.name, text.labels, text.organization, text.place);
@@ -143,6 +142,7 @@ export class SqliteOfferIndex implements OfferIndex {
       const pos = Number(s.insertPosition.run(id).lastInsertRowid);
       s.insertGeo.run(pos, lat, lat, lon, lon, id, lat, lon);
     }
+    if (!doc.active) return;
     for (const row of suggestionRows(doc)) this.countSuggestion(row, 1, doc.sensitive ? 0 : 1);
   }
 

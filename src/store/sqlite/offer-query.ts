@@ -93,7 +93,7 @@ export function matchSql(q: OfferQuery): MatchSql {
   const params: unknown[] = [];
   /** Driving subqueries, as [sql, alias]: the text match first, then the geo one. */
   const sources: [string, string][] = [];
-  const where: string[] = ['d.active = 1'];
+  const where: string[] = q.includeInactive ? [] : ['d.active = 1'];
   const fts = q.text ? ftsExpression(q.text, !!q.prefix) : undefined;
   if (fts) {
     const w = TEXT_WEIGHTS;
@@ -142,7 +142,7 @@ export function matchSql(q: OfferQuery): MatchSql {
   const rank = fts ? 't.rank' : '0';
   const dist = q.near ? 'g.dist' : 'NULL';
   return {
-    sql: `SELECT d.doc AS doc, d.id AS id, d.free_total AS free_total, ${rank} AS rank, ${dist} AS dist FROM ${fromSql} WHERE ${where.join(' AND ')}`,
+    sql: `SELECT d.doc AS doc, d.id AS id, d.free_total AS free_total, ${rank} AS rank, ${dist} AS dist FROM ${fromSql} WHERE ${where.join(' AND ') || '1'}`,
     params: [...params, ...whereParams],
     hasText: !!fts,
   };

@@ -13,12 +13,13 @@
  * - `offer_suggest` + `offer_suggest_text`: the distinct names of type-ahead (units, establishments, communes) with
  *   how many active documents, and how many non-sensitive ones, carry each.
  *
- * Inactive documents are kept in `offer_docs` only (so `count` sees them and a replace finds them), never in the
- * other tables: no query can reach them.
+ * Inactive documents have their rows in every table but the type-ahead ones (`offer_suggest*` count active documents
+ * only); every query keeps to `offer_docs.active = 1` unless it asks for inactive units too (`includeInactive`, for
+ * FHIR `_text`/`_content`). Version 2 added their rows: an index of version 1 is rebuilt.
  */
 import type Database from 'better-sqlite3';
 
-export const OFFER_SCHEMA_VERSION = 1;
+export const OFFER_SCHEMA_VERSION = 2;
 
 const TABLES = ['offer_docs', 'offer_codes', 'offer_labels', 'offer_text', 'offer_positions', 'offer_geo', 'offer_suggest', 'offer_suggest_text'];
 

@@ -26,7 +26,7 @@ export class MemoryOfferIndex implements OfferIndex {
     const hits: OfferHit[] = [];
     const terms = q.text ? words(q.text) : [];
     for (const d of this.docs.values()) {
-      if (!d.active || (q.hideSensitive && d.sensitive)) continue;
+      if ((!d.active && !q.includeInactive) || (q.hideSensitive && d.sensitive)) continue;
       const some = (values: string[] | undefined, have: (string | undefined)[]) => !values || values.some((v) => have.includes(v));
       if (!some(q.activity, d.activities.map((c) => c.code))) continue;
       if (!some(q.careMode, d.careModes.map((c) => c.code))) continue;
