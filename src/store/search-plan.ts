@@ -43,8 +43,11 @@ export interface QuantityValue extends RangeValue {
 
 /** Leaf conditions on one search parameter (`code`, a SearchParameter code), values ORed. */
 export type LeafCondition =
-  /** Default string search: normalized starts-with; `exact`: case/accent sensitive equality; `contains`. */
-  | { kind: 'string'; code: string; mode: 'starts' | 'exact' | 'contains'; values: string[] }
+  /**
+   * Default string search: normalized starts-with; `exact`: case/accent sensitive equality; `contains`; `equals`:
+   * normalized equality (the `_filter` `eq` of strings, case and accents ignored).
+   */
+  | { kind: 'string'; code: string; mode: 'starts' | 'exact' | 'contains' | 'equals'; values: string[] }
   | { kind: 'token'; code: string; values: TokenValue[] }
   /** token `:text`: normalized starts-with on display/text. */
   | { kind: 'token-text'; code: string; values: string[] }

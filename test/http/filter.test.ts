@@ -97,8 +97,12 @@ test('string co and token eq, ANDed', async () => {
   await matches('Organization', 'name co "BOURG"', 'name:contains=bourg', ['o1', 'o2']);
 });
 
-test('string eq (exact) ORed', async () => {
-  await matches('Location', 'address-city eq "Paris" or address-city eq "Lyon"', 'address-city:exact=Paris,Lyon', ['l1', 'l2']);
+test('string eq (the whole value, case and accents ignored) ORed', async () => {
+  // No plain criterion means this (:exact counts case, the default search is a beginning): expected ids only.
+  expect(await ids(`Location?${f('address-city eq "Paris" or address-city eq "Lyon"')}&_count=100`)).toEqual(['l1', 'l2', 'l4']);
+  expect(await ids(`Location?${f('address-city eq "PARIS"')}&_count=100`)).toEqual(['l1', 'l4']);
+  expect(await ids('Location?address-city:exact=PARIS&_count=100')).toEqual([]);
+  expect(await ids(`Location?${f('address-city eq "Pari"')}&_count=100`)).toEqual([]);
   await matches('Location', 'address-city sw "paris"', 'address-city=paris', ['l1', 'l4']);
   await matches('Organization', 'name sw "h"', 'name=h', ['o4']);
   await matches('Organization', 'name co "h"', 'name:contains=h', ['o1', 'o3', 'o4', 'o5']);

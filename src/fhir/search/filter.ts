@@ -368,9 +368,10 @@ class Compiler {
         const v = escapeValue(value, false);
         if (op === 'co') return plain(`${name}:contains`, v);
         if (op === 'sw') return plain(name, v);
-        // eq / ne: the one equality the string index holds is `:exact` (case and accents count); the spec would
-        // have it case-insensitive, which would need a normalized-equality match the store does not have
-        return op === 'eq' ? plain(`${name}:exact`, v) : not(plain(`${name}:exact`, v));
+        // eq / ne: equality with case and accents ignored, as the spec has it (the default search's normalized
+        // values, compared whole instead of as a beginning)
+        const equals = asEquality(plain(name, v));
+        return op === 'eq' ? equals : not(equals);
       }
       case 'token': {
         const v = escapeValue(value, true);
@@ -407,6 +408,21 @@ export const FILTER_SEARCH_PARAM = {
   documentation:
     'https://hl7.org/fhir/R4/search_filter.html: tests on the search parameters of the type (chains and [filter] on ' +
     'reference parameters), and, or (no precedence: left to right), not (…), parentheses. Operators: eq ne co sw ' +
-    '(strings; eq is exact), eq ne in ni ss sb (tokens; ss and sb on code systems with a hierarchy), eq ne gt lt ge ' +
+    '(strings; eq ignores case and accents), eq ne in ni ss sb (tokens; ss and sb on code systems with a hierarchy), eq ne gt lt ge ' +
     'le ap sa eb (dates, numbers, quantities), eq re ne (references), pr (any). Not supported: ew, po.',
 } as const;
+
+/** A default (starts-with) string condition turned into normalized equality, wherever its leaves are. */
+function asEquality(c: Condition): Condition {
+  switch (c.kind) {
+    case 'string':
+      return c.mode === 'starts' ? { ...c, mode: 'equals' } : c;
+    case 'and':
+    case 'or':
+      return { ...c, conditions: c.conditions.map(asEquality) };
+    case 'not':
+      return { ...c, condition: asEquality(c.condition) };
+    default:
+      return c;
+  }
+}

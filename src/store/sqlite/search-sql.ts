@@ -278,6 +278,7 @@ export class SqlBuilder {
           c.values.map((v) => {
             if (c.mode === 'exact') return `${t}.exact = ${this.p(v)}`;
             if (c.mode === 'contains') return `instr(${t}.norm, ${this.p(v)}) > 0`;
+            if (c.mode === 'equals') return `${t}.norm = ${this.p(v)}`;
             return `(${t}.norm >= ${this.p(v)} AND ${t}.norm < ${this.p(v + MAX_CHAR)})`;
           }),
         )}`;

@@ -73,14 +73,15 @@ function refusal(type: string, filter: string, options: Partial<PlanOptions> = {
 }
 
 describe('each test is the plain criterion meaning the same', () => {
-  test('strings: co, sw, eq (exact), ne (not exact), escapes kept as values', () => {
+  test('strings: co, sw, eq and ne (whole value, case and accents ignored), escapes kept as values', () => {
     same('Organization', 'name co "bourg"', [['name:contains', 'bourg']]);
     same('Organization', 'name sw "Hôpital"', [['name', 'Hôpital']]);
-    same('Organization', 'name eq "CH de Bourg"', [['name:exact', 'CH de Bourg']]);
-    expect(where('Organization', [['_filter', 'name ne "A"']])).toEqual([{ kind: 'not', condition: where('Organization', [['name:exact', 'A']])[0] }]);
+    const equals = (v: string) => ({ ...where('Organization', [['name', v]])[0], mode: 'equals' });
+    expect(where('Organization', [['_filter', 'name eq "CH de Bourg"']])).toEqual([equals('CH de Bourg')]);
+    expect(where('Organization', [['_filter', 'name ne "A"']])).toEqual([{ kind: 'not', condition: equals('A') }]);
     // a comma, a bar, a dollar and a backslash are the value's own characters, not separators
     expect(where('Organization', [['_filter', 'name eq "a,b|c$d\\\\e"']])).toEqual([
-      { kind: 'string', code: 'name', mode: 'exact', values: ['a,b|c$d\\e'] },
+      { kind: 'string', code: 'name', mode: 'equals', values: ['a,b|c$d\\e'] },
     ]);
   });
   test('tokens: eq, ne, in, ni, system|code, ANS short names', () => {
