@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
     // Query plans.
     const db = new Database(path.join(dir, 'offer.sqlite'), { readonly: true });
-    db.function('offer_km', { deterministic: true }, () => 0);
+    db.function('offer_km', { deterministic: true, varargs: true }, () => 0);
     const plans: string[] = [];
     for (const kind of ['text', 'text+geo', 'facets'] as Kind[]) {
       const q = queryOf(kind, seededRandom(1));

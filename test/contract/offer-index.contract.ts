@@ -431,9 +431,25 @@ export function offerIndexContract(adapter: string, open: () => Promise<OfferInd
         }
       });
 
+      it('the whole region\'s facet counts follow replacements and removals (units deactivated, made sensitive, recoded)', async () => {
+        const changed = docs.slice(0, 40).map((d, i) =>
+          i % 3 === 0 ? { ...d, active: !d.active } : i % 3 === 1 ? { ...d, sensitive: !d.sensitive } : { ...d, activities: d.activities.slice(1) },
+        );
+        await index.apply({ put: changed, remove: docs.slice(40, 60).map((d) => d.id) });
+        const now = [...changed, ...docs.slice(60)];
+        for (const hideSensitive of [false, true]) {
+          const r = await index.search(query({ hideSensitive, limit: 0, facets: ['activity', 'department'] }));
+          const counts = new Map<string, number>();
+          for (const d of oracle(now, { hideSensitive })) for (const code of new Set(d.activities.map((a) => a.code))) counts.set(code, (counts.get(code) ?? 0) + 1);
+          const expected = [...counts].map(([code, count]) => ({ code, count })).sort((a, b) => a.code.localeCompare(b.code));
+          expect(r.facets.activity!.map(({ code, count }) => ({ code, count })).sort((a, b) => a.code.localeCompare(b.code))).toEqual(expected);
+          expect(r.facets.department!.reduce((n, f) => n + f.count, 0)).toBe(oracle(now, { hideSensitive }).filter((d) => d.organization.department).length);
+        }
+      });
+
       it('counts facets over every match, not only the page, with the labels of the documents', async () => {
         const facets: OfferFacet[] = ['activity', 'careMode', 'department', 'category', 'specialty', 'region'];
-        for (const q of [{}, { available: true, hideSensitive: true }, { text: 'neurologie' }, { region: ['84'], age: 30 }] as Partial<OfferQuery>[]) {
+        for (const q of [{}, { hideSensitive: true }, { available: true, hideSensitive: true }, { text: 'neurologie' }, { region: ['84'], age: 30 }] as Partial<OfferQuery>[]) {
           const r = await index.search(query({ ...q, limit: 3, facets }));
           const matches = oracle(docs, q).filter((d) => !q.text || d.name.includes(q.text));
           expect(r.total).toBe(matches.length);

@@ -64,6 +64,10 @@ export class SqliteOfferIndex implements OfferIndex {
         VALUES (@id, @json, @active, @sensitive, @department, @region, @age_low, @age_high, @free_total, @free_female,
         @free_male, @free_undetermined, @capacity_updated_at, @last_updated)`),
       insertCode: p('INSERT OR IGNORE INTO offer_codes (facet, code, doc) VALUES (?, ?, ?)'),
+      codesOf: p('SELECT facet, code FROM offer_codes WHERE doc = ?'),
+      countFacet: p(`INSERT INTO offer_facet_counts (facet, code, docs, visible) VALUES (@facet, @code, @docs, @visible)
+        ON CONFLICT (facet, code) DO UPDATE SET docs = docs + excluded.docs, visible = visible + excluded.visible`),
+      dropEmptyFacets: p('DELETE FROM offer_facet_counts WHERE docs <= 0'),
       upsertLabel: p(`INSERT INTO offer_labels (facet, code, label) VALUES (?, ?, ?)
         ON CONFLICT (facet, code) DO UPDATE SET label = excluded.label WHERE label <> excluded.label`),
       insertText: p('INSERT INTO offer_text (rowid, name, labels, organization, place) VALUES (?, ?, ?, ?, ?)'),
@@ -101,6 +105,13 @@ export class SqliteOfferIndex implements OfferIndex {
     const s = this.stmts;
     const old = s.oldDoc.get(id) as { doc: number; json: string; active: number } | undefined;
     if (!old) return;
+    if (old.active) {
+      const sensitive = (JSON.parse(old.json) as OfferDocument).sensitive;
+      for (const c of s.codesOf.all(old.doc) as { facet: string; code: string }[]) {
+        s.countFacet.run({ facet: c.facet, code: c.code, docs: -1, visible: sensitive ? 0 : -1 });
+      }
+      s.dropEmptyFacets.run();
+    }
     s.deleteDoc.run(old.doc);
     s.deleteCodes.run(old.doc);
     s.deleteText.run(old.doc);
@@ -132,9 +143,15 @@ export class SqliteOfferIndex implements OfferIndex {
       last_updated: doc.lastUpdated,
     });
     const id = Number(lastInsertRowid);
+    const counted = new Set<string>();
     for (const row of codeRows(doc)) {
       s.insertCode.run(row.facet, row.code, id);
-      if (doc.active) s.upsertLabel.run(row.facet, row.code, row.label);
+      if (!doc.active) continue;
+      s.upsertLabel.run(row.facet, row.code, row.label);
+      const key = `${row.facet}|${row.code}`;
+      if (counted.has(key)) continue; // a code twice on one document counts once, as in offer_codes
+      counted.add(key);
+      s.countFacet.run({ facet: row.facet, code: row.code, docs: 1, visible: doc.sensitive ? 0 : 1 });
     }
     const text = textRow(doc);
     s.insertText.run(id, text.name, text.labels, text.organization, text.place);
@@ -206,14 +223,24 @@ export class SqliteOfferIndex implements OfferIndex {
       if (!FACETS.includes(f)) throw new OfferQueryError(`unknown facet '${f}'`);
       out[f] = [];
     }
-    const counts = this.statement(
-      `SELECT c.facet AS facet, c.code AS code, count(*) AS count FROM (${sql}) m JOIN offer_codes c ON c.doc = m.doc
-       AND c.facet IN (${wanted.map(() => '?').join(', ')}) GROUP BY c.facet, c.code`,
-    ).all(...params, ...wanted) as { facet: OfferFacet; code: string; count: number }[];
+    const counts = isWholeRegion(query)
+      ? (this.statement(
+          `SELECT facet, code, ${query.hideSensitive ? 'visible' : 'docs'} AS count FROM offer_facet_counts
+           WHERE facet IN (${wanted.map(() => '?').join(', ')}) AND ${query.hideSensitive ? 'visible' : 'docs'} > 0`,
+        ).all(...wanted) as { facet: OfferFacet; code: string; count: number }[])
+      : this.countFacets(wanted, sql, params);
     const labels = this.labelsOf(wanted, counts);
     for (const c of counts) out[c.facet]!.push({ code: c.code, label: labels.get(`${c.facet}|${c.code}`) ?? c.code, count: c.count });
     for (const f of wanted) out[f]!.sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
     return out;
+  }
+
+  /** Facet counts over the matches of a query with criteria. */
+  private countFacets(wanted: OfferFacet[], sql: string, params: unknown[]): { facet: OfferFacet; code: string; count: number }[] {
+    return this.statement(
+      `SELECT c.facet AS facet, c.code AS code, count(*) AS count FROM (${sql}) m JOIN offer_codes c ON c.doc = m.doc
+       AND c.facet IN (${wanted.map(() => '?').join(', ')}) GROUP BY c.facet, c.code`,
+    ).all(...params, ...wanted) as { facet: OfferFacet; code: string; count: number }[];
   }
 
   private labelsOf(facets: OfferFacet[], counts: { facet: string; code: string }[]): Map<string, string> {
@@ -278,4 +305,10 @@ export class SqliteOfferIndex implements OfferIndex {
 
 function finiteOrNull(n: number | undefined): number | null {
   return n !== undefined && Number.isFinite(n) ? n : null;
+}
+
+/** A query without any criterion but the caller's visibility: its facets are the region's counts. */
+function isWholeRegion(q: OfferQuery): boolean {
+  if (q.text?.trim() || q.near || q.includeInactive || q.age !== undefined || q.gender || q.available || q.updatedSince !== undefined) return false;
+  return !(['activity', 'careMode', 'specialty', 'category', 'department', 'region', 'commune'] as const).some((k) => q[k] !== undefined);
 }

@@ -16,12 +16,15 @@
  * Inactive documents have their rows in every table but the type-ahead ones (`offer_suggest*` count active documents
  * only); every query keeps to `offer_docs.active = 1` unless it asks for inactive units too (`includeInactive`, for
  * FHIR `_text`/`_content`). Version 2 added their rows: an index of version 1 is rebuilt.
+ * - `offer_facet_counts`: per (facet, code), how many active documents, and how many active non-sensitive ones,
+ *   carry it, kept by every write: the whole region's facets (`/offer/facets`, a search with no criterion) are read
+ *   from it instead of counting every code row (hundreds of milliseconds at 20,000 units). Version 3 added it.
  */
 import type Database from 'better-sqlite3';
 
-export const OFFER_SCHEMA_VERSION = 2;
+export const OFFER_SCHEMA_VERSION = 3;
 
-const TABLES = ['offer_docs', 'offer_codes', 'offer_labels', 'offer_text', 'offer_positions', 'offer_geo', 'offer_suggest', 'offer_suggest_text'];
+const TABLES = ['offer_docs', 'offer_codes', 'offer_facet_counts', 'offer_labels', 'offer_text', 'offer_positions', 'offer_geo', 'offer_suggest', 'offer_suggest_text'];
 
 const DDL = `
 CREATE TABLE offer_docs (
@@ -51,6 +54,13 @@ CREATE TABLE offer_codes (
   PRIMARY KEY (facet, code, doc)
 ) WITHOUT ROWID;
 CREATE INDEX offer_codes_doc ON offer_codes (doc, facet, code);
+CREATE TABLE offer_facet_counts (
+  facet TEXT NOT NULL,
+  code TEXT NOT NULL,
+  docs INTEGER NOT NULL,
+  visible INTEGER NOT NULL,
+  PRIMARY KEY (facet, code)
+) WITHOUT ROWID;
 CREATE TABLE offer_labels (
   facet TEXT NOT NULL,
   code TEXT NOT NULL,
