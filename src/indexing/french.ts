@@ -23,6 +23,8 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   'et', 'il', 'ils', 'j', 'je', 'l', 'la', 'le', 'les', 'leur', 'leurs', 'lui', 'm', 'ma', 'me', 'mes', 'mon', 'n',
   'ne', 'nos', 'notre', 'on', 'ou', 'par', 'pas', 'pour', 'qu', 'que', 'qui', 's', 'sa', 'sans', 'se', 'ses', 'son',
   'sur', 't', 'ta', 'te', 'tes', 'ton', 'un', 'une', 'vos', 'votre', 'y',
+  // Words of place that say where, not what: "ehpad près de Pontarlier".
+  'pres',
 ]);
 
 /**
@@ -82,6 +84,10 @@ export function stem(word: string): string {
   else if (w.endsWith('aux') && w.length > 4) w = `${w.slice(0, -3)}al`;
   else if ((w.endsWith('s') && !w.endsWith('ss')) || w.endsWith('x')) w = w.slice(0, -1);
   if (w.endsWith('ee')) w = w.slice(0, -1);
+  // The noun and the adjective of a discipline meet: psychiatrie / psychiatrique → psychiatr, orthopédie /
+  // orthopédique, chirurgie / chirurgical → chirurg.
+  if (w.length >= 8 && (w.endsWith('ique') || w.endsWith('ical'))) return w.slice(0, -4);
+  if (w.length >= 7 && w.endsWith('ie')) return w.slice(0, -2);
   if (w.endsWith('e') && w.length >= 5) w = w.slice(0, -1);
   return w;
 }
@@ -155,5 +161,8 @@ export function analyzeQuery(text: string, prefix: boolean): AnalyzedQuery {
   if (last === undefined || STOP_WORDS.has(last)) return { terms };
   let p = stem(last);
   if (p.endsWith('au') && p.length > 3) p = p.slice(0, -1);
+  // A word typed part-way into a suffix the stemmer removes ("geriatri" of "gériatrique", stem "geriatr"): the
+  // beginning is cut back to before it, so it still reaches the stem.
+  if (p.length >= 6) p = p.replace(/(?:i|iq|iqu|ic|ica)$/, '');
   return { terms, prefix: p };
 }

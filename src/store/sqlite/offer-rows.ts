@@ -36,12 +36,17 @@ export function codeRows(doc: OfferDocument): CodeRow[] {
 const tokens = (parts: (string | undefined)[]) => analyzeDocument(parts.filter(Boolean).join(' . ')).join(' ');
 
 export function textRow(doc: OfferDocument): TextRow {
-  const labels = [...doc.activities, ...doc.specialties, ...doc.careModes, ...doc.unitCategories, ...doc.patientTypes];
+  // The field of activity (TRE_R227, e.g. "Médecine, Chirurgie, Obstétrique (MCO)") names what every unit of a sector
+  // shares: weighted with the establishment's words, not with the unit's own labels, or "médecine" would rank any
+  // MCO unit as high as a medicine unit.
+  const sectors = doc.unitCategories.filter((c) => c.system.includes('R227'));
+  const unitCategories = doc.unitCategories.filter((c) => !c.system.includes('R227'));
+  const labels = [...doc.activities, ...doc.specialties, ...doc.careModes, ...unitCategories, ...doc.patientTypes];
   const org = doc.organization;
   return {
     name: tokens([doc.name, ...doc.aliases]),
     labels: tokens(labels.map((c) => c.label)),
-    organization: tokens([org.name, org.finess, org.category?.label, org.legalStatus?.label]),
+    organization: tokens([org.name, org.finess, org.category?.label, org.legalStatus?.label, ...sectors.map((c) => c.label)]),
     place: tokens(doc.locations.flatMap((l) => [l.communeName, l.name])),
   };
 }
