@@ -197,12 +197,16 @@ export class SqliteOfferIndex implements OfferIndex {
     let rows: MatchRow[] = [];
     let total: number | undefined;
     if (query.limit > 0) {
+      // With text, every match is ranked before the first page anyway: the window count is free. Without, a page
+      // stops early (the order follows an index) and the total is a count of its own.
+      const windowed = match.hasText;
       rows = this.statement(
-        `SELECT doc, id, free_total, rank, dist, count(*) OVER () AS total FROM (${match.sql}) ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?`,
+        `SELECT doc, id, free_total, rank, dist${windowed ? ', count(*) OVER () AS total' : ''} FROM (${match.sql}) ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?`,
       ).all(...match.params, query.limit, offset) as MatchRow[];
-      if (rows.length) total = rows[0].total;
+      if (rows.length && windowed) total = rows[0].total;
+      else if (rows.length && rows.length < query.limit) total = offset + rows.length;
     }
-    // No row on the page (a page past the end, or no page asked for): the total is counted on its own.
+    // Otherwise (a full page without text, a page past the end, no page asked for) the total is counted on its own.
     total ??= this.statement(`SELECT count(*) FROM (${match.sql})`).pluck().get(...match.params) as number;
     const hits: OfferHit[] = rows.map((r) => {
       const document = JSON.parse(this.stmts.json.get(r.doc) as string) as OfferDocument;

@@ -161,7 +161,8 @@ export function orderBy(q: OfferQuery): string {
     case 'freeBeds':
       return `free_total DESC${near}, rank, id`;
     default:
-      return `rank${near}, id`;
+      // Without text every rank is 0: ordering by it would sort every match before the first page.
+      return q.text?.trim() ? `rank${near}, id` : near ? 'dist, id' : 'id';
   }
 }
 
