@@ -42,7 +42,7 @@ describe.each([
 test('recall@10 stays above the measured floors', () => {
   const all = [...scores.demo, ...scores.generated];
   const reliable = all.filter((s) => !s.knownMiss);
-  // Measured: 0.84 over every query, 0.98 without the known misses.
-  expect(meanRecall(all)).toBeGreaterThanOrEqual(0.8);
+  // Measured: 0.87 over every query, 0.99 without the known misses (BENCHMARKS.md, Offer search relevance).
+  expect(meanRecall(all)).toBeGreaterThanOrEqual(0.85);
   expect(meanRecall(reliable)).toBeGreaterThanOrEqual(0.95);
 });
