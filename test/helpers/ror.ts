@@ -30,3 +30,17 @@ export function locationWithCapacity(id = 'loc-1') {
     extension: [capacity('02', '01', 3), capacity('02', '02', 1)],
   };
 }
+
+/** The Parameters of `$set-capacity` for free beds now (bed type 01, temporality 01) of a gender (TRE_R332 code). */
+export function freeBedsParameters(nbCapacity: number, gender = '01') {
+  return {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'capacityType', valueCode: '01' },
+      { name: 'capacityStatus', valueCode: '02' },
+      { name: 'temporalityCapacity', valueCode: '01' },
+      { name: 'genderCapacityAvailable', valueCode: gender },
+      { name: 'nbCapacity', valueInteger: nbCapacity },
+    ],
+  };
+}

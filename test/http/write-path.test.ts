@@ -13,6 +13,7 @@ import { loadSubscriptionConfig } from '../../src/subscriptions';
 import { FHIR_JSON, organization, post, put, testServer, type TestServer } from '../helpers/app';
 import { ET_EXCERPT } from '../sync-pipeline/helpers';
 import location from '../fixtures/ror-capacity/location-ssr.json';
+import { freeBedsParameters } from '../helpers/ror';
 
 const seen: string[] = [];
 const recording: WritePolicy = {
@@ -23,16 +24,7 @@ const recording: WritePolicy = {
 
 const LOCATION = `/Location/${location.id}`;
 const csv = `location;capacityType;capacityStatus;temporalityCapacity;genderCapacityAvailable;nbCapacity\n${location.id};01;02;01;01;4\n`;
-const setCapacity = {
-  resourceType: 'Parameters',
-  parameter: [
-    { name: 'capacityType', valueCode: '01' },
-    { name: 'capacityStatus', valueCode: '02' },
-    { name: 'temporalityCapacity', valueCode: '01' },
-    { name: 'genderCapacityAvailable', valueCode: '01' },
-    { name: 'nbCapacity', valueInteger: 5 },
-  ],
-};
+const setCapacity = freeBedsParameters(5);
 const transaction = (type: 'transaction' | 'batch', ...resources: object[]) => ({
   resourceType: 'Bundle',
   type,

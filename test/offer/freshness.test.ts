@@ -7,6 +7,7 @@ import { systemActor } from '../../src/kernel/actor';
 import { OFFER_QUEUE_PREFIX, offerQueue } from '../../src/offer/freshness';
 import { FHIR_JSON, put } from '../helpers/app';
 import { offerTestServer, type OfferTestServer } from './helpers/demo';
+import { freeBedsParameters } from '../helpers/ror';
 
 let t: OfferTestServer;
 beforeEach(async () => {
@@ -35,16 +36,7 @@ test('$set-capacity on a Location: after a drain, the document of its unit has t
   const res = await request(t.s.app)
     .post(`/Location/${locationId}/$set-capacity`)
     .set('Content-Type', FHIR_JSON)
-    .send({
-      resourceType: 'Parameters',
-      parameter: [
-        { name: 'capacityType', valueCode: '01' },
-        { name: 'capacityStatus', valueCode: '02' },
-        { name: 'temporalityCapacity', valueCode: '01' },
-        { name: 'genderCapacityAvailable', valueCode: '01' },
-        { name: 'nbCapacity', valueInteger: 7 },
-      ],
-    });
+    .send(freeBedsParameters(7));
   expect(res.status).toBe(200);
   expect(await pending()).toEqual([offerQueue(id)]);
   // Not before the drain: the index catches up through the outbox.

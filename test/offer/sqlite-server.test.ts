@@ -7,6 +7,7 @@ import request from 'supertest';
 import { loadDemoDataIfEmpty } from '../../src/demo/load-demo';
 import { systemActor } from '../../src/kernel/actor';
 import { FHIR_JSON, testServer, type TestServer } from '../helpers/app';
+import { freeBedsParameters } from '../helpers/ror';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -60,18 +61,7 @@ test('a bed update is in offer search after the next drain', async () => {
   const set = await request(s.app)
     .post(`/Location/${target.location.id}/$set-capacity`)
     .set('Content-Type', FHIR_JSON)
-    .send(
-      JSON.stringify({
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'capacityType', valueCode: '01' },
-          { name: 'capacityStatus', valueCode: '02' },
-          { name: 'temporalityCapacity', valueCode: '01' },
-          { name: 'genderCapacityAvailable', valueCode: '03' },
-          { name: 'nbCapacity', valueInteger: before + 7 },
-        ],
-      }),
-    );
+    .send(JSON.stringify(freeBedsParameters(before + 7, '03')));
   expect(set.status).toBe(200);
   await s.server.offer.drain();
   const after = await search('limit=100');

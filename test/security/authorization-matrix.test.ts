@@ -8,6 +8,7 @@ import type { Express } from 'express';
 import { FHIR_JSON, type TestServer } from '../helpers/app';
 import location from '../fixtures/ror-capacity/location-ssr.json';
 import { BOOTSTRAP, secureServer, testIdp, type TestIdp } from './helpers/principals';
+import { freeBedsParameters } from '../helpers/ror';
 
 const FINESS = 'https://finess.esante.gouv.fr';
 const LOC_SYSTEM = 'https://demo.ror.example.org/fhir/sid/lieu';
@@ -32,16 +33,7 @@ const FIXTURES = [
   bedZone('loc-b', 'org-b'),
 ];
 
-const setCapacity = {
-  resourceType: 'Parameters',
-  parameter: [
-    { name: 'capacityType', valueCode: '01' },
-    { name: 'capacityStatus', valueCode: '02' },
-    { name: 'temporalityCapacity', valueCode: '01' },
-    { name: 'genderCapacityAvailable', valueCode: '01' },
-    { name: 'nbCapacity', valueInteger: 3 },
-  ],
-};
+const setCapacity = freeBedsParameters(3);
 
 type Side = 'a' | 'b';
 type Call = (app: Express, auth: Record<string, string>, side: Side) => Promise<number>;
