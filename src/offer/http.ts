@@ -13,6 +13,7 @@
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { FhirError } from '../errors';
+import { distanceKm } from '../indexing/geo';
 import { ANONYMOUS, type Actor } from '../kernel/actor';
 import { visibilityOf, type Visibility } from '../security/visibility';
 import type { OfferFacet, OfferHit, OfferIndex, OfferQuery } from '../store/offer-index';
@@ -112,7 +113,7 @@ export function presentHit(hit: OfferHit, vis: Visibility, staleHours: number, n
   const d = hit.document;
   // The location the distance is measured to (the nearest one), else the first.
   const location = near
-    ? [...d.locations].sort((a, b) => (a.position ? haversineKm(near, a.position) : Infinity) - (b.position ? haversineKm(near, b.position) : Infinity))[0]
+    ? [...d.locations].sort((a, b) => (a.position ? distanceKm(near.lat, near.lon, a.position.lat, a.position.lon) : Infinity) - (b.position ? distanceKm(near.lat, near.lon, b.position.lat, b.position.lon) : Infinity))[0]
     : d.locations[0];
   const code = ({ code, label }: { code: string; label: string }) => ({ code, label });
   const updatedAt = d.capacity.updatedAt;
@@ -152,15 +153,6 @@ export function presentHit(hit: OfferHit, vis: Visibility, staleHours: number, n
     },
     score: hit.score,
   };
-}
-
-/** Great-circle distance in km (mean Earth radius 6371.0088 km). */
-export function haversineKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
 /** The query string as sent (the app turns Express's query parser off). */

@@ -7,7 +7,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { createSqliteSearchIndex, explainSearch } from '../../src/store/sqlite/search-index';
 import { testIndexer, testSearchContext } from '../helpers/indexing';
-import { geoKm } from '../../src/store/sqlite/search-sql';
+import { distanceKm } from '../../src/indexing/geo';
 import { planSearch } from '../../src/fhir/search/plan';
 import { tempDir } from '../helpers/tmp';
 
@@ -58,7 +58,7 @@ describe('SQLite search plans', () => {
     let calls = 0;
     store.database.function('geo_km', { deterministic: true }, (a, b, c, d) => {
       calls++;
-      return geoKm(Number(a), Number(b), Number(c), Number(d));
+      return distanceKm(Number(a), Number(b), Number(c), Number(d));
     });
     const index = createSqliteSearchIndex(testIndexer());
     try {
@@ -73,7 +73,7 @@ describe('SQLite search plans', () => {
       expect(second.entries.map((e) => e.id)).toEqual(['l5', 'l6', 'l7', 'l8', 'l9']);
       expect(calls).toBe(inBox);
     } finally {
-      store.database.function('geo_km', { deterministic: true }, (a, b, c, d) => geoKm(Number(a), Number(b), Number(c), Number(d)));
+      store.database.function('geo_km', { deterministic: true }, (a, b, c, d) => distanceKm(Number(a), Number(b), Number(c), Number(d)));
     }
   });
 

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fold } from '../../../src/indexing/french';
 import type { OfferDocument } from '../../../src/store/offer-index';
-import { haversineKm } from '../../../src/store/sqlite/offer-query';
+import { distanceKm } from '../../../src/indexing/geo';
 
 export interface Expectation {
   name?: string;
@@ -76,7 +76,7 @@ export function matches(doc: OfferDocument, e: Expectation): boolean {
   if (e.femaleFree && !(doc.capacity.free.female > 0)) return false;
   if (e.within) {
     const { lat, lon, km } = e.within;
-    if (!doc.locations.some((l) => l.position && haversineKm(l.position.lat, l.position.lon, lat, lon) <= km)) return false;
+    if (!doc.locations.some((l) => l.position && distanceKm(l.position.lat, l.position.lon, lat, lon) <= km)) return false;
   }
   return true;
 }

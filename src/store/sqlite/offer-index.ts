@@ -18,7 +18,8 @@ import type {
 import { OfferQueryError } from '../offer-index';
 import { clearOfferTables, ensureOfferSchema } from './offer-schema';
 import { codeRows, positions, suggestionRows, textRow, type SuggestionRow } from './offer-rows';
-import { decodeOfferCursor, encodeOfferCursor, ftsExpression, haversineKm, matchSql, orderBy } from './offer-query';
+import { distanceKm } from '../../indexing/geo';
+import { decodeOfferCursor, encodeOfferCursor, ftsExpression, matchSql, orderBy } from './offer-query';
 
 export type SqliteOfferIndexOptions = { dataDir: string; fileName?: string } | { inMemory: true };
 
@@ -47,7 +48,7 @@ export class SqliteOfferIndex implements OfferIndex {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('temp_store = MEMORY');
     this.db.function('offer_km', { deterministic: true }, (lat1, lon1, lat2, lon2) =>
-      haversineKm(lat1 as number, lon1 as number, lat2 as number, lon2 as number),
+      distanceKm(lat1 as number, lon1 as number, lat2 as number, lon2 as number),
     );
     this.needsRebuild = ensureOfferSchema(this.db);
     const p = (sql: string) => this.db.prepare(sql);

@@ -10,22 +10,12 @@
  */
 import crypto from 'node:crypto';
 import { analyzeQuery } from '../../indexing/french';
+import { EARTH_RADIUS_KM } from '../../indexing/geo';
 import { InvalidCursorError } from '../errors';
 import { OfferQueryError, type OfferQuery } from '../offer-index';
 import { TEXT_WEIGHTS, type CodeFacet } from './offer-rows';
 
-/** Mean Earth radius (IUGG), as Elasticsearch's arc distance uses it. */
-export const EARTH_RADIUS_KM = 6371.0088;
-
 const rad = (deg: number) => (deg * Math.PI) / 180;
-
-/** Great-circle distance in km between two positions (haversine). */
-export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const dLat = rad(lat2 - lat1);
-  const dLon = rad(lon2 - lon1);
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
-}
 
 export interface Box { minLat: number; maxLat: number; minLon: number; maxLon: number }
 

@@ -14,7 +14,8 @@ import { InvalidCursorError } from '../errors';
 import type { Indexer } from '../../indexing/indexer';
 import { writeIndexRows } from './search-write';
 import { toStored, type ResourceRow } from './rows';
-import { GEO_SLOTS, geoKm, geoRid, isLastUpdated, selectivityRank, SqlBuilder, tableOf, type IndexCodes } from './search-sql';
+import { distanceKm } from '../../indexing/geo';
+import { GEO_SLOTS, geoRid, isLastUpdated, selectivityRank, SqlBuilder, tableOf, type IndexCodes } from './search-sql';
 
 /** Index rows and search execution on a connection (the store owns the connections and transactions). */
 export interface SqliteSearchIndex {
@@ -59,7 +60,7 @@ function prepare(db: Database.Database, sql: string): Database.Statement {
     // which also runs the sync's lookups, keeps 64 MiB so a sync's memory stays bounded.
     db.pragma(`cache_size = ${db.readonly ? READER_CACHE_KIB : WRITER_CACHE_KIB}`);
     db.pragma('mmap_size = 4294967296');
-    db.function('geo_km', { deterministic: true }, (a, b, c, d) => geoKm(Number(a), Number(b), Number(c), Number(d)));
+    db.function('geo_km', { deterministic: true }, (a, b, c, d) => distanceKm(Number(a), Number(b), Number(c), Number(d)));
     withFunctions.add(db);
   }
   let cache = prepared.get(db);

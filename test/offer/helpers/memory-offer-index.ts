@@ -6,7 +6,7 @@
  * the French analysis (stemming, elisions, stop words) nor any index structure: never use it outside tests.
  */
 import type { OfferDocument, OfferFacet, OfferHit, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../../../src/store/offer-index';
-import { haversineKm } from '../../../src/offer/http';
+import { distanceKm as greatCircleKm } from '../../../src/indexing/geo';
 
 const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 const words = (s: string) => fold(s).split(/[^a-z0-9]+/).filter(Boolean);
@@ -41,7 +41,7 @@ export class MemoryOfferIndex implements OfferIndex {
       if (q.updatedSince !== undefined && !(d.capacity.updatedAt && Date.parse(d.capacity.updatedAt) >= q.updatedSince)) continue;
       let distanceKm: number | undefined;
       if (q.near) {
-        const distances = d.locations.filter((l) => l.position).map((l) => haversineKm(q.near!, l.position!));
+        const distances = d.locations.filter((l) => l.position).map((l) => greatCircleKm(q.near!.lat, q.near!.lon, l.position!.lat, l.position!.lon));
         if (!distances.length) continue;
         distanceKm = Math.min(...distances);
         if (distanceKm > q.near.radiusKm) continue;
