@@ -11,6 +11,9 @@ import type { Actor } from './actor';
 export const AUDIT_QUEUE_PREFIX = 'audit:';
 
 export interface WriteAuditor {
-  /** The messages that trace `actor`'s change (none: not audited, e.g. the server's own bulk work). */
-  messagesFor(actor: Actor, stored: StoredVersion, previous: StoredVersion | undefined): OutboxMessage[];
+  /**
+   * The messages that trace `actor`'s change (none: not audited, e.g. the server's own bulk work); `replaced`: the
+   * change replaced a version (a deletion's included).
+   */
+  messagesFor(actor: Actor, stored: StoredVersion, replaced: boolean): OutboxMessage[];
 }

@@ -155,7 +155,7 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
     const versions = await this.w.write(changes);
     const auditor = this.kernel.auditor;
     if (auditor) {
-      const messages = versions.flatMap((v, i) => auditor.messagesFor(this.actor, v, previousOf(changes[i])));
+      const messages = versions.flatMap((v, i) => auditor.messagesFor(this.actor, v, (changes[i].expectVersion ?? 0) > 0));
       if (messages.length) await this.w.enqueue(messages);
     }
     return versions;
@@ -173,11 +173,6 @@ export class KernelWriteTx implements WriteTx, NotifyTx {
       if (pending) await pending;
     }
   }
-}
-
-/** What the auditor is told a change replaced: only whether there was one (its number), not its content. */
-function previousOf(change: ResourceChange): StoredVersion | undefined {
-  return change.expectVersion ? ({ versionId: String(change.expectVersion) } as StoredVersion) : undefined;
 }
 
 /** The version a change replaces, for the store to check (0: none; a deletion counts as a version). */

@@ -70,11 +70,11 @@ export class AuditTrail implements AuditSink, WriteAuditor {
     this.target = { kernel, store };
   }
 
-  messagesFor(actor: Actor, stored: StoredVersion, previous: StoredVersion | undefined): OutboxMessage[] {
+  messagesFor(actor: Actor, stored: StoredVersion, replaced: boolean): OutboxMessage[] {
     if (actor.kind === 'system') return [];
-    const interaction = stored.deleted ? 'delete' : previous ? 'update' : 'create';
+    const interaction = stored.deleted ? 'delete' : replaced ? 'update' : 'create';
     const event = this.event(actor, {
-      action: stored.deleted ? 'D' : previous ? 'U' : 'C',
+      action: stored.deleted ? 'D' : replaced ? 'U' : 'C',
       subtype: interaction,
       outcome: '0',
       entity: `${stored.resourceType}/${stored.id}/_history/${stored.versionId}`,

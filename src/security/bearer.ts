@@ -15,8 +15,6 @@ import fs from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from '../kernel/actor';
 import { ExpiringLru } from './lru';
-
-export { ExpiringLru };
 import { principalFromClaims, type ClaimMapping } from './claims';
 
 /** An issuer whose tokens this server accepts. */

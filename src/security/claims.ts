@@ -22,6 +22,9 @@ export interface ClaimMapping {
 
 export const MAX_ACCESS_PROFILE = 5;
 
+/** A FINESS number: 9 characters, two digits or 2A/2B (Corsica), then 7 digits. */
+export const FINESS_NUMBER = /^[0-9][0-9AB][0-9]{7}$/;
+
 /**
  * Reads the mapping of one sign-in method from the environment, prefix e.g. `ROR_SAML` or `ROR_OIDC`:
  * `<P>_ATTR_ROLE` (default `role`), `<P>_ATTR_FINESS` (`finess`), `<P>_ATTR_ACCESS_PROFILE` (`access_profile`),
@@ -70,7 +73,7 @@ export function principalFromClaims(
   const role = roleValue.sort((a, b) => ROLES.indexOf(a) - ROLES.indexOf(b))[0] ?? mapping.defaultRole;
   if (!role) throw new ClaimError(`no role: the identity provider sent no '${mapping.role}' value this server knows`);
   const finess = values(claims[mapping.finess]).flatMap((f) => f.split(/[\s,;]+/)).filter(Boolean);
-  for (const f of finess) if (!/^[0-9][0-9AB][0-9]{7}$/.test(f)) throw new ClaimError(`'${f}' in '${mapping.finess}' is not a FINESS number`);
+  for (const f of finess) if (!FINESS_NUMBER.test(f)) throw new ClaimError(`'${f}' in '${mapping.finess}' is not a FINESS number`);
   if (role === 'establishment' && finess.length === 0) throw new ClaimError(`an establishment editor needs at least one FINESS number in '${mapping.finess}'`);
   const profileRaw = values(claims[mapping.accessProfile])[0];
   const accessProfile = profileRaw === undefined ? mapping.defaultAccessProfile : Number(profileRaw);

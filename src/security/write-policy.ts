@@ -94,5 +94,5 @@ function actionOf(attempt: WriteAttempt): ScopeAction {
 }
 
 function interactionOf(attempt: WriteAttempt): string {
-  return { c: 'create', u: 'update', d: 'delete', r: 'read', s: 'search' }[actionOf(attempt)];
+  return ACTION_WORDS[actionOf(attempt)];
 }

@@ -5,7 +5,8 @@
  */
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Principal } from '../../src/kernel/actor';
-import { ExpiringLru, externalIssuer, VERIFIED_TOKEN_TTL_MS } from '../../src/security/bearer';
+import { externalIssuer, VERIFIED_TOKEN_TTL_MS } from '../../src/security/bearer';
+import { ExpiringLru } from '../../src/security/lru';
 import { claimMappingFromEnv } from '../../src/security/claims';
 
 describe('ExpiringLru', () => {

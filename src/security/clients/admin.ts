@@ -6,7 +6,7 @@
 import { importJWK, type JWK } from 'jose';
 import { ROLES, type Role } from '../../kernel/actor';
 import type { ApiClient, AuthStore, JsonWebKeySet, StoredJwk } from '../../store/auth';
-import { isRole, MAX_ACCESS_PROFILE } from '../claims';
+import { FINESS_NUMBER, isRole, MAX_ACCESS_PROFILE } from '../claims';
 import { ASSERTION_ALGS } from './client-auth';
 import { normaliseScopes, ScopeError } from './scopes';
 import { generateSecret, hashSecret } from './secrets';
@@ -29,7 +29,6 @@ export interface NewClient {
 }
 
 const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
-const FINESS = /^[0-9][0-9AB][0-9]{7}$/;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
@@ -43,7 +42,7 @@ export async function registerClient(store: AuthStore, input: NewClient, now = n
   if (!isRole(input.role)) throw new ClientAdminError(`unknown role '${input.role}': one of ${ROLES.join(', ')}`);
   const role: Role = input.role;
   const finess = [...new Set(input.finess ?? [])];
-  for (const f of finess) if (!FINESS.test(f)) throw new ClientAdminError(`'${f}' is not a FINESS number (9 characters: 2 digits or 2A/2B, then 7 digits)`);
+  for (const f of finess) if (!FINESS_NUMBER.test(f)) throw new ClientAdminError(`'${f}' is not a FINESS number (9 characters: 2 digits or 2A/2B, then 7 digits)`);
   if (role === 'establishment' && finess.length === 0) throw new ClientAdminError('an establishment client needs at least one FINESS number (--finess)');
   const accessProfile = input.accessProfile ?? 1;
   if (!Number.isInteger(accessProfile) || accessProfile < 0 || accessProfile > MAX_ACCESS_PROFILE) {

@@ -9,13 +9,12 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Principal } from '../../kernel/actor';
 import type { ApiClient, AuthStore } from '../../store/auth';
-import { isRole, MAX_ACCESS_PROFILE } from '../claims';
+import { FINESS_NUMBER, isRole, MAX_ACCESS_PROFILE } from '../claims';
 import { CLOCK_TOLERANCE_SECONDS, type SigningKeys } from './keys';
 
 /** The type of the access tokens (RFC 9068), so that no other JWT the server signs can pass for one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-const FINESS = /^[0-9][0-9AB][0-9]{7}$/;
 
 /** A token refused; the message is fit for the `error_description` of a WWW-Authenticate challenge. */
 export class InvalidTokenError extends Error {}
@@ -105,7 +104,7 @@ export function builtInIssuer(keys: SigningKeys, store: AuthStore, baseUrl: stri
 function principalOf(payload: JWTPayload): Principal {
   const { sub, role, finess, access_profile: accessProfile, scope } = payload;
   if (!isRole(role)) throw new InvalidTokenError('the token grants no role');
-  if (!Array.isArray(finess) || !finess.every((f) => typeof f === 'string' && FINESS.test(f))) throw new InvalidTokenError('the token\'s finess claim is not a list of FINESS numbers');
+  if (!Array.isArray(finess) || !finess.every((f) => typeof f === 'string' && FINESS_NUMBER.test(f))) throw new InvalidTokenError('the token\'s finess claim is not a list of FINESS numbers');
   if (typeof accessProfile !== 'number' || !Number.isInteger(accessProfile) || accessProfile < 0 || accessProfile > MAX_ACCESS_PROFILE) {
     throw new InvalidTokenError('the token\'s access_profile is not 0 to 5');
   }
