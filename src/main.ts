@@ -44,7 +44,9 @@ import { authenticate } from './security/authenticate';
 import { externalIssuer, type TokenIssuer } from './security/bearer';
 import { loadSecurityConfig, type SecurityConfig } from './security/config';
 import { SessionCookies } from './security/sessions';
-import { sessionEndpoint } from './security/session-endpoint';
+import { sessionEndpoint, type SignInMethods } from './security/session-endpoint';
+import { DEMO_MOUNT_PATH, demoAccountsEnabled, demoSignIn } from './security/demo-accounts';
+import { uiRouter } from './ui/serve';
 import { offerNotifier, OfferIndexer } from './offer/freshness';
 import { terminologyLabels } from './offer/document';
 import { offerRouter } from './offer/http';
@@ -121,6 +123,10 @@ export interface ServerSettings extends KernelSettings {
   auditWrites?: boolean;
   /** The actor of requests without credential (default anonymous; tests of other features use an administrator). */
   unauthenticatedActor?: Actor;
+  /** Demo accounts on or off (default: ROR_DEMO_ACCOUNTS, see src/security/demo-accounts.ts). */
+  demoAccounts?: boolean;
+  /** Where the built web application is (default dist/ui of this installation). */
+  uiDir?: string;
 }
 
 export interface ComposedServer extends ComposedKernel {
@@ -195,14 +201,23 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   if (security.externalIssuer) issuers.push(externalIssuer(security.externalIssuer));
   const trusted = security.trustedProxies.length > 0;
   const signIn: SignInDeps = { sessions, audit, logger, baseUrl: config.baseUrl, secureCookies: config.baseUrl.startsWith('https:') };
-  const routers: AppDeps['routers'] = [
-    { path: '/', handler: authRouter({ store: store.auth, keys, audit, baseUrl: config.baseUrl, tokenTtlSeconds: tokens.tokenTtlSeconds, logger }) },
-    { path: '/', handler: sessionEndpoint(sessions) },
-  ];
   const oidc = oidcConfigFromEnv(process.env);
-  if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });
   const saml = samlConfigFromEnv(process.env, config.baseUrl);
+  const demoAccounts = settings.demoAccounts ?? demoAccountsEnabled(process.env, config.demoData, Boolean(oidc || saml));
+  if (demoAccounts) logger.warn('demo accounts are on (ROR_DEMO_ACCOUNTS): anyone who reaches this server may sign in as any of them');
+  const methods: SignInMethods = {
+    saml: saml ? `${SAML_MOUNT_PATH}/login` : undefined,
+    oidc: oidc ? `${OIDC_MOUNT_PATH}/login` : undefined,
+    demo: demoAccounts ? `${DEMO_MOUNT_PATH}/accounts` : undefined,
+  };
+  const routers: AppDeps['routers'] = [
+    { path: '/', handler: uiRouter(settings.uiDir) },
+    { path: '/', handler: authRouter({ store: store.auth, keys, audit, baseUrl: config.baseUrl, tokenTtlSeconds: tokens.tokenTtlSeconds, logger }) },
+    { path: '/', handler: sessionEndpoint(sessions, { methods, secureCookies: signIn.secureCookies }) },
+  ];
+  if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });
   if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn) });
+  if (demoAccounts) routers.push({ path: DEMO_MOUNT_PATH, handler: demoSignIn(signIn) });
   const background = settings.background ?? true;
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
   // The events of writes wait in the outbox until the audit trail stores them (tests flush it themselves).

@@ -53,7 +53,7 @@ export function hardening(config: HardeningConfig, options: { now?: () => number
           error_description: `too many requests from this address: retry in ${retryAfter} s`,
         }),
     });
-    front.push((req, res, next) => (isAuthPath(req.path) ? limit(req, res, next) : next()));
+    front.push((req, res, next) => (isAuthPath(req.path) && !isSessionRead(req.method, req.path) ? limit(req, res, next) : next()));
   }
   let callerRateLimit: RequestHandler = (_req, _res, next) => next();
   if (config.rateLimitPerMinute > 0) {
@@ -67,6 +67,16 @@ const PROBES = new Set(['/healthz', '/readyz']);
 
 function isAuthPath(path: string): boolean {
   return path === '/auth' || path.startsWith('/auth/');
+}
+
+/**
+ * The web application reads these on every page load: they prove nothing and issue nothing, so the strict limit
+ * of sign-in does not apply (a hospital's staff share one address); they are not counted per caller either.
+ */
+const SESSION_READS = new Set(['/auth/session', '/auth/methods', '/auth/demo/accounts']);
+
+function isSessionRead(method: string, path: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && SESSION_READS.has(path);
 }
 
 /**

@@ -1,0 +1,46 @@
+/**
+ * Serves the web application (web/, built by scripts/build-ui.ts into dist/ui/) at `/ui`:
+ * - `/ui/assets/*`: the bundles, style sheets and images, whose names carry a hash of their content, so browsers
+ *   keep them a year without asking again (`immutable`);
+ * - every other `GET /ui/...`: the application's page (index.html, `no-cache`: always revalidated, so a new version
+ *   reaches browsers at once), which routes the path itself (history API).
+ * The server's security headers (src/http/hardening.ts: same-origin scripts and styles only, no framing) apply.
+ * Without a build, `/ui` answers 503 and says how to build it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+
+export const UI_PATH = '/ui';
+
+/** dist/ui of this installation: from the sources (src/ui) and from the compiled output (dist/src/ui) alike. */
+export function defaultUiDir(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'ui');
+    if (path.dirname(dir) === dir) return path.resolve('dist', 'ui');
+  }
+}
+
+export function uiRouter(dir: string = defaultUiDir()): express.Router {
+  // Strict: `/ui` and `/ui/` are different paths (the first redirects to the second).
+  const router = express.Router({ strict: true });
+  router.use(
+    `${UI_PATH}/assets`,
+    express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, etag: true }),
+    // A missing asset (an old page asking for a chunk of a previous build) is a 404, never the page.
+    (_req: express.Request, res: express.Response) => res.status(404).type('text/plain; charset=utf-8').send('No such asset: reload the page.\n'),
+  );
+  router.get(UI_PATH, (_req, res) => res.redirect(301, `${UI_PATH}/`));
+  router.get(`${UI_PATH}/{*rest}`, (_req, res) => {
+    const page = path.join(dir, 'index.html');
+    if (!fs.existsSync(page)) {
+      res.status(503).type('text/plain; charset=utf-8').send('The web application is not built: run `npm run build:ui` (npm ci and npm start do it).\n');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(page);
+  });
+  // A newcomer who opens the server's address lands on the application.
+  router.get('/', (req, res, next) => (req.accepts(['text/html', 'application/fhir+json', 'application/json']) === 'text/html' ? res.redirect(302, `${UI_PATH}/`) : next()));
+  return router;
+}

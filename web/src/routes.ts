@@ -1,0 +1,12 @@
+/**
+ * The application's pages, by path. Each page is its own module, loaded when first shown (lazy), so a page ships
+ * only its own code. Paths are French, as the users read them.
+ */
+import { lazy } from 'preact-iso';
+
+export const ROUTES = [
+  { path: '/ui/', component: lazy(() => import('./pages/home')) },
+  { path: '/ui/connexion', component: lazy(() => import('./pages/sign-in')) },
+];
+
+export const NotFoundPage = lazy(() => import('./pages/not-found'));
