@@ -13,11 +13,16 @@ import express from 'express';
 
 export const UI_PATH = '/ui';
 
-/** dist/ui of this installation: from the sources (src/ui) and from the compiled output (dist/src/ui) alike. */
+/**
+ * dist/ui of this installation, from the sources (src/ui) and from the compiled output (dist/src/ui) alike: the
+ * nearest `dist/ui` above this file; when there is none (not built yet), the one beside the project's package.json.
+ */
 export function defaultUiDir(from = __dirname): string {
+  let project: string | undefined;
   for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'ui');
-    if (path.dirname(dir) === dir) return path.resolve('dist', 'ui');
+    if (fs.existsSync(path.join(dir, 'dist', 'ui'))) return path.join(dir, 'dist', 'ui');
+    if (!project && fs.existsSync(path.join(dir, 'package.json')) && path.basename(dir) !== 'dist') project = dir;
+    if (path.dirname(dir) === dir) return path.join(project ?? path.resolve('.'), 'dist', 'ui');
   }
 }
 

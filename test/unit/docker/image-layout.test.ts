@@ -60,7 +60,16 @@ async function emulateBuildStage(buildDir: string): Promise<void> {
         const target = dest.endsWith('/') ? path.join(buildStagePath(dest, buildDir), path.basename(src)) : buildStagePath(dest, buildDir);
         fs.cpSync(path.join(ROOT, src), target, { recursive: true });
       }
-    } else if (ins.keyword === 'RUN' && /npm run build\b/.test(ins.args)) {
+    }
+    if (ins.keyword === 'RUN' && /npm run build:ui\b/.test(ins.args)) {
+      const script: string = JSON.parse(fs.readFileSync(path.join(buildDir, 'package.json'), 'utf8')).scripts['build:ui'];
+      const m = /^tsx (\S+)$/.exec(script);
+      if (!m) throw new Error(`the emulation runs a build:ui script 'tsx <file>', not '${script}'`);
+      await run(process.execPath, [require.resolve('tsx/cli'), m[1]], { cwd: buildDir }).catch((err) => {
+        throw new Error(`${script} failed in the build stage's files, so would the image build:\n${err.stdout}${err.stderr}`);
+      });
+    }
+    if (ins.keyword === 'RUN' && /npm run build(?!:)\b/.test(ins.args)) {
       const script: string = JSON.parse(fs.readFileSync(path.join(buildDir, 'package.json'), 'utf8')).scripts.build;
       const m = /^tsc( .*)$/.exec(script);
       if (!m) throw new Error(`the emulation runs a build script 'tsc ...', not '${script}'`);
@@ -158,6 +167,17 @@ describe('the runtime image layout (emulated)', () => {
     expect(res.status).toBe(200);
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
     expect(JSON.parse(res.body).software?.version).toBe(version);
+  });
+
+  test('serves the web application built in the image (dist/ui) at /ui', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/ui/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /<script type="module" src="([^"]+)"/.exec(html)?.[1];
+    expect(script).toMatch(/^\/ui\/assets\/main-\w+\.js$/);
+    const asset = await fetch(`http://127.0.0.1:${port}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
   });
 
   test('the native SQLite module works: an Organization is stored and read back', async () => {
