@@ -5,11 +5,14 @@
  *   own code; names carry a content hash, so browsers may keep them a year;
  * - style sheets imported by the code (the application's, Leaflet's) bundled beside them;
  * - index.html from web/index.html with the entry's script and style links;
+ * - each script and style sheet also compressed (`.br`, `.gz`), once here rather than on every request; the server
+ *   sends the variant the browser accepts (src/ui/serve.ts);
  * - dist/ui/meta.json: esbuild's metafile, read by `npm run bench:ui` to weigh what each page ships.
  * Flags: --dev (no minification, inline source maps), --out=DIR.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -60,7 +63,19 @@ export async function buildUi(options: { outDir?: string; dev?: boolean } = {}):
     .replace('<!-- scripts -->', `<script type="module" src="${entryScript}"></script>`);
   fs.writeFileSync(path.join(outDir, 'index.html'), html);
   fs.writeFileSync(path.join(outDir, 'meta.json'), JSON.stringify(result.metafile));
+  if (!options.dev) precompress(assets);
   return { outDir, entryScript, entryStyles, metafile: result.metafile };
+}
+
+/** Writes `.br` and `.gz` beside every script and style sheet of `dir`. */
+function precompress(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (!/\.(js|css)$/.test(name)) continue;
+    const file = path.join(dir, name);
+    const data = fs.readFileSync(file);
+    fs.writeFileSync(`${file}.gz`, zlib.gzipSync(data, { level: 9 }));
+    fs.writeFileSync(`${file}.br`, zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+  }
 }
 
 if (require.main === module) {

@@ -1,7 +1,8 @@
 /**
  * Serves the web application (web/, built by scripts/build-ui.ts into dist/ui/) at `/ui`:
  * - `/ui/assets/*`: the bundles, style sheets and images, whose names carry a hash of their content, so browsers
- *   keep them a year without asking again (`immutable`);
+ *   keep them a year without asking again (`immutable`); scripts and style sheets in the compression the browser
+ *   accepts (brotli, gzip), compressed once by the build;
  * - every other `GET /ui/...`: the application's page (index.html, `no-cache`: always revalidated, so a new version
  *   reaches browsers at once), which routes the path itself (history API).
  * The server's security headers (src/http/hardening.ts: same-origin scripts and styles only, no framing) apply.
@@ -26,9 +27,34 @@ export function defaultUiDir(from = __dirname): string {
   }
 }
 
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+
+/** A script or style sheet in the best compression the browser accepts that the build wrote, else next(). */
+function precompressed(assets: string): express.RequestHandler {
+  return (req, res, next) => {
+    const type = req.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : req.path.endsWith('.css') ? 'text/css; charset=utf-8' : undefined;
+    if (!type || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    const file = path.join(assets, path.normalize(req.path));
+    if (!file.startsWith(assets + path.sep)) return next();
+    res.vary('Accept-Encoding');
+    const accepted = req.acceptsEncodings(ENCODINGS.map((e) => e.name));
+    const encoding = ENCODINGS.find((e) => e.name === accepted && fs.existsSync(file + e.suffix));
+    if (!encoding) return next();
+    res.setHeader('Content-Encoding', encoding.name);
+    res.setHeader('Content-Type', type);
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.sendFile(file + encoding.suffix);
+  };
+}
+
 export function uiRouter(dir: string = defaultUiDir()): express.Router {
   // Strict: `/ui` and `/ui/` are different paths (the first redirects to the second).
   const router = express.Router({ strict: true });
+  const assets = path.resolve(dir, 'assets');
+  router.use(`${UI_PATH}/assets`, precompressed(assets));
   router.use(
     `${UI_PATH}/assets`,
     express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, etag: true }),

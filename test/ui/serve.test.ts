@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import request from 'supertest';
 import { testServer, type TestServer } from '../helpers/app';
 import { tempDir } from '../helpers/tmp';
@@ -17,6 +18,8 @@ describe('web application serving', () => {
     fs.mkdirSync(path.join(uiDir, 'assets'));
     fs.writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><html lang="fr"><title>ROR</title><script type="module" src="/ui/assets/main-ABC123.js"></script></html>');
     fs.writeFileSync(path.join(uiDir, 'assets', 'main-ABC123.js'), 'console.log("ror")');
+    fs.writeFileSync(path.join(uiDir, 'assets', 'main-ABC123.js.gz'), zlib.gzipSync('console.log("ror")'));
+    fs.writeFileSync(path.join(uiDir, 'assets', 'main-ABC123.js.br'), zlib.brotliCompressSync('console.log("ror")'));
     s = testServer({ uiDir });
     unbuilt = testServer({ uiDir: tempDir('ror-ui-none-') });
   });
@@ -47,6 +50,24 @@ describe('web application serving', () => {
     const missing = await request(s.app).get('/ui/assets/chunk-GONE.js');
     expect(missing.status).toBe(404);
     expect(missing.text).not.toContain('<html');
+  });
+
+  it('sends the compression the browser accepts, written by the build', async () => {
+    for (const [accept, encoding] of [['br, gzip', 'br'], ['gzip', 'gzip'], ['identity', undefined]] as const) {
+      const res = await request(s.app).get('/ui/assets/main-ABC123.js').set('Accept-Encoding', accept).buffer(true).parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-encoding']).toBe(encoding);
+      expect(res.headers['content-type']).toMatch(/javascript/);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.vary).toMatch(/Accept-Encoding/);
+      // superagent decodes what the header names: the body reads back only if the header tells the truth.
+      expect((res.body as Buffer).toString()).toBe('console.log("ror")');
+    }
+    expect((await request(s.app).get('/ui/assets/..%2f..%2fpackage.json.js').set('Accept-Encoding', 'gzip')).status).toBe(404);
   });
 
   it('says how to build the application when it is not built', async () => {
