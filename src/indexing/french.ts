@@ -39,14 +39,17 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
  * holding the group also answers to, without bringing the group to texts holding them ("hémodialyse" is a dialyse,
  * a "dialyse péritonéale" is not an hémodialyse). Groups do not chain: only the text's own words trigger them.
  * SSR and SMR are one group: the 2023 reform renamed "soins de suite et de réadaptation" to "soins médicaux et de
- * réadaptation".
+ * réadaptation". A `collapse` group's longer terms are replaced by its first term (an acronym), in documents and
+ * queries alike: their words then match nothing else.
  */
-export const SYNONYMS: readonly { terms: string[]; implies?: string[] }[] = [
+export const SYNONYMS: readonly { terms: string[]; implies?: string[]; collapse?: boolean }[] = [
   { terms: ['ehpad', "établissement d'hébergement pour personnes âgées dépendantes", 'maison de retraite'] },
   { terms: ['ssr', 'smr', 'soins de suite et de réadaptation', 'soins médicaux et de réadaptation'] },
   { terms: ['usld', 'unité de soins de longue durée', 'soins de longue durée'] },
   { terms: ['had', 'hospitalisation à domicile'] },
-  { terms: ['mco', 'médecine chirurgie obstétrique'] },
+  // The field of activity "Médecine, Chirurgie, Obstétrique (MCO)" is a sector every unit of a hospital belongs to:
+  // its words are not the unit's ("médecine polyvalente" must not find the emergency unit of an MCO hospital).
+  { terms: ['mco', 'médecine chirurgie obstétrique'], collapse: true },
   { terms: ['ssiad', 'service de soins infirmiers à domicile'] },
   // Care modes: "Hospitalisation de jour (HJ)" is what analysts call HDJ or "hôpital de jour".
   { terms: ['hdj', 'hj', 'hôpital de jour', 'hospitalisation de jour'] },
@@ -129,8 +132,28 @@ export function analyze(text: string): string[] {
 interface SynonymGroup { terms: string[][]; words: string[] }
 const GROUPS: SynonymGroup[] = SYNONYMS.map((g) => {
   const terms = g.terms.map(analyze);
+  if (g.collapse) return { terms: terms.slice(0, 1), words: terms[0] };
   return { terms, words: [...new Set([...terms.flat(), ...(g.implies ?? []).flatMap(analyze)])] };
 });
+/** Longer terms of the `collapse` groups, each with the token that replaces it. */
+const COLLAPSED: { term: string[]; into: string }[] = SYNONYMS.filter((g) => g.collapse).flatMap((g) => {
+  const [first, ...rest] = g.terms.map(analyze);
+  return rest.map((term) => ({ term, into: first[0] }));
+});
+
+/** The tokens with every longer term of a `collapse` group replaced by the group's first term. */
+function collapse(tokens: string[]): string[] {
+  if (!COLLAPSED.length) return tokens;
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const c = COLLAPSED.find((x) => startsAt(tokens, i, x.term));
+    if (c) {
+      out.push(c.into);
+      i += c.term.length - 1;
+    } else out.push(tokens[i]);
+  }
+  return out;
+}
 
 function startsAt(tokens: string[], i: number, seq: string[]): boolean {
   if (i + seq.length > tokens.length) return false;
@@ -167,7 +190,7 @@ function groupsIn(tokens: string[]): Set<SynonymGroup> {
  * the text already holds are not repeated, so a synonym does not weigh more than the text itself).
  */
 export function analyzeDocument(text: string): string[] {
-  const tokens = analyze(text);
+  const tokens = collapse(analyze(text));
   const present = new Set(tokens);
   const extra: string[] = [];
   for (const group of groupsIn(tokens)) {
@@ -195,13 +218,13 @@ export interface AnalyzedQuery {
  * word or was elided ("soins de", "l'") is dropped rather than required as a prefix.
  */
 export function analyzeQuery(text: string, prefix: boolean): AnalyzedQuery {
-  if (!prefix) return { terms: analyze(text) };
+  if (!prefix) return { terms: collapse(analyze(text)) };
   const folded = fold(text);
   const all = words(folded);
   // The last word is being typed only when the text does not end with a separator.
   const typing = all.length > 0 && /[a-z0-9]$/.test(folded);
   const last = typing ? all[all.length - 1] : undefined;
-  const terms = (typing ? all.slice(0, -1) : all).filter((w) => !STOP_WORDS.has(w)).map(stem);
+  const terms = collapse((typing ? all.slice(0, -1) : all).filter((w) => !STOP_WORDS.has(w)).map(stem));
   if (last === undefined || STOP_WORDS.has(last)) return { terms };
   let p = stem(last);
   if (p.endsWith('au') && p.length > 3) p = p.slice(0, -1);
