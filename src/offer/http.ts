@@ -1,7 +1,8 @@
 /**
  * The HTTP API of offer search (README "Offer search"), JSON beside the FHIR API:
  * - `GET /offer/search`: ranked, forgiving search of the units (./params.ts for the parameters), with facets and a
- *   cursor for the next page;
+ *   cursor for the next page; `q` is understood first (./understand.ts, ./interpret.ts: criteria words and places
+ *   become filters), and the answer's `interpretation` says how;
  * - `GET /offer/suggest?q=&limit=`: type-ahead over unit, establishment and commune names;
  * - `GET /offer/facets`: the counts of the whole region (or of the same filters as a search).
  * Confidentiality (src/security/visibility.ts): a caller who may not see sensitive units gets none of them, in its
