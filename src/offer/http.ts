@@ -1,7 +1,8 @@
 /**
  * The HTTP API of offer search (README "Offer search"), JSON beside the FHIR API:
  * - `GET /offer/search`: ranked, forgiving search of the units (./params.ts for the parameters), with facets and a
- *   cursor for the next page;
+ *   cursor for the next page; `q` is understood first (./understand.ts, ./interpret.ts: criteria words and places
+ *   become filters), and the answer's `interpretation` says how;
  * - `GET /offer/suggest?q=&limit=`: type-ahead over unit, establishment and commune names;
  * - `GET /offer/facets`: the counts of the whole region (or of the same filters as a search).
  * Confidentiality (src/security/visibility.ts): a caller who may not see sensitive units gets none of them, in its
@@ -17,7 +18,9 @@ import { distanceKm } from '../indexing/geo';
 import { ANONYMOUS, type Actor } from '../kernel/actor';
 import { visibilityOf, type Visibility } from '../security/visibility';
 import type { OfferFacet, OfferHit, OfferIndex, OfferQuery } from '../store/offer-index';
+import { communePosition, readingsOf, searchReadings } from './interpret';
 import { parseSearchParams, parseSuggestParams, type OfferSearchParams } from './params';
+import { frenchPlaces, type Places } from './places';
 
 export interface OfferRouterDeps {
   index: OfferIndex;
@@ -27,12 +30,12 @@ export interface OfferRouterDeps {
   publicProfile: number;
   /** Clock (ms since epoch), replaceable in tests. */
   now?: () => number;
+  /** The departments and communes `q` may name (default: France's, ./places.ts). */
+  places?: Places;
 }
 
 const SEARCH_FACETS: OfferFacet[] = ['activity', 'careMode', 'department', 'category'];
 const ALL_FACETS: OfferFacet[] = ['activity', 'careMode', 'specialty', 'category', 'department', 'region'];
-/** Locations averaged to place a commune given by its INSEE code. */
-const COMMUNE_SAMPLE = 100;
 
 export function offerRouter(deps: OfferRouterDeps): Router {
   const router = Router();
@@ -48,12 +51,12 @@ export function offerRouter(deps: OfferRouterDeps): Router {
       const vis = visibility(res);
       const at = now();
       const parsed = parseSearchParams(queryOf(req), { availability: vis.availability, staleHours: deps.staleHours, now: at });
-      const query = await complete(parsed, vis, SEARCH_FACETS);
-      const result = await deps.index.search(query);
+      const { result, reading } = await understood(parsed, vis, await complete(parsed, vis, SEARCH_FACETS));
       return {
         total: result.total,
-        results: result.hits.map((hit) => presentHit(hit, vis, deps.staleHours, at, query.near)),
+        results: result.hits.map((hit) => presentHit(hit, vis, deps.staleHours, at, reading.query.near)),
         facets: result.facets,
+        ...(reading.interpretation ? { interpretation: reading.interpretation } : {}),
         ...(result.next ? { next: result.next } : {}),
       };
     }),
@@ -64,8 +67,8 @@ export function offerRouter(deps: OfferRouterDeps): Router {
     handle(async (req, res) => {
       const vis = visibility(res);
       const parsed = parseSearchParams(queryOf(req), { availability: vis.availability, staleHours: deps.staleHours, now: now(), facetsOnly: true });
-      const result = await deps.index.search({ ...(await complete(parsed, vis, ALL_FACETS)), limit: 1 });
-      return { total: result.total, facets: result.facets };
+      const { result, reading } = await understood(parsed, vis, { ...(await complete(parsed, vis, ALL_FACETS)), limit: 1 });
+      return { total: result.total, facets: result.facets, ...(reading.interpretation ? { interpretation: reading.interpretation } : {}) };
     }),
   );
 
@@ -91,21 +94,18 @@ export function offerRouter(deps: OfferRouterDeps): Router {
     return query;
   }
 
-  return router;
-}
+  /** The query as `q` is understood (./interpret.ts): the first of its readings that finds something. */
+  async function understood(parsed: OfferSearchParams, vis: Visibility, base: OfferQuery) {
+    const readings = await readingsOf(base, {
+      index: deps.index,
+      places: deps.places ?? frenchPlaces(),
+      availability: vis.availability,
+      ...(parsed.radiusForText !== undefined ? { radiusKm: parsed.radiusForText } : {}),
+    });
+    return searchReadings(deps.index, readings);
+  }
 
-/**
- * Where a commune is: the mean position of the indexed locations whose INSEE code it is (the index is the only
- * gazetteer this server has; a commune without any unit is not placed).
- */
-export async function communePosition(index: OfferIndex, code: string, hideSensitive: boolean): Promise<{ lat: number; lon: number } | undefined> {
-  const result = await index.search({ commune: [code], hideSensitive, sort: 'relevance', limit: COMMUNE_SAMPLE, facets: [] });
-  const points = result.hits.flatMap((h) => h.document.locations.filter((l) => l.commune === code && l.position).map((l) => l.position!));
-  if (!points.length) return undefined;
-  return {
-    lat: points.reduce((s, p) => s + p.lat, 0) / points.length,
-    lon: points.reduce((s, p) => s + p.lon, 0) / points.length,
-  };
+  return router;
 }
 
 /** One result of `/offer/search`, as the caller may see it. */

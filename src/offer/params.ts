@@ -20,6 +20,11 @@ export interface OfferSearchParams {
   query: Omit<OfferQuery, 'hideSensitive' | 'facets' | 'near'> & { near?: { lat: number; lon: number; radiusKm: number } };
   /** `near=<INSEE code>`: the commune whose position the caller means (resolved against the index). */
   nearCommune?: { code: string; radiusKm: number };
+  /**
+   * `radius` without `near`: the radius around a commune named in `q` ("près de Lyon", ./understand.ts); the caller
+   * must refuse it when `q` names none.
+   */
+  radiusForText?: number;
 }
 
 const CODE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -97,7 +102,7 @@ export function parseSearchParams(
   if (radiusRaw !== undefined) {
     const r = Number(radiusRaw);
     if (!/^\d+(\.\d+)?$/.test(radiusRaw) || !(r > 0) || r > MAX_RADIUS_KM) throw badRequest(`'radius' must be a distance in km, above 0 and at most ${MAX_RADIUS_KM}, got '${radiusRaw.slice(0, 40)}'`, ['radius']);
-    if (near === undefined) throw badRequest(`'radius' needs 'near' (a position 'lat,lon' or an INSEE commune code)`, ['radius']);
+    if (near === undefined && q === undefined) throw badRequest(`'radius' needs 'near' (a position 'lat,lon' or an INSEE commune code)`, ['radius']);
     radiusKm = r;
   }
   let nearCommune: OfferSearchParams['nearCommune'];
@@ -120,7 +125,8 @@ export function parseSearchParams(
     if (sort !== undefined) {
       if (!SORTS.includes(sort as OfferSort)) throw badRequest(`'sort' must be one of ${SORTS.join(', ')}, got '${sort.slice(0, 40)}'`, ['sort']);
       if (sort === 'freeBeds') refuseForProfile0('sort', 'sorting by free beds');
-      if (sort === 'distance' && near === undefined) throw badRequest(`'sort=distance' needs 'near'`, ['sort']);
+      // Without `near`, a commune named in `q` may give the position (./interpret.ts refuses the sort otherwise).
+      if (sort === 'distance' && near === undefined && q === undefined) throw badRequest(`'sort=distance' needs 'near'`, ['sort']);
       if (sort === 'freeBeds') refuseForProfile0('sort', 'sorting by free beds');
       query.sort = sort as OfferSort;
     }
@@ -135,7 +141,8 @@ export function parseSearchParams(
       query.cursor = cursor;
     }
   }
-  return { query, ...(nearCommune ? { nearCommune } : {}) };
+  const radiusForText = radiusRaw !== undefined && near === undefined ? radiusKm : undefined;
+  return { query, ...(nearCommune ? { nearCommune } : {}), ...(radiusForText !== undefined ? { radiusForText } : {}) };
 }
 
 /** `/offer/suggest`: `q` (required) and `limit` (1 to 20, default 10). */

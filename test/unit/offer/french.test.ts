@@ -51,7 +51,7 @@ describe('French analyser', () => {
     expect(new Set(ssr).size).toBe(ssr.length);
     expect(analyzeDocument('Unité de soins de longue durée')).toContain('usld');
     expect(analyzeDocument('Hospitalisation à domicile')).toContain('had');
-    expect(analyzeDocument('Cardiologie')).toEqual(['cardiolog']);
+    expect(analyzeDocument('Addictologie')).toEqual(['addictolog']);
     // Queries are not expanded.
     expect(analyzeQuery('ehpad', false)).toEqual({ terms: ['ehpad'] });
   });
