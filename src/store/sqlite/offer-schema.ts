@@ -22,8 +22,11 @@
  */
 import type Database from 'better-sqlite3';
 
-/** The tables' version, and the analyser's: its tokens are stored, so a change of either rebuilds the index. */
-export const OFFER_SCHEMA_VERSION = 4;
+/**
+ * The tables' version, and the analyser's: its tokens are stored, so a change of either rebuilds the index.
+ * Version 5: the analyser adds synonyms at index time (src/indexing/french.ts).
+ */
+export const OFFER_SCHEMA_VERSION = 5;
 
 const TABLES = ['offer_docs', 'offer_codes', 'offer_facet_counts', 'offer_labels', 'offer_text', 'offer_positions', 'offer_geo', 'offer_suggest', 'offer_suggest_text'];
 
