@@ -389,6 +389,7 @@ function ZoneCard({ zone, drafts, invalid, conflict, busy, now, canConfirm, onDr
                   <th scope="row">
                     <label for={id}>
                       {entry.label}
+                      <span class="visually-hidden">, </span>
                       <span class="bed-entry-group">{entry.group}</span>
                     </label>
                   </th>
