@@ -36,7 +36,7 @@ async function locationByIdentifier(page: Page, value: string) {
   return res.body.entry[0].resource as { id: string; meta: { versionId: string }; extension: any[] };
 }
 
-const figure = (location: { extension: any[] }, status: string, gender?: string, temporality = '01') =>
+const figure = (location: { extension: any[] }, status: string, gender?: string, temporality = '01'): any =>
   location.extension
     .filter((e) => e.url.endsWith('ror-location-supported-capacity'))
     .map((e) => Object.fromEntries(e.extension.map((s: any) => [s.url, s.valueInteger ?? s.valueDateTime ?? s.valueCodeableConcept?.coding?.[0]?.code])))
@@ -67,12 +67,17 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
   let browser: Browser;
   let page: Page;
   let problems: string[];
+  const staleHours = process.env.ROR_CAPACITY_STALE_HOURS;
   beforeAll(async () => {
+    // The demo's Fleyriat figures are 3 h older than its latest: stale after 2 h, so the page has stale zones to show.
+    process.env.ROR_CAPACITY_STALE_HOURS = '2';
     [ui, browser] = await Promise.all([startUiServer(), launchBrowser()]);
     ({ page, problems } = await browser.page());
     await signInAs(page, ui.url, /CH de Bourg-en-Bresse/);
   }, 90_000);
   afterAll(async () => {
+    if (staleHours === undefined) delete process.env.ROR_CAPACITY_STALE_HOURS;
+    else process.env.ROR_CAPACITY_STALE_HOURS = staleHours;
     await browser?.close();
     await ui?.close();
   });
@@ -89,7 +94,10 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     await zone(page, CARDIO_ZONE).waitFor();
     await zone(page, GERIA_ZONE).waitFor();
     expect(await zone(page, CARDIO_ZONE).getByText(/Mis à jour il y a \d+ h/).count()).toBe(1);
-    expect(await zone(page, CARDIO_ZONE).getByText('À jour', { exact: true }).count()).toBe(1);
+    // Stale (older than ROR_CAPACITY_STALE_HOURS): said in words, by the server's tag, and in the warning colour.
+    expect(await zone(page, CARDIO_ZONE).getByText('À mettre à jour', { exact: true }).count()).toBe(1);
+    expect(await zone(page, CARDIO_ZONE).getByText('Capacités non mises à jour depuis plus de 2 h').count()).toBe(1);
+    expect(await zone(page, CARDIO_ZONE).getAttribute('class')).toContain('bed-zone-stale');
     expect(await field(page, CARDIO_ZONE, FREE_FEMALE).inputValue()).toBe('2');
     const text = await page.locator('main').innerText();
     expect(text).not.toMatch(/CAYENNE|CONVERT|PONTARLIER/i);
@@ -125,6 +133,8 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     await zone(page, CARDIO_ZONE).waitFor();
     expect(await field(page, CARDIO_ZONE, FREE_FEMALE).inputValue()).toBe('4');
     expect(await zone(page, CARDIO_ZONE).getByText(/Mis à jour à l’instant/).count()).toBe(1);
+    expect(await zone(page, CARDIO_ZONE).getByText('À jour', { exact: true }).count()).toBe(1);
+    expect(await zone(page, CARDIO_ZONE).getAttribute('class')).not.toContain('bed-zone-stale');
 
     // The offer index follows the write through the outbox: poll offer search until it shows the new figure.
     let free: { female?: number } | undefined;
@@ -139,6 +149,7 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
   it('"Rien n’a changé" moves the update date of every entry, not the figures', async () => {
     const before = await locationByIdentifier(page, '010000024-geriatrie');
     const installedBefore = figure(before, '01', undefined);
+    expect(await zone(page, GERIA_ZONE).getByText('À mettre à jour', { exact: true }).count()).toBe(1);
     await page.waitForTimeout(20);
     await page.getByRole('button', { name: `Rien n’a changé pour « ${GERIA_ZONE} »` }).click();
     await page.getByText('Chiffres confirmés pour 1 zone : ils datent de maintenant.').waitFor();
@@ -148,6 +159,7 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     expect(Date.parse(installedAfter.capacityUpdateDate)).toBeGreaterThan(Date.parse(installedBefore.capacityUpdateDate));
     expect(Number(after.meta.versionId)).toBe(Number(before.meta.versionId) + 1);
     expect(await zone(page, GERIA_ZONE).getByText(/Mis à jour à l’instant/).count()).toBe(1);
+    expect(await zone(page, GERIA_ZONE).getByText('À jour', { exact: true }).count()).toBe(1);
   });
 
   it('a concurrent update is shown beside mine, and keeping mine loses nothing', async () => {

@@ -137,7 +137,12 @@ export function importReport(outcome: OperationOutcome | undefined, options: { d
   const ok = failed.size === 0 && total > 0;
   let summary: string;
   if (!total) summary = loose.length ? `Le fichier n’a pas pu être lu : ${loose.map((t) => frenchDiagnostic(t)).join(' ; ')}` : 'Aucune ligne dans le rapport.';
-  else if (ok) summary = options.dryRun ? `Les ${total} lignes sont valides : rien n’est encore enregistré. Envoyez le fichier pour l’appliquer.` : `Les ${total} lignes ont été enregistrées.`;
+  else if (ok) {
+    const rowsWord = total === 1 ? 'La ligne' : `Les ${total} lignes`;
+    summary = options.dryRun
+      ? `${rowsWord} ${total === 1 ? 'est valide' : 'sont valides'} : rien n’est encore enregistré. Envoyez le fichier pour l’appliquer.`
+      : `${rowsWord} ${total === 1 ? 'a été enregistrée' : 'ont été enregistrées'}.`;
+  }
   else
     summary =
       `${failed.size} ligne${failed.size > 1 ? 's' : ''} sur ${total} ${failed.size > 1 ? 'sont' : 'est'} en erreur : ` +

@@ -349,7 +349,7 @@ function ZoneCard({ zone, drafts, invalid, conflict, busy, now, canConfirm, onDr
   const headingId = `zone-${zone.id}`;
   const free = freeNow(zone);
   return (
-    <div class={`bed-zone${zone.stale ? ' bed-zone-stale' : ''}`} role="group" aria-labelledby={headingId}>
+    <div class={`bed-zone${!zone.entries.length ? ' bed-zone-empty' : zone.stale ? ' bed-zone-stale' : ''}`} role="group" aria-labelledby={headingId}>
       <div class="bed-zone-head">
         <h3 id={headingId}>{zone.name}</h3>
         <p class="bed-zone-meta">
