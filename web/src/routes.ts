@@ -7,6 +7,9 @@ import { lazy } from 'preact-iso';
 export const ROUTES = [
   { path: '/ui/', component: lazy(() => import('./pages/home')) },
   { path: '/ui/connexion', component: lazy(() => import('./pages/sign-in')) },
+  { path: '/ui/mes-lits', component: lazy(() => import('./pages/beds')) },
+  { path: '/ui/mes-lits/import', component: lazy(() => import('./pages/capacity-import')) },
+  { path: '/ui/etablissements/:id', component: lazy(() => import('./pages/establishment')) },
 ];
 
 export const NotFoundPage = lazy(() => import('./pages/not-found'));

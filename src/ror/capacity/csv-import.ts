@@ -18,6 +18,11 @@
  *   (or a script checking the status) cannot take a refused import for an applied one;
  * - 400: the file itself cannot be read (not CSV, no header, unknown or missing columns); 415: not text/csv.
  * Row numbers are the file's line numbers, as a spreadsheet shows them (the header is row 1).
+ *
+ * `?_dryRun=true` checks the file without writing: the rows go through the same steps (reading, Location lookup,
+ * entry matching, the write path's hooks, validation and the caller's rights) inside a transaction that is then
+ * rolled back. The answer is the report the import would give — 200 when every row would apply (the first issue
+ * says nothing was written), 422/403 with the failing rows otherwise — so a person sees the report before sending.
  */
 import { parse, CsvError } from 'csv-parse/sync';
 import type { Location, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
@@ -171,8 +176,16 @@ function infoIssue(row: number, text: string): OperationOutcomeIssue {
 }
 
 /** Applies the rows inside `tx`; throws a 422 FhirError carrying the per-row report when any row fails (403 when
- * every failed row is a Location the caller may not change). */
-export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRow[], config: CapacityConfig): Promise<OperationOutcome> {
+ * every failed row is a Location the caller may not change). `dryRun` only changes the report's words (the caller
+ * rolls the transaction back). */
+export async function importRows(
+  tx: WriteTx,
+  search: SearchContext,
+  rows: CsvRow[],
+  config: CapacityConfig,
+  options: { dryRun?: boolean } = {},
+): Promise<OperationOutcome> {
+  const dryRun = options.dryRun === true;
   const defaults = manualDefaults(config);
   const errors = new Map<number, OperationOutcomeIssue[]>();
   let forbiddenRows = 0;
@@ -221,7 +234,7 @@ export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRo
     if (group.some((r) => errors.has(r.row)) || !notes.size) continue;
     try {
       const outcome = await update(tx, 'Location', id, location);
-      for (const [row, note] of notes) applied.set(row, `${note}, version ${outcome.version.versionId}`);
+      for (const [row, note] of notes) applied.set(row, dryRun ? `${note}, would be applied` : `${note}, version ${outcome.version.versionId}`);
     } catch (err) {
       // A refused resource, or a Location the caller may not change, is a row failure (the report names the rows);
       // anything else (no credential, a conflict) fails the import as a whole.
@@ -242,7 +255,9 @@ export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRo
       {
         severity: 'error',
         code: 'processing',
-        diagnostics: `${failed} of ${rows.length} rows failed: nothing was imported (the import is all-or-nothing). Fix the rows listed and send the whole file again.`,
+        diagnostics: dryRun
+          ? `${failed} of ${rows.length} rows would fail (dry run: nothing was written; the import is all-or-nothing). Fix the rows listed, then send the whole file.`
+          : `${failed} of ${rows.length} rows failed: nothing was imported (the import is all-or-nothing). Fix the rows listed and send the whole file again.`,
       },
     ];
     for (const r of rows) {
@@ -255,10 +270,32 @@ export async function importRows(tx: WriteTx, search: SearchContext, rows: CsvRo
   return {
     resourceType: 'OperationOutcome',
     issue: [
-      { severity: 'information', code: 'informational', diagnostics: `${rows.length} rows applied to ${locations} Location${locations === 1 ? '' : 's'}` },
+      {
+        severity: 'information',
+        code: 'informational',
+        diagnostics: dryRun
+          ? `dry run: all ${rows.length} rows are valid and would apply to ${locations} Location${locations === 1 ? '' : 's'}; nothing was written`
+          : `${rows.length} rows applied to ${locations} Location${locations === 1 ? '' : 's'}`,
+      },
       ...rows.map((r) => infoIssue(r.row, applied.get(r.row) ?? 'applied')),
     ],
   };
+}
+
+/** Thrown out of the dry run's transaction so the store rolls it back; carries the report. */
+class RolledBack extends Error {
+  constructor(readonly report: OperationOutcome) {
+    super('dry run: rolled back');
+  }
+}
+
+/** `_dryRun=true|false` (absent: false); anything else is a 400. */
+export function dryRunFlag(query: readonly (readonly [string, string])[]): boolean {
+  const values = query.filter(([k]) => k === '_dryRun').map(([, v]) => v);
+  if (values.length > 1) throw badRequest('_dryRun is given more than once');
+  if (!values.length || values[0] === 'false') return false;
+  if (values[0] === 'true') return true;
+  throw badRequest(`_dryRun takes true or false, not ${JSON.stringify(values[0])}`);
 }
 
 export function capacityImportOperation(config: CapacityConfig): OperationDefinitionSummary {
@@ -274,10 +311,22 @@ export function capacityImportOperation(config: CapacityConfig): OperationDefini
       if (body.kind !== 'text' || body.contentType !== 'text/csv') {
         throw new FhirError(415, '$capacity-import takes a CSV file: send it with Content-Type: text/csv', 'not-supported');
       }
+      const dryRun = dryRunFlag(call.req.query);
       const rows = parseCapacityCsv(body.value);
       if (!rows.length) throw badRequest('the CSV file has a header but no rows');
-      const report = await call.write((tx) => importRows(tx, ctx.kernel, rows, config));
-      return { status: 200, resource: report };
+      if (!dryRun) {
+        const report = await call.write((tx) => importRows(tx, ctx.kernel, rows, config));
+        return { status: 200, resource: report };
+      }
+      try {
+        await call.write(async (tx) => {
+          throw new RolledBack(await importRows(tx, ctx.kernel, rows, config, { dryRun: true }));
+        });
+      } catch (err) {
+        if (err instanceof RolledBack) return { status: 200, resource: err.report };
+        throw err;
+      }
+      throw new Error('a dry run must roll back');
     },
   };
 }

@@ -4,7 +4,8 @@
  * - write hook on Location: fills capacityUpdateDate, checks new/changed entries, never stores the stale tag;
  * - present hook on Location: `stale-capacity` tag (system DATA_QUALITY_SYSTEM) when capacity is older than
  *   ROR_CAPACITY_STALE_HOURS (default 24);
- * - operations: POST /Location/[id]/$set-capacity, POST /$capacity-import (CSV),
+ * - operations: POST /Location/[id]/$set-capacity, POST /Location/[id]/$confirm-capacity ("nothing has
+ *   changed"), POST /$capacity-import (CSV, `?_dryRun=true` to check without writing),
  *   GET /Location/[id]/$capacity-history.
  *
  * `installCapacityFeatures` adds them to a kernel and an operation registry (the composition root calls it once
@@ -13,6 +14,7 @@
 import type { Kernel } from '../../kernel/kernel';
 import type { OperationRegistry } from '../../fhir/operations';
 import { type CapacityConfig, loadCapacityConfig } from './config';
+import { confirmCapacityOperation } from './confirm-capacity';
 import { capacityImportOperation } from './csv-import';
 import { capacityHistoryOperation } from './history';
 import { mayPresentDifferently, prepareLocation, presentLocation } from './hooks';
@@ -30,6 +32,7 @@ export function installCapacityFeatures(kernel: Kernel, operations: OperationReg
     mayChange: mayPresentDifferently,
   });
   operations.register(setCapacityOperation(config));
+  operations.register(confirmCapacityOperation(config));
   operations.register(capacityImportOperation(config));
   operations.register(capacityHistoryOperation());
 }
