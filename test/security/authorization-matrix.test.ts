@@ -67,6 +67,15 @@ const INTERACTIONS: Record<string, Call> = {
   // A transaction with the own entry and the side's: one forbidden entry fails it whole.
   transaction: async (app, h, s) => (await json(request(app).post('/').set(h), bundle('transaction', s === 'a' ? [putEntry('a')] : [putEntry('a'), putEntry('b')]))).status,
   '$set-capacity': async (app, h, s) => (await json(request(app).post(`/Location/loc-${s}/$set-capacity`).set(h), setCapacity)).status,
+  '$confirm-capacity': async (app, h, s) => (await request(app).post(`/Location/loc-${s}/$confirm-capacity`).set(h)).status,
+  '$capacity-import dry run': async (app, h, s) =>
+    (
+      await request(app)
+        .post('/$capacity-import?_dryRun=true')
+        .set(h)
+        .set('Content-Type', 'text/csv')
+        .send(`location;capacityType;capacityStatus;temporalityCapacity;genderCapacityAvailable;nbCapacity\nloc-${s};01;02;01;01;6\n`)
+    ).status,
   '$capacity-import': async (app, h, s) =>
     (
       await request(app)
@@ -80,8 +89,8 @@ const INTERACTIONS: Record<string, Call> = {
 /** Expected status per role, interaction and side (own 'a' / other 'b'); one number when both sides agree. */
 const R = 200;
 const EXPECTED: Record<string, Record<string, number | [number, number]>> = {
-  anonymous: { read: R, search: R, history: R, create: 401, update: 401, patch: 401, 'conditional patch': 401, delete: 401, batch: 401, transaction: 401, '$set-capacity': 401, '$capacity-import': 401 },
-  consumer: { read: R, search: R, history: R, create: 403, update: 403, patch: 403, 'conditional patch': 403, delete: 403, batch: 403, transaction: 403, '$set-capacity': 403, '$capacity-import': 403 },
+  anonymous: { read: R, search: R, history: R, create: 401, update: 401, patch: 401, 'conditional patch': 401, delete: 401, batch: 401, transaction: 401, '$set-capacity': 401, '$confirm-capacity': 401, '$capacity-import dry run': 401, '$capacity-import': 401 },
+  consumer: { read: R, search: R, history: R, create: 403, update: 403, patch: 403, 'conditional patch': 403, delete: 403, batch: 403, transaction: 403, '$set-capacity': 403, '$confirm-capacity': 403, '$capacity-import dry run': 403, '$capacity-import': 403 },
   establishment: {
     read: R,
     search: R,
@@ -94,10 +103,12 @@ const EXPECTED: Record<string, Record<string, number | [number, number]>> = {
     batch: [200, 403],
     transaction: [200, 403],
     '$set-capacity': [200, 403],
+    '$confirm-capacity': [200, 403],
+    '$capacity-import dry run': [200, 403],
     '$capacity-import': [200, 403],
   },
-  analyst: { read: R, search: R, history: R, create: 403, update: 403, patch: 403, 'conditional patch': 403, delete: 403, batch: 403, transaction: 403, '$set-capacity': 403, '$capacity-import': 403 },
-  admin: { read: R, search: R, history: R, create: 201, update: 200, patch: 200, 'conditional patch': 200, delete: 204, batch: 200, transaction: 200, '$set-capacity': 200, '$capacity-import': 200 },
+  analyst: { read: R, search: R, history: R, create: 403, update: 403, patch: 403, 'conditional patch': 403, delete: 403, batch: 403, transaction: 403, '$set-capacity': 403, '$confirm-capacity': 403, '$capacity-import dry run': 403, '$capacity-import': 403 },
+  admin: { read: R, search: R, history: R, create: 201, update: 200, patch: 200, 'conditional patch': 200, delete: 204, batch: 200, transaction: 200, '$set-capacity': 200, '$confirm-capacity': 200, '$capacity-import dry run': 200, '$capacity-import': 200 },
 };
 
 const CLAIMS: Record<string, Record<string, unknown> | undefined> = {
