@@ -18,7 +18,7 @@ import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { mergeArcs, quantize } from 'topojson-client';
 import { topology } from 'topojson-server';
 import { presimplify, quantile, simplify } from 'topojson-simplify';
-import type { GeometryCollection, MultiPolygon, Polygon, Topology } from 'topojson-specification';
+import type { GeometryCollection, MultiPolygon, Objects, Polygon, Topology } from 'topojson-specification';
 
 const OUT = path.resolve(__dirname, '..', 'web', 'data', 'france.topo.json');
 /** Share of the points kept (by weight): the outlines stay recognisable at the zoom levels of a region. */
@@ -69,7 +69,8 @@ function main(): void {
   if (departments.length !== 101) throw new Error(`expected the 101 departments, found ${departments.length}`);
   departments.sort((a, b) => a.properties.code.localeCompare(b.properties.code));
 
-  let topo = topology({ departments: { type: 'FeatureCollection', features: departments } }) as Topology;
+  const collection: FeatureCollection = { type: 'FeatureCollection', features: departments };
+  let topo = topology({ departments: collection }) as unknown as Topology<Objects<object>>;
   topo = presimplify(topo);
   topo = simplify(topo, quantile(topo, KEEP));
   const deps = topo.objects.departments as GeometryCollection<{ code: string; name: string; region: string }>;
