@@ -109,3 +109,19 @@ test('capacity history: one series per current entry, removals end a series, a t
   expect(extended[0].points).toEqual([{ t: Date.parse('2026-12-01T08:00:00Z'), value: 30 }, { t: now, value: 30 }]);
   expect(extended[1].points).toHaveLength(3);
 });
+
+test('map zones: metropole and each DROM; the zone with most results first; bounds of a zone', async () => {
+  const { boundsOf, countByZone, mainZone, zoneOf } = await import('../../web/src/lib/offer-zones');
+  const bourg = { lat: 46.2, lon: 5.22 };
+  const cayenne = { lat: 4.93, lon: -52.32 };
+  expect(zoneOf(bourg.lat, bourg.lon)).toBe('metropole');
+  expect(zoneOf(cayenne.lat, cayenne.lon)).toBe('973');
+  expect(zoneOf(-21.1, 55.5)).toBe('974');
+  expect(zoneOf(0, 0)).toBeUndefined();
+  expect(countByZone([bourg, cayenne, cayenne])).toMatchObject({ metropole: 1, '973': 2, '971': 0 });
+  expect(mainZone([bourg, cayenne, cayenne])).toBe('973');
+  expect(mainZone([])).toBe('metropole');
+  const [[s, w], [n, e]] = boundsOf([bourg, cayenne], 'metropole');
+  expect(n - s).toBeCloseTo(0.2);
+  expect((w + e) / 2).toBeCloseTo(5.22);
+});

@@ -1,6 +1,7 @@
 /** Entry of the web application (built by scripts/build-ui.ts, served at /ui by src/ui/serve.ts). */
 import { render } from 'preact';
 import '../styles/app.css';
+import '../styles/search.css';
 import { App } from './app';
 
 const root = document.getElementById('app')!;

@@ -7,6 +7,9 @@ import { lazy } from 'preact-iso';
 export const ROUTES = [
   { path: '/ui/', component: lazy(() => import('./pages/home')) },
   { path: '/ui/connexion', component: lazy(() => import('./pages/sign-in')) },
+  { path: '/ui/recherche', component: lazy(() => import('./pages/search')) },
+  { path: '/ui/unites/:id', component: lazy(() => import('./pages/unit')) },
+  { path: '/ui/tableau-de-bord', component: lazy(() => import('./pages/dashboard')) },
 ];
 
 export const NotFoundPage = lazy(() => import('./pages/not-found'));
