@@ -11,7 +11,6 @@ import { capacityEntries, type CapacityRecord } from '../../../src/ror/capacity/
 export type Json = Record<string, any>;
 
 const ROR = 'https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/';
-const FINESS_SYSTEM = 'http://finess.sante.gouv.fr';
 const PATIENT_TYPE_URL = `${ROR}ror-healthcareservice-patient-type`;
 const SENSITIVE_URL = `${ROR}ror-healthcareservice-sensitive-unit`;
 
@@ -65,8 +64,9 @@ export function addressLine(address: Json | undefined): string | undefined {
   return s || undefined;
 }
 
+/** The FINESS number of an establishment (its identifier in a FINESS system: finess.esante.gouv.fr, or the older finess.sante.gouv.fr). */
 export function finessOf(organization: Json | undefined): string | undefined {
-  return (organization?.identifier ?? []).find((i: Json) => typeof i?.system === 'string' && i.system.startsWith(FINESS_SYSTEM))?.value;
+  return (organization?.identifier ?? []).find((i: Json) => typeof i?.system === 'string' && /\/\/finess\.e?sante\.gouv\.fr/.test(i.system) && typeof i.value === 'string')?.value;
 }
 
 export interface Patientele {

@@ -71,7 +71,11 @@ export function OfferMap({ points }: { points: MapPoint[] }) {
     markers.current = L.layerGroup().addTo(m);
     map.current = m;
     m.fitBounds(ZONES[0].bounds);
+    // The container's size changes with the layout (phone, results arriving): Leaflet must measure it again.
+    const resize = new ResizeObserver(() => m.invalidateSize());
+    resize.observe(container.current!);
     return () => {
+      resize.disconnect();
       m.remove();
       map.current = undefined;
     };
@@ -82,6 +86,11 @@ export function OfferMap({ points }: { points: MapPoint[] }) {
     const group = markers.current;
     if (!m || !group) return;
     group.clearLayers();
+    // The view first (without animation), then the markers: each is drawn in a renderer that already covers it.
+    const first = mainZone(points);
+    setZone(first);
+    m.invalidateSize();
+    m.fitBounds(boundsOf(points, first, 1), { padding: [24, 24], maxZoom: 10, animate: false });
     for (const p of points) {
       const style = AVAILABILITY_STYLE[p.availability];
       L.circleMarker([p.lat, p.lon], {
@@ -96,9 +105,6 @@ export function OfferMap({ points }: { points: MapPoint[] }) {
         .bindPopup(() => popupContent(p))
         .addTo(group);
     }
-    const first = mainZone(points);
-    setZone(first);
-    m.fitBounds(boundsOf(points, first), { padding: [24, 24], maxZoom: 12 });
   }, [points]);
 
   const counts = countByZone(points);
@@ -114,7 +120,7 @@ export function OfferMap({ points }: { points: MapPoint[] }) {
             aria-pressed={zone === z.id}
             onClick={() => {
               setZone(z.id);
-              map.current?.fitBounds(boundsOf(points, z.id), { padding: [24, 24], maxZoom: 12 });
+              map.current?.fitBounds(boundsOf(points, z.id, 1), { padding: [24, 24], maxZoom: 10 });
             }}
           >
             {z.label}
