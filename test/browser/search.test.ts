@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { capacityEntries } from '../../src/ror/capacity/model';
 import { freeBedsParameters } from '../helpers/ror';
 import { availabilityOf, AVAILABILITY_STYLE } from '../../web/src/lib/offer-availability';
 import { ARTIFACTS, describeBrowser, launchBrowser, screenshot, seriousViolations, signInAs, startUiServer, type Browser, type UiServer } from './helpers/ui';
@@ -50,12 +51,20 @@ describeBrowser('search, map, unit page and dashboard', () => {
       else process.env.ROR_BOOTSTRAP_TOKEN = before;
     }
     const guyane = await api('GET', '/offer/search?department=973&limit=100');
-    expect(guyane.results.filter((r: any) => r.location?.position).length).toBeGreaterThanOrEqual(2);
-    const units = guyane.results.filter((r: any) => r.location?.position);
+    // Units with installed beds: their bed zone has entries before the update, so its history has several points.
+    const units = guyane.results.filter((r: any) => r.location?.position && r.installedBeds > 0);
+    expect(units.length).toBeGreaterThanOrEqual(2);
     green = { unit: units[0].healthcareService.id, location: units[0].location.id };
     red = { unit: units[1].healthcareService.id, location: units[1].location.id };
     await api('POST', `/Location/${green.location}/$set-capacity`, freeBedsParameters(4, '01'));
-    for (const gender of ['01', '02', '03', '04']) await api('POST', `/Location/${red.location}/$set-capacity`, freeBedsParameters(0, gender));
+    // Every free-now entry of the other unit's bed zone (beds or places, any gender) to 0.
+    for (const { record } of capacityEntries(await api('GET', `/Location/${red.location}`))) {
+      if (record.capacityStatus !== '02' || record.temporalityCapacity !== '01') continue;
+      const parameter = Object.entries(record)
+        .filter(([name, value]) => value !== undefined && !['nbCapacity', 'capacityUpdateDate', 'capacitySourceType'].includes(name))
+        .map(([name, value]) => ({ name, valueCode: value }));
+      await api('POST', `/Location/${red.location}/$set-capacity`, { resourceType: 'Parameters', parameter: [...parameter, { name: 'nbCapacity', valueInteger: 0 }] });
+    }
     const created = await api('POST', '/HealthcareService', {
       resourceType: 'HealthcareService',
       active: true,
@@ -85,6 +94,9 @@ describeBrowser('search, map, unit page and dashboard', () => {
     await signInAs(page, ui.url, /Analyste ARS/);
     await page.goto(`${ui.url}/ui/recherche`);
     await page.getByRole('heading', { level: 1, name: 'Rechercher dans l’offre de soins' }).waitFor();
+    const everything = await answerOf(page, '');
+    await page.waitForFunction((n) => document.querySelectorAll('path.offer-marker').length === n, everything.results.filter((r: any) => r.location?.position).length);
+    await viewportShot(page, 'recherche');
     await page.getByRole('checkbox', { name: /Guyane \(973\)/ }).check();
     await page.waitForURL(`${ui.url}/ui/recherche?department=973`);
 
@@ -121,7 +133,6 @@ describeBrowser('search, map, unit page and dashboard', () => {
     await screenshot(page, 'recherche');
     await page.getByRole('checkbox', { name: 'Lits disponibles maintenant' }).uncheck();
     await page.waitForFunction((n) => document.querySelectorAll('path.offer-marker').length === n, placed.length);
-    await viewportShot(page, 'recherche');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -182,8 +193,9 @@ describeBrowser('search, map, unit page and dashboard', () => {
     expect(await page.locator('.chart-box canvas').first().getAttribute('aria-label')).toMatch(/Évolution de la capacité/);
     await page.getByText(/Les chiffres du graphique/).first().click();
     const rows = page.locator('details.chart-table').first().locator('tbody tr');
-    expect(await rows.count()).toBeGreaterThanOrEqual(2);
     await rows.filter({ hasText: 'Disponible — Femme' }).filter({ hasText: /4$/ }).first().waitFor();
+    await rows.filter({ hasText: 'Installé' }).first().waitFor();
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'unite');
     await page.locator('details.chart-table').first().evaluate((d: HTMLDetailsElement) => (d.open = false));

@@ -35,7 +35,7 @@ function outlines(): L.Layer[] {
   const regionBorders = mesh(topo, topo.objects.regions, (a, b) => a !== b);
   const coast = mesh(topo, topo.objects.regions, (a, b) => a === b);
   return [
-    L.geoJSON(departments, { style: { color: '#9aa5b1', weight: 0.6, fillColor: '#f6f4ef', fillOpacity: 1 }, interactive: false }),
+    L.geoJSON(departments, { style: { color: '#9aa5b1', weight: 0.6, fillColor: '#fdfcf8', fillOpacity: 1 }, interactive: false }),
     L.geoJSON(regionBorders, { style: { color: '#4a5568', weight: 1.4, fill: false }, interactive: false }),
     L.geoJSON(coast, { style: { color: '#4a5568', weight: 1, fill: false }, interactive: false }),
   ];
@@ -90,7 +90,7 @@ export function OfferMap({ points }: { points: MapPoint[] }) {
     const first = mainZone(points);
     setZone(first);
     m.invalidateSize();
-    m.fitBounds(boundsOf(points, first, 1), { padding: [24, 24], maxZoom: 10, animate: false });
+    m.fitBounds(boundsOf(points, first, 1), { padding: [24, 24], maxZoom: 8, animate: false });
     for (const p of points) {
       const style = AVAILABILITY_STYLE[p.availability];
       L.circleMarker([p.lat, p.lon], {
@@ -120,7 +120,7 @@ export function OfferMap({ points }: { points: MapPoint[] }) {
             aria-pressed={zone === z.id}
             onClick={() => {
               setZone(z.id);
-              map.current?.fitBounds(boundsOf(points, z.id, 1), { padding: [24, 24], maxZoom: 10 });
+              map.current?.fitBounds(boundsOf(points, z.id, 1), { padding: [24, 24], maxZoom: 8 });
             }}
           >
             {z.label}
