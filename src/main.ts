@@ -50,6 +50,7 @@ import { uiRouter } from './ui/serve';
 import { frenchPlaces } from './offer/places';
 import { offerNotifier, OfferIndexer } from './offer/freshness';
 import { terminologyLabels } from './offer/document';
+import { dashboardRouter } from './offer/dashboard';
 import { offerRouter } from './offer/http';
 import { offerTextMatcher } from './offer/fhir-text';
 import type { OfferIndex } from './store/offer-index';
@@ -239,7 +240,10 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     hardening: hardening(config),
     audit,
     routers,
-    apiRouters: [offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile })],
+    apiRouters: [
+      offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
+      dashboardRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
+    ],
     authenticate: authenticate({
       realm: REALM,
       bootstrapToken: security.bootstrapToken,

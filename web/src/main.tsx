@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import '../styles/app.css';
 import '../styles/beds.css';
+import '../styles/search.css';
 import { App } from './app';
 
 const root = document.getElementById('app')!;

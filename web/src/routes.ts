@@ -10,6 +10,9 @@ export const ROUTES = [
   { path: '/ui/mes-lits', component: lazy(() => import('./pages/beds')) },
   { path: '/ui/mes-lits/import', component: lazy(() => import('./pages/capacity-import')) },
   { path: '/ui/etablissements/:id', component: lazy(() => import('./pages/establishment')) },
+  { path: '/ui/recherche', component: lazy(() => import('./pages/search')) },
+  { path: '/ui/unites/:id', component: lazy(() => import('./pages/unit')) },
+  { path: '/ui/tableau-de-bord', component: lazy(() => import('./pages/dashboard')) },
 ];
 
 export const NotFoundPage = lazy(() => import('./pages/not-found'));
