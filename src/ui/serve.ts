@@ -72,6 +72,7 @@ export function uiRouter(dir: string = defaultUiDir()): express.Router {
     res.sendFile(page);
   });
   // A newcomer who opens the server's address lands on the application.
-  router.get('/', (req, res, next) => (req.accepts(['text/html', 'application/fhir+json', 'application/json']) === 'text/html' ? res.redirect(302, `${UI_PATH}/`) : next()));
+  // A browser says it wants HTML; a client that names no type (curl, FHIR libraries) is left to the API.
+  router.get('/', (req, res, next) => (/\btext\/html\b/.test(req.get('Accept') ?? '') ? res.redirect(302, `${UI_PATH}/`) : next()));
   return router;
 }

@@ -67,17 +67,13 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
   let browser: Browser;
   let page: Page;
   let problems: string[];
-  const staleHours = process.env.ROR_CAPACITY_STALE_HOURS;
   beforeAll(async () => {
     // The demo's Fleyriat figures are 3 h older than its latest: stale after 2 h, so the page has stale zones to show.
-    process.env.ROR_CAPACITY_STALE_HOURS = '2';
-    [ui, browser] = await Promise.all([startUiServer(), launchBrowser()]);
+    [ui, browser] = await Promise.all([startUiServer({ ROR_CAPACITY_STALE_HOURS: '2' }), launchBrowser()]);
     ({ page, problems } = await browser.page());
     await signInAs(page, ui.url, /CH de Bourg-en-Bresse/);
   }, 90_000);
   afterAll(async () => {
-    if (staleHours === undefined) delete process.env.ROR_CAPACITY_STALE_HOURS;
-    else process.env.ROR_CAPACITY_STALE_HOURS = staleHours;
     await browser?.close();
     await ui?.close();
   });

@@ -41,15 +41,7 @@ describeBrowser('search, map, unit page and dashboard', () => {
   };
 
   beforeAll(async () => {
-    // The security settings are read from the environment when the server is composed.
-    const before = process.env.ROR_BOOTSTRAP_TOKEN;
-    process.env.ROR_BOOTSTRAP_TOKEN = TOKEN;
-    try {
-      [ui, browser] = await Promise.all([startUiServer(), launchBrowser()]);
-    } finally {
-      if (before === undefined) delete process.env.ROR_BOOTSTRAP_TOKEN;
-      else process.env.ROR_BOOTSTRAP_TOKEN = before;
-    }
+    [ui, browser] = await Promise.all([startUiServer({ ROR_BOOTSTRAP_TOKEN: TOKEN }), launchBrowser()]);
     const guyane = await api('GET', '/offer/search?department=973&limit=100');
     // Units with installed beds: their bed zone has entries before the update, so its history has several points.
     const units = guyane.results.filter((r: any) => r.location?.position && r.installedBeds > 0);

@@ -82,5 +82,6 @@ describe('web application serving', () => {
     expect(browser.headers.location).toBe('/ui/');
     const api = await request(s.app).get('/').set('Accept', 'application/fhir+json');
     expect(api.status).not.toBe(302);
+    expect((await request(s.app).get('/')).status).not.toBe(302);
   });
 });

@@ -19,6 +19,8 @@ import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../../src/config';
 import { composeServer, type ComposedServer } from '../../../src/main';
+import { loadCapacityConfig } from '../../../src/ror/capacity/config';
+import { loadSecurityConfig } from '../../../src/security/config';
 import { buildUi } from '../../../scripts/build-ui';
 import { tempDir } from '../../helpers/tmp';
 
@@ -55,6 +57,7 @@ export function builtUi(): Promise<string> {
   return (uiBuild ??= buildUi({ outDir: path.join(tempDir('ror-ui-'), 'ui') }).then((b) => b.outDir));
 }
 
+/** The server on the demo region; `env` adds settings (ROR_BOOTSTRAP_TOKEN, ROR_CAPACITY_STALE_HOURS…). */
 export async function startUiServer(env: Record<string, string> = {}): Promise<UiServer> {
   const uiDir = await builtUi();
   const dataDir = tempDir('ror-ui-data-');
@@ -63,7 +66,16 @@ export async function startUiServer(env: Record<string, string> = {}): Promise<U
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  const server = composeServer({ config: { ...config, baseUrl: url }, logger: pino({ level: 'silent' }), demoAccounts: true, uiDir });
+  // Security and capacity settings from `env` too (composeServer reads process.env for what it is not given).
+  const settingsEnv = { ...process.env, ...env };
+  const server = composeServer({
+    config: { ...config, baseUrl: url },
+    logger: pino({ level: 'silent' }),
+    demoAccounts: true,
+    uiDir,
+    security: loadSecurityConfig(settingsEnv, dataDir, url),
+    capacity: loadCapacityConfig(settingsEnv),
+  });
   await server.loadDemoData();
   await server.offer.drain();
   httpServer.on('request', server.app);
