@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, describeBrowser, launchBrowser, screenshot, seriousViolations, signInAs, startUiServer, type Browser, type UiServer } from './helpers/ui';
+import { ARTIFACTS, describeBrowser, eventually, launchBrowser, screenshot, seriousViolations, signInAs, startUiServer, type Browser, type UiServer } from './helpers/ui';
 
 const CARDIO_ZONE = 'Cardiologie - hospitalisation complète - CH DE FLEYRIAT';
 const GERIA_ZONE = 'Médecine gériatrique aiguë - CH DE FLEYRIAT';
@@ -172,10 +172,10 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     const alert = zone(page, CARDIO_ZONE).getByRole('alert');
     await alert.getByText('Modifié par quelqu’un d’autre').waitFor();
     const row = alert.getByRole('row', { name: /Disponible — Homme/ });
-    expect(await row.getByRole('cell').allInnerTexts()).toEqual(['1', '7', '2']);
+    await eventually(() => row.getByRole('cell').allInnerTexts(), ['1', '7', '2']);
     // Nothing was written over theirs, and my figure is still on the page.
     expect(figure(await locationByIdentifier(page, '010000024-cardiologie'), '02', '02').nbCapacity).toBe(7);
-    expect(await field(page, CARDIO_ZONE, FREE_MALE).inputValue()).toBe('2');
+    await eventually(() => field(page, CARDIO_ZONE, FREE_MALE).inputValue(), '2');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'mes-lits-conflit');
 
@@ -190,7 +190,7 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     expect((await api(page, 'POST', `/Location/${loc.id}/$set-capacity`, freeBedsParameters(5, '02'))).status).toBe(200);
     await page.getByRole('button', { name: 'Enregistrer (1)' }).click();
     await zone(page, CARDIO_ZONE).getByRole('button', { name: 'Prendre les leurs' }).click();
-    expect(await field(page, CARDIO_ZONE, FREE_MALE).inputValue()).toBe('5');
+    await eventually(() => field(page, CARDIO_ZONE, FREE_MALE).inputValue(), '5');
     expect(figure(await locationByIdentifier(page, '010000024-cardiologie'), '02', '02').nbCapacity).toBe(5);
   });
 
