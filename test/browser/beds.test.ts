@@ -115,7 +115,7 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     // Keyboard only: the arrow key of a number field, then Enter submits the page.
     await input.focus();
     await page.keyboard.press('ArrowUp');
-    expect(await input.inputValue()).toBe('4');
+    await eventually(() => input.inputValue(), '4');
     await page.getByRole('button', { name: 'Enregistrer (1)' }).waitFor();
     await page.keyboard.press('Enter');
     await page.getByText('Enregistré : 1 chiffre mis à jour.').waitFor();
