@@ -39,7 +39,7 @@ export function reportCsv(report: MeasureReport): string {
     const group = label(g.code);
     push(group, '', '', g.population, g.measureScore);
     for (const s of g.stratifier ?? []) {
-      const stratifier = label(s.code?.[0]);
+      const stratifier = (s.code ?? []).map(label).join('-');
       for (const st of s.stratum ?? []) {
         const value = st.value ? (st.value.text ?? label(st.value)) : (st.component ?? []).map((c) => c.value.text ?? label(c.value)).join(' / ');
         push(group, stratifier, value, st.population, st.measureScore);

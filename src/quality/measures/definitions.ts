@@ -2,12 +2,13 @@
  * The ROR's indicators as FHIR Measures (./definitions/Measure-*.json, shipped with the server), loaded at start and
  * written into the store through the kernel as `system:measures`, so `GET /Measure`, `GET /Measure/[id]` and
  * searches serve them like any resource and MeasureReports reference a Measure that is there. Writing them again
- * at each start changes nothing when they are unchanged (the kernel's no-op check), and brings a new version of the
+ * at each start changes nothing when they are unchanged (compared with what is stored), and brings a new version of the
  * server's definitions in when they changed.
  * (The server's other conformance material — profiles, SearchParameters, value sets — is loaded into the kernel and
  * not served as resources; Measures are data a report points to and a dashboard lists, hence stored.)
  */
 import fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import type { Measure } from '@medplum/fhirtypes';
 import type { Kernel } from '../../kernel/kernel';
@@ -45,9 +46,17 @@ export async function installMeasureDefinitions(kernel: Kernel, store: ResourceS
     const written: string[] = [];
     for (const m of measureDefinitions()) {
       const before = await tx.read('Measure', m.id);
-      const out = await tx.put(structuredClone(m) as MeasureDefinition);
-      if (out.version.versionId !== before?.versionId) written.push(m.id);
+      if (before && !before.deleted && sameContent(before.json, m)) continue;
+      await tx.put(structuredClone(m) as MeasureDefinition);
+      written.push(m.id);
     }
     return written;
   });
+}
+
+/** The stored Measure says what the shipped one says (its meta aside). */
+function sameContent(json: string, m: MeasureDefinition): boolean {
+  const { meta: _stored, ...stored } = JSON.parse(json) as MeasureDefinition;
+  const { meta: _shipped, ...shipped } = JSON.parse(JSON.stringify(m)) as MeasureDefinition;
+  return isDeepStrictEqual(stored, shipped);
 }

@@ -61,10 +61,11 @@ export function buildReport({ measure, subject, period, date, groups }: ReportIn
     const s = score(result.counts, result.scoring);
     const group: MeasureReportGroup = { code: def.code, population: populations(result.counts, result.scoring), ...(s ? { measureScore: s } : {}) };
     const stratifiers = (def.stratifier ?? []).map((sdef) => {
-      const scode = sdef.code?.coding?.[0]?.code ?? '';
+      // A stratifier of components has no code of its own (mea-1): it is named by its components' codes.
+      const components = sdef.component ?? [];
+      const scode = sdef.code?.coding?.[0]?.code ?? components.map((c) => c.code?.coding?.[0]?.code ?? '').join('-');
       const found = result.stratifiers.find((x) => x.code === scode);
       if (!found) throw new Error(`the evaluator of Measure/${measure.id} computed no stratifier '${scode}' in group '${code}'`);
-      const components = sdef.component ?? [];
       const stratum = found.strata.map((st): MeasureReportGroupStratifierStratum => {
         const ss = score(st.counts, result.scoring);
         const common = { population: populations(st.counts, result.scoring), ...(ss ? { measureScore: ss } : {}) };
@@ -72,7 +73,7 @@ export function buildReport({ measure, subject, period, date, groups }: ReportIn
         const parts = st.value.split(STRATUM_JOIN);
         return { component: components.map((c, i) => ({ code: c.code!, value: valueOf(parts[i] ?? '', labelOfPart(groups, code, c.code?.coding?.[0]?.code, parts[i])) })), ...common };
       });
-      return { code: sdef.code ? [sdef.code] : [], stratum };
+      return { code: sdef.code ? [sdef.code] : components.map((c) => c.code!), stratum };
     });
     if (stratifiers.length) group.stratifier = stratifiers;
     return group;

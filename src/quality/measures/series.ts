@@ -57,7 +57,7 @@ export function seriesOf(reports: (MeasureReport & { id?: string })[], stratifie
       line(group, () => ({ group, ...(g.code?.text ? { label: g.code.text } : {}), points: [] })).points.push(point(g.measureScore, g.population));
       if (!stratifier) continue;
       for (const s of g.stratifier ?? []) {
-        if (s.code?.[0]?.coding?.[0]?.code !== stratifier) continue;
+        if ((s.code ?? []).map((c) => c.coding?.[0]?.code).join('-') !== stratifier) continue;
         for (const st of s.stratum ?? []) {
           const value = st.value?.coding?.[0]?.code ?? st.value?.text ?? (st.component ?? []).map((c) => c.value.coding?.[0]?.code ?? c.value.text).join('/');
           line(`${group}\u0000${value}`, () => ({ group, ...(g.code?.text ? { label: g.code.text } : {}), stratifier, stratum: value, points: [] })).points.push(
