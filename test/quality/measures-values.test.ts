@@ -118,6 +118,10 @@ test('usage from the audit trail, per consumer and day', async () => {
   // Establishment a: the calls of its own people (e4).
   const own = group(await evaluate('ror-usage-api', 'Organization/a'), 'appels-api');
   expect(pop(own, 'initial-population')).toBe(1);
+  // Establishment c: nobody of its own called; the report is stored, its stratifiers without strata.
+  const none = group(await evaluate('ror-usage-api', 'Organization/c'), 'appels-api');
+  expect(pop(none, 'initial-population')).toBe(0);
+  expect(none.stratifier[0].stratum).toBeUndefined();
   // Not by department.
   const res = await request(t.app).get(`/Measure/ror-usage-api/$evaluate-measure?subject=department/01&${window}`);
   expect(res.status).toBe(422);

@@ -73,7 +73,8 @@ export function buildReport({ measure, subject, period, date, groups }: ReportIn
         const parts = st.value.split(STRATUM_JOIN);
         return { component: components.map((c, i) => ({ code: c.code!, value: valueOf(parts[i] ?? '', labelOfPart(groups, code, c.code?.coding?.[0]?.code, parts[i])) })), ...common };
       });
-      return { code: sdef.code ? [sdef.code] : components.map((c) => c.code!), stratum };
+      // No value met (no call, no task): the stratifier is listed without strata (FHIR forbids empty arrays).
+      return { code: sdef.code ? [sdef.code] : components.map((c) => c.code!), ...(stratum.length ? { stratum } : {}) };
     });
     if (stratifiers.length) group.stratifier = stratifiers;
     return group;
