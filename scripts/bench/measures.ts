@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       '',
       `The cost is one pass over Organizations, HealthcareServices, Locations, Tasks and the day's AuditEvents (page by page, 1,000 at a time, JSON parsed once), linear in the store's size; the evaluation per subject filters the gathered facts. The extrapolation assumes that linearity (the store's id-ordered pages do not slow down with size in the other benches); it was not run at 300k here.`,
     ].join('\n');
-    writeSection(path.join(__dirname, '..', '..', 'BENCHMARKS.md'), '## Indicators', body);
+    writeSection(path.join(__dirname, '..', '..', 'BENCHMARKS.md'), 'Indicators', body);
     console.log(body);
   } finally {
     await store.close();
