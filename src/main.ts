@@ -59,6 +59,7 @@ import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
 import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn } from './security/saml';
+import { installMeasureDefinitions, installMeasureFeatures, measuresRouter, startMeasuresScheduler, type MeasuresConfig, type MeasuresScheduler } from './quality/measures';
 import { authRouter, builtInIssuer, clientPrincipal, defaultScopes, loadTokenConfig, SigningKeys } from './security/clients';
 
 export interface KernelSettings {
@@ -103,6 +104,8 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   operations.register(validateOperation());
   installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());
   operations.register(syncRunsOperation());
+  // Indicators: $evaluate-measure on the shipped Measures (src/quality/measures).
+  installMeasureFeatures(operations, { label: (system, code) => terminology.display(system, code) });
   const subscriptions = new Subscriptions(kernel, settings.subscriptions ?? loadSubscriptionConfig(), settings.logger);
   subscriptions.install();
   // Units, bed zones and establishments that change are queued for the offer index (src/offer/freshness.ts).
@@ -129,6 +132,8 @@ export interface ServerSettings extends KernelSettings {
   demoAccounts?: boolean;
   /** Where the built web application is (default dist/ui of this installation). */
   uiDir?: string;
+  /** Nightly indicators (default: ROR_MEASURES_CRON, unset: none). */
+  measures?: MeasuresConfig;
 }
 
 export interface ComposedServer extends ComposedKernel {
@@ -142,6 +147,9 @@ export interface ComposedServer extends ComposedKernel {
   app: Express;
   delivery?: SubscriptionDelivery;
   scheduler?: SyncScheduler;
+  measuresScheduler?: MeasuresScheduler;
+  /** Resolves when the shipped Measures are in the store (ids written anew). */
+  measuresReady: Promise<string[]>;
   /** Loads the demo region into an empty store (as `system:demo`), when the configuration asks for it. */
   loadDemoData(): Promise<DemoLoadResult | undefined>;
   /** Stops the background work and closes the store. */
@@ -233,6 +241,13 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   }
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
+  // Indicators: the shipped Measures written (unchanged ones left alone), the nightly run when ROR_MEASURES_CRON is set.
+  const label = (system: string, code: string) => kernel.terminology.display(system, code);
+  const measuresReady = installMeasureDefinitions(kernel, store).catch((err: unknown) => {
+    logger.error({ err }, 'the indicator definitions could not be written; $evaluate-measure answers 404 until they are');
+    return [];
+  });
+  const measuresScheduler = background ? startMeasuresScheduler({ store, kernel, label, logger, config: settings.measures }) : undefined;
   const app = createApp(services, {
     logger,
     maxBodyBytes: config.maxBodyBytes,
@@ -243,6 +258,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     apiRouters: [
       offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
       dashboardRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
+      measuresRouter(services),
     ],
     authenticate: authenticate({
       realm: REALM,
@@ -275,6 +291,8 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     app,
     delivery,
     scheduler,
+    measuresScheduler,
+    measuresReady,
     loadDemoData: async () => {
       if (!config.demoData) return undefined;
       // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
@@ -285,6 +303,8 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     },
     async close() {
       await scheduler?.stop();
+      await measuresScheduler?.stop();
+      await measuresReady;
       await delivery?.stop();
       await offer.stop();
       await offerIndex.close();
@@ -302,6 +322,7 @@ async function main(): Promise<void> {
   composed.kernel.validator.outcome({ resourceType: 'Organization', name: 'warm-up' });
   // The table of France's places that offer search reads queries with (about 0.3 s): now, not on the first search.
   frenchPlaces();
+  await composed.measuresReady;
   await composed.loadDemoData();
   const server = http.createServer(composed.app);
   server.keepAliveTimeout = 65_000;

@@ -8,6 +8,9 @@
  * - Principals read per their access profile (./visibility.ts), narrowed by their SMART scopes (./scopes.ts).
  * - Some types are for analysts and administrators only: AuditEvent (the trail) and Subscription (its channels
  *   carry endpoints and headers).
+ * - Indicators (MeasureReport, `$evaluate-measure`): analysts and administrators; an establishment editor those whose
+ *   subject is one of its own establishments (the report's `subject.identifier`, a FINESS number of its claims);
+ *   consumers and anonymous callers none. Measure definitions are read like the offer.
  * - A search never reveals a hidden resource: the plan excludes hidden units at its root, in chains and in `_has`
  *   (so `_total` does not count them), and refuses criteria on what the caller may not see (bed availability for
  *   profile 0, types it may not read).
@@ -37,6 +40,9 @@ export interface AccessSettings {
 
 /** Types only analysts, administrators and the server read. */
 const PRIVILEGED_READ_TYPES = new Set(['AuditEvent', 'Subscription']);
+/** Types analysts and administrators read, and establishment editors for their own establishments. */
+const INDICATOR_TYPES = new Set(['MeasureReport']);
+const FINESS_SYSTEM = 'https://finess.esante.gouv.fr';
 /** Location search parameters on bed availability: profile 0 may not search on them. */
 const AVAILABILITY_PARAMS = new Set([
   'capacity-status',
@@ -55,6 +61,8 @@ const READ_OPERATIONS: Record<string, 'availability' | 'privileged' | 'read'> = 
   'sync-runs': 'privileged',
   validate: 'read',
 };
+/** Operations on indicators: analysts, administrators, and establishment editors (for their own establishments). */
+const INDICATOR_OPERATIONS = new Set(['evaluate-measure']);
 const HIDE_SENSITIVE: Condition = { kind: 'not', condition: { kind: 'token', code: 'sensitive-unit', values: [{ code: 'true' }] } };
 
 /** A 401 with the challenge a client needs to know how to authenticate (RFC 6750). */
@@ -126,6 +134,7 @@ class View implements ReadView {
   hides(version: StoredVersion): boolean {
     if (this.vis.all) return false;
     if (PRIVILEGED_READ_TYPES.has(version.resourceType) && !this.privileged()) return true;
+    if (INDICATOR_TYPES.has(version.resourceType) && !this.privileged()) return version.deleted || !this.ownsSubject(version.json);
     if (version.deleted || version.resourceType !== 'HealthcareService' || this.vis.sensitiveUnits) return false;
     return version.json.includes('sensitive-unit') && hidden(JSON.parse(version.json) as Resource, this.vis);
   }
@@ -136,6 +145,11 @@ class View implements ReadView {
     const where = plan.where.map((c) => this.restrictCondition(c));
     for (const s of plan.sort) if (s.kind === 'param') this.checkCode(s.code);
     if (!this.vis.sensitiveUnits && types.includes('HealthcareService')) where.push(HIDE_SENSITIVE);
+    // An establishment's search of indicators finds the reports on its own establishments (hides() filters the rest
+    // of mixed-type searches).
+    if (types.length === 1 && INDICATOR_TYPES.has(types[0]) && !this.privileged() && isPrincipal(this.actor)) {
+      where.push({ kind: 'reference-identifier', code: 'subject', values: this.actor.finess.map((code) => ({ system: FINESS_SYSTEM, code })) });
+    }
     return { ...plan, resourceTypes: types, where };
   }
 
@@ -167,12 +181,21 @@ class View implements ReadView {
     if (PRIVILEGED_READ_TYPES.has(type) && !this.privileged()) {
       throw this.refuse(interaction, type, `${type} resources are readable by analysts and administrators only`);
     }
+    if (INDICATOR_TYPES.has(type) && !this.privileged() && !this.isEstablishment()) {
+      if (this.actor.kind === 'anonymous') throw this.unauthenticated(`reading ${type} resources needs a credential`);
+      throw this.refuse(interaction, type, `${type} resources are readable by analysts, administrators and establishments (their own)`);
+    }
     if (isPrincipal(this.actor) && !scopesAllow(this.actor.scopes, type, action)) {
       throw this.refuse(interaction, type, `the token's scopes do not allow to ${ACTION_WORDS[action]} ${type} resources`);
     }
   }
 
   private admitOperation(name: string, type: string | undefined, req: FhirRequest): void {
+    if (INDICATOR_OPERATIONS.has(name)) {
+      if (this.actor.kind === 'anonymous') throw this.unauthenticated(`$${name} needs a credential`);
+      if (!this.privileged() && !this.isEstablishment()) throw this.refuse(`$${name}`, type, `$${name} is for analysts, administrators and establishments`);
+      return;
+    }
     const kind = READ_OPERATIONS[name];
     if (!kind) {
       // Operations that write are decided by the kernel policy; a credential is needed in any case.
@@ -193,7 +216,7 @@ class View implements ReadView {
     const implied = types.length === allResourceTypes().size;
     const kept: string[] = [];
     for (const t of types) {
-      const privileged = PRIVILEGED_READ_TYPES.has(t) && !this.privileged();
+      const privileged = (PRIVILEGED_READ_TYPES.has(t) && !this.privileged()) || (INDICATOR_TYPES.has(t) && !this.privileged() && !this.isEstablishment());
       const scoped = !isPrincipal(this.actor) || scopesAllow(this.actor.scopes, t, 's');
       if (!privileged && scoped) kept.push(t);
       else if (!implied) this.admitType(t, 's', 'search');
@@ -241,6 +264,17 @@ class View implements ReadView {
   private privileged(): boolean {
     const a = this.actor;
     return a.kind === 'system' || a.kind === 'admin' || (isPrincipal(a) && (a.role === 'analyst' || a.role === 'admin'));
+  }
+
+  private isEstablishment(): boolean {
+    return isPrincipal(this.actor) && this.actor.role === 'establishment';
+  }
+
+  /** The indicator's subject is one of the caller's establishments (by its FINESS number). */
+  private ownsSubject(json: string): boolean {
+    if (!isPrincipal(this.actor) || this.actor.role !== 'establishment') return false;
+    const subject = (JSON.parse(json) as { subject?: { identifier?: { system?: string; value?: string } } }).subject?.identifier;
+    return subject?.system === FINESS_SYSTEM && subject.value !== undefined && this.actor.finess.includes(subject.value);
   }
 
   private unauthenticated(message: string): FhirError {

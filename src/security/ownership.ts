@@ -2,7 +2,8 @@
  * Which establishments a resource of the offer belongs to, for the rights of establishment editors: an
  * Organization is its FINESS number's (and, when it is an establishment (ET) of a legal entity (EJ) through
  * `partOf`, also the EJ's: an EJ editor maintains its ETs); a HealthcareService belongs to whoever owns its
- * `providedBy` Organization, a Location to whoever owns its `managingOrganization`.
+ * `providedBy` Organization, a Location to whoever owns its `managingOrganization`, a MeasureReport to whoever owns
+ * its subject Organization.
  * References are followed inside the write's transaction (by id, or by a FINESS identifier on the reference).
  */
 import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
@@ -34,6 +35,9 @@ export async function ownersOf(resource: Resource, reader: Reader): Promise<Set<
       return referencedOwners(resource.providedBy, reader);
     case 'Location':
       return referencedOwners(resource.managingOrganization, reader);
+    case 'MeasureReport':
+      // An indicator on an establishment is that establishment's; one on a territory is nobody's.
+      return resource.subject?.reference ? referencedOwners({ reference: resource.subject.reference }, reader) : new Set();
     default:
       return new Set();
   }

@@ -7,7 +7,8 @@
  * | anonymous | nothing (401: a credential is needed) |
  * | consumer | nothing |
  * | establishment editor | Organization (update), HealthcareService and Location (create, update) of its own FINESS numbers (an EJ's editor: also its ETs'); no deletion: a unit that closes is deactivated |
- * | analyst | data-quality Tasks, Subscriptions |
+ * | establishment editor, indicators | MeasureReport (create) whose subject is one of its establishments ($evaluate-measure) |
+ * | analyst | data-quality Tasks, Subscriptions, MeasureReports (create: $evaluate-measure) |
  * | admin, the operator's tools | everything but the audit trail |
  * | the server (`system:*`) | what its component does (the audit trail, the sync's run reports are AuditEvents) |
  *
@@ -27,8 +28,11 @@ const ESTABLISHMENT_TYPES: Record<string, ScopeAction[]> = {
   Organization: ['u'],
   HealthcareService: ['c', 'u'],
   Location: ['c', 'u'],
+  MeasureReport: ['c'],
 };
-const ANALYST_TYPES = new Set(['Task', 'Subscription']);
+const ANALYST_TYPES = new Set(['Task', 'Subscription', 'MeasureReport']);
+/** Types an analyst creates but never changes: a stored indicator is a record of what was computed. */
+const ANALYST_CREATE_ONLY = new Set(['MeasureReport']);
 export const AUDIT_COMPONENT = 'audit';
 
 export class RorWritePolicy implements WritePolicy {
@@ -56,7 +60,8 @@ export class RorWritePolicy implements WritePolicy {
       case 'admin':
         return;
       case 'analyst':
-        if (!ANALYST_TYPES.has(resourceType)) throw this.refuse(attempt, `analysts write data-quality Tasks and Subscriptions, not ${resourceType} resources`);
+        if (!ANALYST_TYPES.has(resourceType)) throw this.refuse(attempt, `analysts write data-quality Tasks, Subscriptions and indicators, not ${resourceType} resources`);
+        if (ANALYST_CREATE_ONLY.has(resourceType) && action !== 'c') throw this.refuse(attempt, `a stored ${resourceType} is not changed or deleted (only administrators may)`);
         return;
       case 'consumer':
         throw this.refuse(attempt, 'a consumer reads the offer and writes nothing');
@@ -67,7 +72,7 @@ export class RorWritePolicy implements WritePolicy {
 
   private async establishment(attempt: WriteAttempt, actor: Principal, action: ScopeAction): Promise<void> {
     const allowed = ESTABLISHMENT_TYPES[attempt.resourceType];
-    if (!allowed) throw this.refuse(attempt, `an establishment editor writes Organization, HealthcareService and Location resources, not ${attempt.resourceType}`);
+    if (!allowed) throw this.refuse(attempt, `an establishment editor writes Organization, HealthcareService, Location and its own indicators, not ${attempt.resourceType}`);
     if (!allowed.includes(action)) throw this.refuse(attempt, `an establishment editor may not ${ACTION_WORDS[action]} ${attempt.resourceType} resources`);
     const mine = new Set(actor.finess);
     const check = async (resource: Resource, which: string) => {
