@@ -46,7 +46,20 @@ function precompressed(assets: string): express.RequestHandler {
     res.setHeader('Content-Encoding', encoding.name);
     res.setHeader('Content-Type', type);
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    res.sendFile(file + encoding.suffix);
+    res.sendFile(file + encoding.suffix, answeredOr(res, next));
+  };
+}
+
+/**
+ * sendFile's outcome: a refusal of the request's own making (412 of an If-Match that names no version of this file,
+ * 416 of a bad Range) is answered with its status, not handed on as a server error.
+ */
+function answeredOr(res: express.Response, next: express.NextFunction): (err?: Error) => void {
+  return (err) => {
+    if (!err) return;
+    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode ?? 500;
+    if (status < 500 && !res.headersSent) res.status(status).end();
+    else if (!res.headersSent) next(err);
   };
 }
 
@@ -62,14 +75,14 @@ export function uiRouter(dir: string = defaultUiDir()): express.Router {
     (_req: express.Request, res: express.Response) => res.status(404).type('text/plain; charset=utf-8').send('No such asset: reload the page.\n'),
   );
   router.get(UI_PATH, (_req, res) => res.redirect(301, `${UI_PATH}/`));
-  router.get(`${UI_PATH}/{*rest}`, (_req, res) => {
+  router.get(`${UI_PATH}/{*rest}`, (_req, res, next) => {
     const page = path.join(dir, 'index.html');
     if (!fs.existsSync(page)) {
       res.status(503).type('text/plain; charset=utf-8').send('The web application is not built: run `npm run build:ui` (npm ci and npm start do it).\n');
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(page);
+    res.sendFile(page, answeredOr(res, next));
   });
   // A newcomer who opens the server's address lands on the application.
   // A browser says it wants HTML; a client that names no type (curl, FHIR libraries) is left to the API.

@@ -70,6 +70,15 @@ describe('web application serving', () => {
     expect((await request(s.app).get('/ui/assets/..%2f..%2fpackage.json.js').set('Accept-Encoding', 'gzip')).status).toBe(404);
   });
 
+  it('answers a precondition the page or an asset does not meet with its own status, never a server error', async () => {
+    for (const p of ['/ui/', '/ui/../../etc/passwd', '/ui/assets/main-ABC123.js']) {
+      const res = await request(s.app).get(p).set('If-Match', '../../../../etc/passwd').set('Accept-Encoding', 'gzip');
+      expect({ p, status: res.status < 500 }).toEqual({ p, status: true });
+    }
+    const modified = await request(s.app).get('/ui/').set('If-Match', '"1"');
+    expect(modified.status).toBe(412);
+  });
+
   it('says how to build the application when it is not built', async () => {
     const res = await request(unbuilt.app).get('/ui/');
     expect(res.status).toBe(503);
