@@ -47,6 +47,7 @@ import { SessionCookies } from './security/sessions';
 import { sessionEndpoint, type SignInMethods } from './security/session-endpoint';
 import { DEMO_MOUNT_PATH, demoAccountsEnabled, demoSignIn } from './security/demo-accounts';
 import { uiRouter } from './ui/serve';
+import { installQualityTasks, qualityConfigOf, QualityWorker, type QualityConfig } from './quality/tasks';
 import { offerNotifier, OfferIndexer } from './offer/freshness';
 import { terminologyLabels } from './offer/document';
 import { offerRouter } from './offer/http';
@@ -69,6 +70,8 @@ export interface KernelSettings {
   policy?: WritePolicy;
   /** Where the policy reports refusals, and the auditor of writes (default: refusals are not recorded). */
   audit?: AuditTrail;
+  /** Data-quality settings (default: from ROR_QUALITY_*, src/quality/tasks/config.ts). */
+  quality?: QualityConfig;
 }
 
 /** The realm of this server's `WWW-Authenticate` challenges. */
@@ -79,6 +82,7 @@ export interface ComposedKernel {
   kernel: Kernel<Validator>;
   operations: OperationRegistry;
   subscriptions: Subscriptions;
+  quality: QualityConfig;
   /** The ROR server CapabilityStatement this server instantiates, when the profiles name one. */
   instantiates: string[];
 }
@@ -99,13 +103,17 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   const kernel = new Kernel({ registry, terminology, validator, policy, auditor: settings.audit });
   const operations = new OperationRegistry();
   operations.register(validateOperation());
-  installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());
+  const capacity = settings.capacity ?? loadCapacityConfig();
+  installCapacityFeatures(kernel, operations, capacity);
   operations.register(syncRunsOperation());
   const subscriptions = new Subscriptions(kernel, settings.subscriptions ?? loadSubscriptionConfig(), settings.logger);
   subscriptions.install();
   // Units, bed zones and establishments that change are queued for the offer index (src/offer/freshness.ts).
   kernel.addNotifier(offerNotifier());
-  return { kernel, operations, subscriptions, instantiates: ror.instantiates ? [ror.instantiates] : [] };
+  // Data quality: every change of the offer is queued for the rules (quality:), and tasks are worked by operations.
+  const quality = settings.quality ?? qualityConfigOf(kernel, capacity);
+  installQualityTasks(kernel, operations, quality);
+  return { kernel, operations, subscriptions, quality, instantiates: ror.instantiates ? [ror.instantiates] : [] };
 }
 
 export interface ServerSettings extends KernelSettings {
@@ -133,6 +141,8 @@ export interface ComposedServer extends ComposedKernel {
   store: SqliteStore;
   offerIndex: OfferIndex;
   offer: OfferIndexer;
+  /** The data-quality rules' worker: judges queued changes into RORTasks, sweeps stale capacity. */
+  qualityWorker: QualityWorker;
   audit: AuditTrail;
   sessions: SessionCookies;
   security: SecurityConfig;
@@ -229,6 +239,9 @@ export function composeServer(settings: ServerSettings): ComposedServer {
       offer.reindex().catch((err: unknown) => logger.error({ err }, 'the offer index could not be rebuilt; run npm run reindex-offer'));
     }
   }
+  // Data-quality tasks follow the writes (drained every second) and the clock (staleness sweep).
+  const qualityWorker = new QualityWorker({ store, kernel, config: composed.quality, logger });
+  if (background && composed.quality.enabled) qualityWorker.start();
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
   const app = createApp(services, {
@@ -263,6 +276,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     store,
     offerIndex,
     offer,
+    qualityWorker,
     audit,
     sessions,
     security,
@@ -282,6 +296,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
       await scheduler?.stop();
       await delivery?.stop();
       await offer.stop();
+      await qualityWorker.stop();
       await offerIndex.close();
       await audit.close();
       await store.close();

@@ -2,7 +2,8 @@
  * Which establishments a resource of the offer belongs to, for the rights of establishment editors: an
  * Organization is its FINESS number's (and, when it is an establishment (ET) of a legal entity (EJ) through
  * `partOf`, also the EJ's: an EJ editor maintains its ETs); a HealthcareService belongs to whoever owns its
- * `providedBy` Organization, a Location to whoever owns its `managingOrganization`.
+ * `providedBy` Organization, a Location to whoever owns its `managingOrganization`, a data-quality Task to whoever
+ * owns its `owner` (the establishment it is addressed to).
  * References are followed inside the write's transaction (by id, or by a FINESS identifier on the reference).
  */
 import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
@@ -34,6 +35,8 @@ export async function ownersOf(resource: Resource, reader: Reader): Promise<Set<
       return referencedOwners(resource.providedBy, reader);
     case 'Location':
       return referencedOwners(resource.managingOrganization, reader);
+    case 'Task':
+      return referencedOwners(resource.owner, reader);
     default:
       return new Set();
   }
