@@ -72,6 +72,8 @@ export interface KernelSettings {
   audit?: AuditTrail;
   /** Data-quality settings (default: from ROR_QUALITY_*, src/quality/tasks/config.ts). */
   quality?: QualityConfig;
+  /** Queue every change for the data-quality rules (default true; false only for the benchmark's baseline). */
+  qualityRules?: boolean;
 }
 
 /** The realm of this server's `WWW-Authenticate` challenges. */
@@ -112,7 +114,7 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   kernel.addNotifier(offerNotifier());
   // Data quality: every change of the offer is queued for the rules (quality:), and tasks are worked by operations.
   const quality = settings.quality ?? qualityConfigOf(kernel, capacity);
-  installQualityTasks(kernel, operations, quality);
+  if (settings.qualityRules !== false) installQualityTasks(kernel, operations, quality);
   return { kernel, operations, subscriptions, quality, instantiates: ror.instantiates ? [ror.instantiates] : [] };
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ET_EXCERPT } from '../sync-pipeline/helpers';
 import { put } from '../helpers/app';
 import { tempDir } from '../helpers/tmp';
+import type { Location } from '@medplum/fhirtypes';
 import { capacityIncoherences } from '../../src/quality/rules/capacity';
 import { businessStatus, input, op, qualityEnv, type QualityEnv } from './helpers';
 
@@ -108,7 +109,7 @@ test('incoherent capacity: negative counts and entries that break the ROR combin
       entry([coded('capacityType', 'R329-NatureCapacite', '01'), coded('capacityStatus', 'R330-TypeStatutCapacite', '02'), coded('temporalityCapacity', 'R331-TemporaliteCapacite', '01'), { url: 'nbCapacity', valueInteger: 1 }, coded('capacityClosingType', 'R333-TypeFermetureCapacite', '01')]),
     ],
   };
-  const problems = capacityIncoherences(location);
+  const problems = capacityIncoherences(location as unknown as Location);
   expect(problems.some((p) => /nbCapacity must be 0 or more, got -2/.test(p))).toBe(true);
   expect(problems.some((p) => /type de fermeture/.test(p))).toBe(true);
   expect(capacityIncoherences({ resourceType: 'Location', id: 'y' })).toEqual([]);
