@@ -48,6 +48,7 @@ import { sessionEndpoint, type SignInMethods } from './security/session-endpoint
 import { DEMO_MOUNT_PATH, demoAccountsEnabled, demoSignIn } from './security/demo-accounts';
 import { uiRouter } from './ui/serve';
 import { frenchPlaces } from './offer/places';
+import { installQualityTasks, qualityConfigOf, QualityWorker, type QualityConfig } from './quality/tasks';
 import { offerNotifier, OfferIndexer } from './offer/freshness';
 import { terminologyLabels } from './offer/document';
 import { dashboardRouter } from './offer/dashboard';
@@ -72,6 +73,10 @@ export interface KernelSettings {
   policy?: WritePolicy;
   /** Where the policy reports refusals, and the auditor of writes (default: refusals are not recorded). */
   audit?: AuditTrail;
+  /** Data-quality settings (default: from ROR_QUALITY_*, src/quality/tasks/config.ts). */
+  quality?: QualityConfig;
+  /** Queue every change for the data-quality rules (default true; false only for the benchmark's baseline). */
+  qualityRules?: boolean;
 }
 
 /** The realm of this server's `WWW-Authenticate` challenges. */
@@ -82,6 +87,7 @@ export interface ComposedKernel {
   kernel: Kernel<Validator>;
   operations: OperationRegistry;
   subscriptions: Subscriptions;
+  quality: QualityConfig;
   /** The ROR server CapabilityStatement this server instantiates, when the profiles name one. */
   instantiates: string[];
 }
@@ -102,7 +108,8 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   const kernel = new Kernel({ registry, terminology, validator, policy, auditor: settings.audit });
   const operations = new OperationRegistry();
   operations.register(validateOperation());
-  installCapacityFeatures(kernel, operations, settings.capacity ?? loadCapacityConfig());
+  const capacity = settings.capacity ?? loadCapacityConfig();
+  installCapacityFeatures(kernel, operations, capacity);
   operations.register(syncRunsOperation());
   // Indicators: $evaluate-measure on the shipped Measures (src/quality/measures).
   installMeasureFeatures(operations, { label: (system, code) => terminology.display(system, code) });
@@ -110,7 +117,10 @@ export function composeKernel(settings: KernelSettings = {}): ComposedKernel {
   subscriptions.install();
   // Units, bed zones and establishments that change are queued for the offer index (src/offer/freshness.ts).
   kernel.addNotifier(offerNotifier());
-  return { kernel, operations, subscriptions, instantiates: ror.instantiates ? [ror.instantiates] : [] };
+  // Data quality: every change of the offer is queued for the rules (quality:), and tasks are worked by operations.
+  const quality = settings.quality ?? qualityConfigOf(kernel, capacity);
+  if (settings.qualityRules !== false) installQualityTasks(kernel, operations, quality);
+  return { kernel, operations, subscriptions, quality, instantiates: ror.instantiates ? [ror.instantiates] : [] };
 }
 
 export interface ServerSettings extends KernelSettings {
@@ -140,6 +150,8 @@ export interface ComposedServer extends ComposedKernel {
   store: SqliteStore;
   offerIndex: OfferIndex;
   offer: OfferIndexer;
+  /** The data-quality rules' worker: judges queued changes into RORTasks, sweeps stale capacity. */
+  qualityWorker: QualityWorker;
   audit: AuditTrail;
   sessions: SessionCookies;
   security: SecurityConfig;
@@ -239,6 +251,9 @@ export function composeServer(settings: ServerSettings): ComposedServer {
       offer.reindex().catch((err: unknown) => logger.error({ err }, 'the offer index could not be rebuilt; run npm run reindex-offer'));
     }
   }
+  // Data-quality tasks follow the writes (drained every second) and the clock (staleness sweep).
+  const qualityWorker = new QualityWorker({ store, kernel, config: composed.quality, logger });
+  if (background && composed.quality.enabled) qualityWorker.start();
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
   // Indicators: the shipped Measures written (unchanged ones left alone), the nightly run when ROR_MEASURES_CRON is set.
@@ -284,6 +299,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     store,
     offerIndex,
     offer,
+    qualityWorker,
     audit,
     sessions,
     security,
@@ -307,6 +323,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
       await measuresReady;
       await delivery?.stop();
       await offer.stop();
+      await qualityWorker.stop();
       await offerIndex.close();
       await audit.close();
       await store.close();

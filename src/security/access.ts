@@ -11,6 +11,8 @@
  * - Indicators (MeasureReport, `$evaluate-measure`): analysts and administrators; an establishment editor those whose
  *   subject is one of its own establishments (the report's `subject.identifier`, a FINESS number of its claims);
  *   consumers and anonymous callers none. Measure definitions are read like the offer.
+ * - Data-quality Tasks: analysts and administrators read them all; an establishment editor reads those addressed
+ *   to its establishments (the task's owner tags: its FINESS numbers and its legal entity's); nobody else.
  * - A search never reveals a hidden resource: the plan excludes hidden units at its root, in chains and in `_has`
  *   (so `_total` does not count them), and refuses criteria on what the caller may not see (bed availability for
  *   profile 0, types it may not read).
@@ -28,6 +30,7 @@ import { ExpiringLru } from './lru';
 import { hidden, mayRedact, redact } from './redact';
 import { ACTION_WORDS, scopesAllow, type ScopeAction } from './scopes';
 import { visibilityOf, type Visibility } from './visibility';
+import { OWNER_TAG_SYSTEM } from '../quality/tasks/codes';
 
 export interface AccessSettings {
   /** Anonymous callers may read (default true). */
@@ -43,6 +46,8 @@ const PRIVILEGED_READ_TYPES = new Set(['AuditEvent', 'Subscription']);
 /** Types analysts and administrators read, and establishment editors for their own establishments. */
 const INDICATOR_TYPES = new Set(['MeasureReport']);
 const FINESS_SYSTEM = 'https://finess.esante.gouv.fr';
+/** Read by analysts and administrators, and by establishment editors for their own establishments. */
+const TASK = 'Task';
 /** Location search parameters on bed availability: profile 0 may not search on them. */
 const AVAILABILITY_PARAMS = new Set([
   'capacity-status',
@@ -132,6 +137,7 @@ class View implements ReadView {
   }
 
   hides(version: StoredVersion): boolean {
+    if (version.resourceType === TASK && !this.privileged()) return !this.ownsTask(version);
     if (this.vis.all) return false;
     if (PRIVILEGED_READ_TYPES.has(version.resourceType) && !this.privileged()) return true;
     if (INDICATOR_TYPES.has(version.resourceType) && !this.privileged()) return version.deleted || !this.ownsSubject(version.json);
@@ -141,8 +147,10 @@ class View implements ReadView {
 
   restrict(plan: SearchPlan): SearchPlan {
     const types = this.readableTypes(plan.resourceTypes);
-    if (this.vis.all && types === plan.resourceTypes) return plan;
+    const own = types.length === 1 && types[0] === TASK ? this.ownTasks() : undefined;
+    if (this.vis.all && types === plan.resourceTypes && !own) return plan;
     const where = plan.where.map((c) => this.restrictCondition(c));
+    if (own) where.push(own);
     for (const s of plan.sort) if (s.kind === 'param') this.checkCode(s.code);
     if (!this.vis.sensitiveUnits && types.includes('HealthcareService')) where.push(HIDE_SENSITIVE);
     // An establishment's search of indicators finds the reports on its own establishments (hides() filters the rest
@@ -178,6 +186,10 @@ class View implements ReadView {
   }
 
   private admitType(type: string, action: ScopeAction, interaction: string): void {
+    if (type === TASK && !this.privileged() && !this.establishment()) {
+      if (this.actor.kind === 'anonymous') throw this.unauthenticated('data-quality Tasks are read with a credential');
+      throw this.refuse(interaction, type, 'data-quality Tasks are read by analysts, administrators and the establishments they are addressed to');
+    }
     if (PRIVILEGED_READ_TYPES.has(type) && !this.privileged()) {
       throw this.refuse(interaction, type, `${type} resources are readable by analysts and administrators only`);
     }
@@ -216,7 +228,10 @@ class View implements ReadView {
     const implied = types.length === allResourceTypes().size;
     const kept: string[] = [];
     for (const t of types) {
-      const privileged = (PRIVILEGED_READ_TYPES.has(t) && !this.privileged()) || (INDICATOR_TYPES.has(t) && !this.privileged() && !this.isEstablishment());
+      // A search over several types does not narrow Tasks to the caller's own: they are searched alone.
+      const privileged =
+        ((PRIVILEGED_READ_TYPES.has(t) || (t === TASK && types.length > 1)) && !this.privileged()) ||
+        (INDICATOR_TYPES.has(t) && !this.privileged() && !this.isEstablishment());
       const scoped = !isPrincipal(this.actor) || scopesAllow(this.actor.scopes, t, 's');
       if (!privileged && scoped) kept.push(t);
       else if (!implied) this.admitType(t, 's', 'search');
@@ -259,6 +274,24 @@ class View implements ReadView {
     if (!this.vis.availability && AVAILABILITY_PARAMS.has(code)) {
       throw this.refuse('search', undefined, `your access profile (0) does not include bed availability: '${code}' cannot be searched on`);
     }
+  }
+
+  private establishment(): boolean {
+    return isPrincipal(this.actor) && this.actor.role === 'establishment';
+  }
+
+  /** The condition that keeps an establishment editor's Task searches to its own tasks (none: it reads them all). */
+  private ownTasks(): Condition | undefined {
+    if (this.privileged()) return undefined;
+    const finess = isPrincipal(this.actor) ? this.actor.finess : [];
+    return { kind: 'token', code: '_tag', values: finess.length ? finess.map((code) => ({ system: OWNER_TAG_SYSTEM, code })) : [{ system: OWNER_TAG_SYSTEM, code: '-' }] };
+  }
+
+  private ownsTask(version: StoredVersion): boolean {
+    if (!this.establishment() || version.deleted) return false;
+    const tags = (JSON.parse(version.json) as Resource).meta?.tag ?? [];
+    const mine = new Set(isPrincipal(this.actor) ? this.actor.finess : []);
+    return tags.some((t) => t.system === OWNER_TAG_SYSTEM && t.code !== undefined && mine.has(t.code));
   }
 
   private privileged(): boolean {

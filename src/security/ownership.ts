@@ -3,7 +3,7 @@
  * Organization is its FINESS number's (and, when it is an establishment (ET) of a legal entity (EJ) through
  * `partOf`, also the EJ's: an EJ editor maintains its ETs); a HealthcareService belongs to whoever owns its
  * `providedBy` Organization, a Location to whoever owns its `managingOrganization`, a MeasureReport to whoever owns
- * its subject Organization.
+ * its subject Organization, a data-quality Task to whoever owns its `owner` (the establishment it is addressed to).
  * References are followed inside the write's transaction (by id, or by a FINESS identifier on the reference).
  */
 import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
@@ -38,6 +38,8 @@ export async function ownersOf(resource: Resource, reader: Reader): Promise<Set<
     case 'MeasureReport':
       // An indicator on an establishment is that establishment's; one on a territory is nobody's.
       return resource.subject?.reference ? referencedOwners({ reference: resource.subject.reference }, reader) : new Set();
+    case 'Task':
+      return referencedOwners(resource.owner, reader);
     default:
       return new Set();
   }

@@ -6,16 +6,16 @@
  * |---|---|
  * | anonymous | nothing (401: a credential is needed) |
  * | consumer | nothing |
- * | establishment editor | Organization (update), HealthcareService and Location (create, update) of its own FINESS numbers (an EJ's editor: also its ETs'); no deletion: a unit that closes is deactivated |
+ * | establishment editor | Organization (update), HealthcareService and Location (create, update) of its own FINESS numbers (an EJ's editor: also its ETs'); no deletion: a unit that closes is deactivated; data-quality Tasks (create, update) owned by its establishments and about their resources |
  * | establishment editor, indicators | MeasureReport (create) whose subject is one of its establishments ($evaluate-measure) |
- * | analyst | data-quality Tasks, Subscriptions, MeasureReports (create: $evaluate-measure) |
+ * | analyst | data-quality Tasks (all), Subscriptions, MeasureReports (create: $evaluate-measure) |
  * | admin, the operator's tools | everything but the audit trail |
  * | the server (`system:*`) | what its component does (the audit trail, the sync's run reports are AuditEvents) |
  *
  * SMART scopes narrow any of these (`system/Location.u` lets a token update Locations, nothing else). A change of
  * an establishment's resource is checked before and after: nobody moves a unit into or out of their perimeter.
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, Task } from '@medplum/fhirtypes';
 import { forbidden } from '../errors';
 import type { WriteAttempt, WritePolicy } from '../kernel/policy';
 import { describeActor, type Principal } from '../kernel/actor';
@@ -29,6 +29,7 @@ const ESTABLISHMENT_TYPES: Record<string, ScopeAction[]> = {
   HealthcareService: ['c', 'u'],
   Location: ['c', 'u'],
   MeasureReport: ['c'],
+  Task: ['c', 'u'],
 };
 const ANALYST_TYPES = new Set(['Task', 'Subscription', 'MeasureReport']);
 /** Types an analyst creates but never changes: a stored indicator is a record of what was computed. */
@@ -85,12 +86,27 @@ export class RorWritePolicy implements WritePolicy {
     const current = attempt.current && !attempt.current.deleted ? (JSON.parse(attempt.current.json) as Resource) : undefined;
     if (current) await check(current, 'belongs');
     if (attempt.resource) await check(attempt.resource, current ? 'would then belong' : 'would belong');
+    // A data-quality task is about one of the establishment's own resources.
+    if (attempt.resource?.resourceType === 'Task' && !current) {
+      const focus = await focusOf(attempt.resource as Task, attempt.reader);
+      const owners = focus ? await ownersOf(focus, attempt.reader) : new Set<string>();
+      if (![...owners].some((f) => mine.has(f))) {
+        throw this.refuse(attempt, `the task's focus ${(attempt.resource as Task).focus?.reference ?? '(none)'} is not a resource of your establishment(s) (FINESS ${actor.finess.join(', ')})`);
+      }
+    }
   }
 
   private refuse(attempt: WriteAttempt, reason: string) {
     this.audit.accessRefused({ actor: attempt.actor, interaction: interactionOf(attempt), target: `${attempt.resourceType}/${attempt.id}`, reason });
     return forbidden(`${describeActor(attempt.actor)} may not write ${attempt.resourceType}/${attempt.id}: ${reason}`);
   }
+}
+
+async function focusOf(task: Task, reader: WriteAttempt['reader']): Promise<Resource | undefined> {
+  const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(task.focus?.reference ?? '');
+  if (!m) return undefined;
+  const v = await reader.read(m[1], m[2]);
+  return v && !v.deleted ? (JSON.parse(v.json) as Resource) : undefined;
 }
 
 function actionOf(attempt: WriteAttempt): ScopeAction {

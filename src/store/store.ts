@@ -136,6 +136,8 @@ export interface ResourceStore extends StoreReader {
    * than single rows: a national run reads 3.6 million rows, and an await per row costs ≈ 0.7 s of it.
    */
   syncStateRows(kind: string): AsyncIterable<SyncStateRow[]>;
+  /** The sync state row of `kind` and `key` (last committed state), if there is one: a lookup by business key. */
+  syncStateRow(kind: string, key: string): Promise<SyncStateRow | undefined>;
   /** Named leases (./leases.ts), e.g. the lock that keeps referential sync runs one at a time. */
   readonly leases: LeaseStore;
   /** API clients, the token-signing keys and the assertion replay cache (./auth.ts): not FHIR resources. */

@@ -50,6 +50,11 @@ export function syncStateContract(adapter: string, factory: SyncStateStoreFactor
         { kind: 'finess-et', key: '1', hash: 42 },
         { kind: 'finess-et', key: '2', hash: 7, resourceId: 'adopted-2' },
       ]);
+      // looked up one at a time by key, as the data-quality rules read the sync's last national version
+      expect(await store.syncStateRow('finess-et', '2')).toEqual({ kind: 'finess-et', key: '2', hash: 7, resourceId: 'adopted-2' });
+      expect(await store.syncStateRow('finess-et', '1')).toEqual({ kind: 'finess-et', key: '1', hash: 42 });
+      expect(await store.syncStateRow('finess-et', '3')).toBeUndefined();
+      expect(await store.syncStateRow('finess-ej', '1')).toBeUndefined();
     });
 
     test('a rolled back transaction keeps none of its rows (nor its resources)', async () => {

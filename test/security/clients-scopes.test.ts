@@ -20,7 +20,7 @@ test('what is not a system scope is not read', () => {
 
 test('the defaults of each role', () => {
   expect(defaultScopes('consumer')).toEqual(['system/*.rs']);
-  expect(defaultScopes('establishment')).toEqual(['system/*.rs', 'system/Organization.u', 'system/HealthcareService.cu', 'system/Location.cu']);
+  expect(defaultScopes('establishment')).toEqual(['system/*.rs', 'system/Organization.u', 'system/HealthcareService.cu', 'system/Location.cu', 'system/Task.cu']);
   expect(defaultScopes('analyst')).toEqual(['system/*.rs', 'system/Task.cruds', 'system/Subscription.cruds']);
   expect(defaultScopes('admin')).toEqual(['system/*.cruds']);
   // a copy: the caller changing it changes nothing

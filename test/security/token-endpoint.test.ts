@@ -173,7 +173,7 @@ describe('client authentication', () => {
   test('client_secret_basic: the id and secret are form-urlencoded before base64 (RFC 6749 §2.3.1)', async () => {
     const res = await token({ grant_type: 'client_credentials' }, basic('bed.manager~1', secrets['bed.manager~1'])).expect(200);
     expect(decodeJwt(res.body.access_token)).toMatchObject({ sub: 'bed.manager~1', role: 'establishment', finess: ['010000024'], access_profile: 3 });
-    expect(res.body.scope).toBe('system/*.rs system/Organization.u system/HealthcareService.cu system/Location.cu');
+    expect(res.body.scope).toBe('system/*.rs system/Organization.u system/HealthcareService.cu system/Location.cu system/Task.cu');
   });
 
   test('client_secret_post: client_id and client_secret in the body', async () => {

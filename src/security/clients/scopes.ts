@@ -20,7 +20,7 @@ export interface SystemScope {
 
 const DEFAULTS: Record<Role, string[]> = {
   consumer: ['system/*.rs'],
-  establishment: ['system/*.rs', 'system/Organization.u', 'system/HealthcareService.cu', 'system/Location.cu'],
+  establishment: ['system/*.rs', 'system/Organization.u', 'system/HealthcareService.cu', 'system/Location.cu', 'system/Task.cu'],
   analyst: ['system/*.rs', 'system/Task.cruds', 'system/Subscription.cruds'],
   admin: ['system/*.cruds'],
 };

@@ -351,6 +351,10 @@ export class SqliteStore implements ResourceStore {
     return this.syncState.rows(kind);
   }
 
+  async syncStateRow(kind: string, key: string): Promise<SyncStateRow | undefined> {
+    return this.syncState.row(kind, key);
+  }
+
   private underLock<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return this.lock.run(async () => fn());

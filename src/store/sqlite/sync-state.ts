@@ -18,6 +18,7 @@ export class SqliteSyncState {
   private readonly size: Database.Statement<[string], { n: number; bytes: number | null }>;
   private readonly firstPage: Database.Statement<[string, number], RawRow>;
   private readonly nextPage: Database.Statement<[string, string, number], RawRow>;
+  private readonly one: Database.Statement<[string, string], RawRow>;
 
   constructor(writer: Database.Database, reader: Database.Database) {
     this.upsert = writer.prepare(
@@ -27,6 +28,7 @@ export class SqliteSyncState {
     this.size = reader.prepare('SELECT count(*) AS n, sum(length(CAST(key AS BLOB))) AS bytes FROM sync_state WHERE kind = ?');
     // Pages in key order, each starting after the last key of the previous one (the primary key's order).
     this.firstPage = reader.prepare<[string, number], RawRow>('SELECT key, hash, resource_id FROM sync_state WHERE kind = ? ORDER BY key LIMIT ?').raw();
+    this.one = reader.prepare<[string, string], RawRow>('SELECT key, hash, resource_id FROM sync_state WHERE kind = ? AND key = ?').raw();
     this.nextPage = reader.prepare<[string, string, number], RawRow>('SELECT key, hash, resource_id FROM sync_state WHERE kind = ? AND key > ? ORDER BY key LIMIT ?').raw();
   }
 
@@ -38,6 +40,12 @@ export class SqliteSyncState {
   sizeOf(kind: string): SyncStateSize {
     const { n, bytes } = this.size.get(kind)!;
     return { count: n, keyBytes: bytes ?? 0 };
+  }
+
+  row(kind: string, key: string): SyncStateRow | undefined {
+    const r = this.one.get(kind, key);
+    if (!r) return undefined;
+    return r[2] === null ? { kind, key, hash: r[1] } : { kind, key, hash: r[1], resourceId: r[2] };
   }
 
   async *rows(kind: string): AsyncGenerator<SyncStateRow[]> {

@@ -16,6 +16,7 @@
  */
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore, StoredVersion, StoreReader } from '../../store/store';
+import type { SyncStateRow } from '../../store/sync-state';
 import type { Kernel } from '../../kernel/kernel';
 import type { Validator } from '../../fhir/validation';
 import { systemActor } from '../../kernel/actor';
@@ -26,6 +27,7 @@ import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow } from './state';
 import { fingerprint, idFor, loadKindState, rawItemFingerprint, textDigest } from './state';
 import { mergeOwned, OWNERSHIP, sameContent } from './ownership';
+import { nationalRow } from './national';
 import { ShapeCachedValidator, type ValidationStats, type ValidationThread } from './validate';
 import { VersionConflictError } from '../../store/errors';
 import { FhirError } from '../../errors';
@@ -119,6 +121,8 @@ interface PreparedBatch {
   writes: PreparedWrite[];
   /** State rows of the items whose merged content equals the stored one: only these rows are written. */
   unchanged: StateRow[];
+  /** The national-value rows (./national.ts) of those unchanged items: their current version is what the file says. */
+  nationalUnchanged: SyncStateRow[];
 }
 
 /** A record with changed items (their indexes), kept between the passes. */
@@ -489,7 +493,7 @@ class Run {
   /** Reads the batch's current resources and merges the sync's fields into them; nothing is written. */
   private async prepareBatch(tx: WriteTx, batch: Planned[]): Promise<PreparedBatch> {
     const existing = await this.findExisting(tx, batch.map((p) => p.item));
-    const prepared: PreparedBatch = { batch, writes: [], unchanged: [] };
+    const prepared: PreparedBatch = { batch, writes: [], unchanged: [], nationalUnchanged: [] };
     // Ids first (an adopted resource keeps its id), so that links between records of this batch resolve to them.
     const ids = new Map<SyncItem, string>();
     for (const { item } of batch) {
@@ -513,6 +517,8 @@ class Run {
       const row: StateRow = { kind: item.kind, key: item.key, hash: p.fp, resourceId: id === idFor(item.kind, item.key) ? undefined : id };
       if (current && sameContent(current, resource)) {
         prepared.unchanged.push(row);
+        const national = nationalRow(found!);
+        if (national) prepared.nationalUnchanged.push(national);
         continue;
       }
       prepared.writes.push({ item, resource, row, what: current ? 'updated' : 'created', current: found });
@@ -523,11 +529,12 @@ class Run {
   /** Writes a prepared batch: its valid resources and every state row; `errors[i]` rejects write i. */
   private async writeBatch(tx: WriteTx, prepared: PreparedBatch, errors: (string | undefined)[]): Promise<void> {
     const valid = prepared.writes.filter((_, i) => errors[i] === undefined);
-    await tx.storeBatch(
+    const stored = await tx.storeBatch(
       prepared.writes.map((w) => ({ resource: w.resource, current: w.current })),
       errors,
     );
-    await tx.saveSyncState([...prepared.unchanged, ...valid.map((w) => w.row)]);
+    const national = stored.map((v) => v && nationalRow(v)).filter((r): r is SyncStateRow => r !== undefined);
+    await tx.saveSyncState([...prepared.unchanged, ...valid.map((w) => w.row), ...prepared.nationalUnchanged, ...national]);
     // Counted once written: a batch done again after a conflict is not counted twice.
     prepared.writes.forEach((w, i) => {
       if (errors[i] !== undefined) this.reject({ line: w.item.line, reason: `${w.item.kind} ${w.item.key}: ${errors[i]}` });
@@ -612,7 +619,7 @@ class Run {
       for (let i = 0; i < gone.length; i += this.batchSize) {
         const keys = gone.slice(i, i + this.batchSize).map((e) => st.hashes.keyAt(e));
         const refused = await this.transaction(async (tx) => {
-          const rows: StateRow[] = [];
+          const rows: SyncStateRow[] = [];
           const refusals: Rejection[] = [];
           for (const key of keys) {
             const id = st.ids.get(key) ?? idFor(kind, key);
@@ -632,7 +639,9 @@ class Run {
                   refusals.push({ line: 0, reason: `${kind} ${key}: ${type}/${id} could not be deactivated: ${err.message}` });
                   continue;
                 }
-                await tx.store(valid, { id, current });
+                const { version } = await tx.store(valid, { id, current });
+                const national = nationalRow(version);
+                if (national) rows.push(national);
               }
             }
             rows.push({ kind, key, hash: 0, resourceId: st.ids.get(key) });
