@@ -26,12 +26,18 @@ export function demoBundle(): Bundle {
 }
 
 /**
- * Loads the demo region when the store holds no resource at all (not even a deleted one: any history means the
- * store is in use). Returns what it did; a failure of the transaction rejects and leaves the store empty.
+ * What makes a store "in use": any version, even deleted, of a resource of the offer. What the server writes into
+ * every store on its own (the Measures it ships, src/quality/measures) does not count.
+ */
+const OFFER_TYPES = ['Organization', 'HealthcareService', 'Location', 'Practitioner', 'PractitionerRole'];
+
+/**
+ * Loads the demo region when the store holds no resource of the offer (not even a deleted one: any history means
+ * the store is in use). Returns what it did; a failure of the transaction rejects and leaves the store empty.
  */
 export async function loadDemoDataIfEmpty(ctx: FhirContext, logger: Pick<Logger, 'info'>): Promise<DemoLoadResult> {
-  const existing = await ctx.store.history({ count: 1 });
-  if (existing.entries.length > 0) {
+  const histories = await Promise.all(OFFER_TYPES.map((resourceType) => ctx.store.history({ resourceType, count: 1 })));
+  if (histories.some((h) => h.entries.length > 0)) {
     logger.info('demo data not loaded: the store already holds resources');
     return { loaded: false, count: 0 };
   }

@@ -166,7 +166,7 @@ test('a matching write is PUT to the endpoint with its headers; a non-matching o
   expect(body).toMatchObject({ resourceType: 'Location', id: lyon.body.id, name: 'SSR Lyon', meta: { versionId: '1' } });
 
   // The Paris write came first: had it been queued, it would have been delivered first (one queue per subscription).
-  await waitFor('an empty outbox', async () => (await server!.store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1 })).length === 0);
+  await waitFor('no notification waiting in the outbox', async () => (await server!.store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1, queues: { prefix: 'Subscription/' } })).length === 0);
   expect(receiver.received).toHaveLength(1);
 });
 
@@ -214,7 +214,7 @@ test('a change made by the referential sync notifies like any other: a deactivat
   expect([got.method, got.url]).toEqual(['PUT', `/hook/Organization/finess-et-${gone}`]);
   expect(JSON.parse(got.body)).toMatchObject({ resourceType: 'Organization', active: false, meta: { versionId: '2' } });
   // Nothing else matched: the other establishments did not change, the Location is not an Organization.
-  await waitFor('an empty outbox', async () => (await store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1 })).length === 0);
+  await waitFor('no notification waiting in the outbox', async () => (await store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1, queues: { prefix: 'Subscription/' } })).length === 0);
   expect(receiver.received).toHaveLength(1);
 });
 
@@ -282,14 +282,14 @@ test('after maxAttempts failures the subscription is turned off, and an off subs
 
   await server.delivery!.stop();
   await post(server.app, '/Location', location('SSR 2', 'Lyon'));
-  expect(await server.store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1 })).toEqual([]);
+  expect(await server.store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1, queues: { prefix: 'Subscription/' } })).toEqual([]);
 
   // Turned back on by its owner: served again.
   const resumed = await put(server.app, `/Subscription/${sub.id}`, { ...subscription(receiver.url), id: sub.id });
   expect(resumed.body.status).toBe('active');
   expect(resumed.body.error).toBeUndefined();
   await post(server.app, '/Location', location('SSR 3', 'Lyon'));
-  expect(await server.store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1 })).toHaveLength(1);
+  expect(await server.store.claimOutbox({ limit: 10, now: Date.now() + 3_600_000, leaseMs: 1, queues: { prefix: 'Subscription/' } })).toHaveLength(1);
 });
 
 test('an endpoint that never answers does not hold writes back', async () => {
@@ -330,7 +330,7 @@ test('a delivery cut by a crash is made again once its lease expires', async () 
   await post(server.app, '/Subscription', subscription(receiver.url));
   await post(server.app, '/Location', location('SSR', 'Lyon'));
   // A deliverer claims the notification, then the process dies before completing it.
-  const [claimed] = await server.store.claimOutbox({ limit: 10, now: Date.now(), leaseMs: cfg.leaseMs });
+  const [claimed] = await server.store.claimOutbox({ limit: 10, now: Date.now(), leaseMs: cfg.leaseMs, queues: { prefix: 'Subscription/' } });
   expect(claimed).toBeDefined();
   await server.close();
 

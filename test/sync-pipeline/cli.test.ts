@@ -105,7 +105,8 @@ describe('npm run sync', () => {
       fs.existsSync(path.join(dir, 'ror.sqlite-wal'))
         ? withDb(dir, (db) => {
             try {
-              return (db.prepare('SELECT count(*) AS n FROM sync_state').get() as { n: number }).n;
+              // Records' fingerprints only: the `national` rows of the data-quality rules are one per Organization.
+              return (db.prepare("SELECT count(*) AS n FROM sync_state WHERE kind != 'national'").get() as { n: number }).n;
             } catch {
               return 0; // the schema is not there yet
             }
