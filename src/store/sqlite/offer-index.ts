@@ -15,13 +15,15 @@ import Database from 'better-sqlite3';
 import type { OfferDocument, OfferHit, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
 import { OfferQueryError } from '../offer-index';
 import { clearOfferTables, ensureOfferSchema } from './offer-schema';
-import { offerEntry, type OfferEntry } from './offer-rows';
+import { analysedEntry, type CodeFacet } from './offer-rows';
 import { decodeOfferCursor, encodeOfferCursor } from './offer-query';
-import { OfferEngine } from './offer-engine/engine';
+import { OfferEngine, type StoredEntry } from './offer-engine/engine';
 
 export type SqliteOfferIndexOptions = { dataDir: string; fileName?: string } | { inMemory: true };
 
-type Change = { kind: 'put'; id: string; row: number; entry: OfferEntry; old?: OfferEntry } | { kind: 'remove'; id: string; old: OfferEntry };
+type Change =
+  | { kind: 'put'; id: string; row: number; entry: StoredEntry; old?: StoredEntry; labels: [number, string][] }
+  | { kind: 'remove'; id: string; old: StoredEntry };
 
 export class SqliteOfferIndex implements OfferIndex {
   private readonly db: Database.Database;
@@ -53,6 +55,11 @@ export class SqliteOfferIndex implements OfferIndex {
         ON CONFLICT (id) DO UPDATE SET json = excluded.json, entry = excluded.entry RETURNING doc`).pluck(),
       json: p('SELECT json FROM offer_docs WHERE doc = ?').pluck(),
       all: p('SELECT doc, id, entry FROM offer_docs ORDER BY doc').raw(),
+      terms: p('SELECT id, term FROM offer_terms ORDER BY id').raw(),
+      codes: p('SELECT id, facet, code, label FROM offer_codes ORDER BY id').raw(),
+      insertTerm: p('INSERT OR IGNORE INTO offer_terms (id, term) VALUES (?, ?)'),
+      insertCode: p('INSERT OR IGNORE INTO offer_codes (id, facet, code, label) VALUES (?, ?, ?, ?)'),
+      setLabel: p('UPDATE offer_codes SET label = ? WHERE id = ?'),
     };
     const start = performance.now();
     if (!this.needsRebuild) this.load();
@@ -61,8 +68,13 @@ export class SqliteOfferIndex implements OfferIndex {
 
   /** Fills the engine from the stored entries. */
   private load(): void {
-    for (const [row, id, entry] of this.stmts.all.iterate() as IterableIterator<[number, string, string]>) {
-      this.engine.put(id, row, JSON.parse(entry) as OfferEntry);
+    const s = this.stmts;
+    for (const [id, term] of s.terms.iterate() as IterableIterator<[number, string]>) this.engine.restoreTerm(id, term);
+    for (const [id, facet, code, label] of s.codes.iterate() as IterableIterator<[number, CodeFacet, string, string]>) {
+      this.engine.restoreCode(id, facet, code, label);
+    }
+    for (const [row, id, entry] of s.all.iterate() as IterableIterator<[number, string, string]>) {
+      this.engine.put(id, row, JSON.parse(entry) as StoredEntry);
     }
   }
 
@@ -77,11 +89,11 @@ export class SqliteOfferIndex implements OfferIndex {
     const done: Change[] = [];
     this.db.transaction(() => {
       /** The entry of each id as this apply leaves it so far (null: removed). */
-      const current = new Map<string, OfferEntry | null>();
-      const oldOf = (id: string): OfferEntry | undefined => {
+      const current = new Map<string, StoredEntry | null>();
+      const oldOf = (id: string): StoredEntry | undefined => {
         if (current.has(id)) return current.get(id) ?? undefined;
         const json = s.old.get(id) as string | undefined;
-        return json === undefined ? undefined : (JSON.parse(json) as OfferEntry);
+        return json === undefined ? undefined : (JSON.parse(json) as StoredEntry);
       };
       for (const id of changes.remove) {
         const old = oldOf(id);
@@ -92,15 +104,25 @@ export class SqliteOfferIndex implements OfferIndex {
       }
       for (const doc of changes.put) {
         const old = oldOf(doc.id);
-        const entry = offerEntry(doc);
+        const { entry, labels } = this.engine.encode(analysedEntry(doc));
         const row = s.upsert.get(doc.id, JSON.stringify(doc), JSON.stringify(entry)) as number;
-        done.push({ kind: 'put', id: doc.id, row, entry, old });
+        done.push({ kind: 'put', id: doc.id, row, entry, old, labels });
         current.set(doc.id, entry);
       }
+      // The terms and codes first used here (or by an apply that failed), then the labels written anew.
+      const fresh = this.engine.unpersisted();
+      for (const [id, term] of fresh.terms) s.insertTerm.run(id, term);
+      for (const [id, facet, code, label] of fresh.codes) s.insertCode.run(id, facet, code, label);
+      for (const c of done) if (c.kind === 'put') for (const [id, label] of c.labels) s.setLabel.run(label, id);
     })();
+    this.engine.persisted();
     for (const c of done) {
-      if (c.kind === 'remove') this.engine.remove(c.id, c.old);
-      else this.engine.put(c.id, c.row, c.entry, c.old);
+      if (c.kind === 'remove') {
+        this.engine.remove(c.id, c.old);
+      } else {
+        this.engine.put(c.id, c.row, c.entry, c.old);
+        this.engine.setLabels(c.labels);
+      }
     }
   }
 

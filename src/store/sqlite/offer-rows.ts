@@ -1,8 +1,8 @@
 /**
  * What one offer document contributes to the embedded index: its filter values, its (facet, code) rows with their
- * labels, its analysed text by weighted field, its positions, and its type-ahead names; `offerEntry` puts them in
- * the compact form stored beside the document (offer-schema.ts) and loaded by the in-memory engine
- * (offer-engine/engine.ts), so opening the index does not analyse every text again. Pure.
+ * labels, its analysed text by weighted field, its positions, and its type-ahead names; `analysedEntry` puts them in
+ * one form the in-memory engine (offer-engine/engine.ts) indexes and stores beside the document
+ * (offer-schema.ts), so opening the index does not analyse every text again. Pure.
  */
 import { analyze, analyzeDocument } from '../../indexing/french';
 import type { OfferDocument, OfferFacet, OfferPosition } from '../offer-index';
@@ -74,8 +74,11 @@ export function suggestionRows(doc: OfferDocument): SuggestionRow[] {
   return rows;
 }
 
-/** A document as the engine indexes it (stored as JSON beside the document). */
-export interface OfferEntry {
+/**
+ * A document as the engine indexes it, in words: the engine turns terms and codes into its ids (engine.ts
+ * `StoredEntry`, what is stored beside the document).
+ */
+export interface AnalysedEntry {
   active: boolean;
   sensitive: boolean;
   ageLow: number | null;
@@ -108,7 +111,7 @@ function countTokens(text: string, weight: number, into: Map<string, number>): n
   return n;
 }
 
-export function offerEntry(doc: OfferDocument): OfferEntry {
+export function analysedEntry(doc: OfferDocument): AnalysedEntry {
   const text = textRow(doc);
   const counts = new Map<string, number>();
   const length =

@@ -1,10 +1,12 @@
 /**
- * The table of the embedded offer index (its own file, `offer.sqlite`: derived data, rebuilt from the store by
+ * The tables of the embedded offer index (its own file, `offer.sqlite`: derived data, rebuilt from the store by
  * `npm run reindex-offer`, so a schema change drops and recreates it instead of migrating).
  *
  * - `offer_docs`: one row per document (the HealthcareService): its JSON (what a hit returns) and its entry
- *   (offer-rows.ts `offerEntry`: the analysed terms with their weights, codes, positions, type-ahead names, filter
- *   values), from which the in-memory engine (offer-engine/) is loaded at open without analysing any text again.
+ *   (offer-engine/engine.ts `StoredEntry`: the analysed terms with their weights, codes, positions, type-ahead
+ *   names, filter values), from which the in-memory engine is loaded at open without analysing any text again.
+ * - `offer_terms`, `offer_codes`: the ids of the entries' terms and (facet, code) pairs, with each code's label (the
+ *   one an active document wrote last). Ids are never reused; a clear keeps them.
  *
  * Queries never read SQL: they are answered by the engine, which `apply` keeps in step with this table. Versions 1–4
  * held FTS5, R*Tree and code tables that were queried directly (too slow at national scale, BENCHMARKS.md "Offer
@@ -12,11 +14,11 @@
  */
 import type Database from 'better-sqlite3';
 
-/** The table's version, and the analyser's: terms are stored, so a change of either rebuilds the index. */
+/** The tables' version, and the analyser's: terms are stored, so a change of either rebuilds the index. */
 export const OFFER_SCHEMA_VERSION = 5;
 
 /** Every table any version created, dropped on a version change. */
-const TABLES = ['offer_docs', 'offer_codes', 'offer_facet_counts', 'offer_labels', 'offer_text', 'offer_positions', 'offer_geo', 'offer_suggest', 'offer_suggest_text'];
+const TABLES = ['offer_docs', 'offer_terms', 'offer_codes', 'offer_facet_counts', 'offer_labels', 'offer_text', 'offer_positions', 'offer_geo', 'offer_suggest', 'offer_suggest_text'];
 
 const DDL = `
 CREATE TABLE offer_docs (
@@ -25,9 +27,11 @@ CREATE TABLE offer_docs (
   json TEXT NOT NULL,
   entry TEXT NOT NULL
 );
+CREATE TABLE offer_terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL);
+CREATE TABLE offer_codes (id INTEGER PRIMARY KEY, facet TEXT NOT NULL, code TEXT NOT NULL, label TEXT NOT NULL);
 `;
 
-/** Creates the table, or recreates it when it is of another schema version. True when the index starts empty. */
+/** Creates the tables, or recreates them when they are of another schema version. True when the index starts empty. */
 export function ensureOfferSchema(db: Database.Database): boolean {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === OFFER_SCHEMA_VERSION) return false;
@@ -39,7 +43,7 @@ export function ensureOfferSchema(db: Database.Database): boolean {
   return true;
 }
 
-/** Empties the table (before a full rebuild). */
+/** Removes every document (before a full rebuild); the ids of terms and codes stay. */
 export function clearOfferTables(db: Database.Database): void {
   db.exec('DELETE FROM offer_docs');
 }

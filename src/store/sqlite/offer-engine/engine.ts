@@ -15,11 +15,12 @@ import { analyzeQuery } from '../../../indexing/french';
 import { distanceKm } from '../../../indexing/geo';
 import { OfferQueryError, type OfferFacet, type OfferQuery, type OfferResult } from '../../offer-index';
 import { boundingBoxes, checkQuery, CODE_FILTERS } from '../offer-query';
-import type { CodeFacet, OfferEntry } from '../offer-rows';
+import type { AnalysedEntry, CodeFacet } from '../offer-rows';
 import { GeoGrid } from './geo-grid';
 import { IdOrder } from './id-order';
 import { SegmentPool } from './segments';
-import { SuggestIndex } from './suggest-index';
+import { SuggestIndex, type SuggestionKind } from './suggest-index';
+import { TermDictionary } from './term-dictionary';
 import { TextIndex, type Phrase } from './text-index';
 import { TopK } from './top-k';
 
@@ -31,6 +32,28 @@ const QUERY_FACETS: readonly OfferFacet[] = ['activity', 'careMode', 'department
 const LIVE = 1;
 const ACTIVE = 2;
 const SENSITIVE = 4;
+
+/**
+ * A document as the engine holds it and as it is stored beside the document (JSON of numbers mostly, quick to load):
+ * an AnalysedEntry (offer-rows.ts) with its terms and codes as the engine's ids (`encode`), which the adapter stores
+ * in tables of their own (the ids never change; `unpersisted` lists the new ones).
+ */
+export interface StoredEntry {
+  active: boolean;
+  sensitive: boolean;
+  ageLow: number | null;
+  ageHigh: number | null;
+  free: [number, number, number, number];
+  updatedAt: number | null;
+  length: number;
+  /** [term id, weighted frequency, …]. */
+  terms: number[];
+  /** Code ids. */
+  codes: number[];
+  positions: number[];
+  /** Kind, key, label, and the term ids of its text, in order. */
+  suggestions: [SuggestionKind, string, string, number[]][];
+}
 
 export interface EngineHit {
   slot: number;
@@ -61,10 +84,14 @@ export class OfferEngine {
   private updatedAt = new Float64Array(0);
   private readonly codes = new SegmentPool((n) => new Int32Array(n));
   private readonly positions = new SegmentPool((n) => new Float64Array(n));
-  private readonly text = new TextIndex();
+  private readonly dictionary = new TermDictionary();
+  private readonly text = new TextIndex(this.dictionary);
   private readonly grid = new GeoGrid();
   private readonly order = new IdOrder();
-  private readonly suggestions = new SuggestIndex();
+  private readonly suggestions = new SuggestIndex(this.dictionary);
+  /** How many terms and codes the adapter has stored (ids from there on are new). */
+  private persistedTerms = 0;
+  private persistedCodes = 0;
 
   // Codes: id ↔ (facet, code), the label last written by an active document, counts of active documents.
   private readonly codeIds = new Map<string, number>();
@@ -89,7 +116,7 @@ export class OfferEngine {
    * Adds a document, or replaces the one of the same id (`old` is its entry as it was put). `row` is where the
    * adapter stores it. The text index is left as it is when the text did not change (a bed update).
    */
-  put(id: string, row: number, entry: OfferEntry, old?: OfferEntry): void {
+  put(id: string, row: number, entry: StoredEntry, old?: StoredEntry): void {
     let slot = this.slotOf.get(id);
     let keepText = false;
     if (slot !== undefined) {
@@ -106,7 +133,7 @@ export class OfferEngine {
     this.link(slot, row, entry, keepText);
   }
 
-  remove(id: string, old: OfferEntry): void {
+  remove(id: string, old: StoredEntry): void {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return;
     this.unlink(slot, old, false);
@@ -135,7 +162,7 @@ export class OfferEngine {
     this.activeVisible = 0;
   }
 
-  private link(slot: number, row: number, e: OfferEntry, keepText: boolean): void {
+  private link(slot: number, row: number, e: StoredEntry, keepText: boolean): void {
     this.rows[slot] = row;
     this.flags[slot] = LIVE | (e.active ? ACTIVE : 0) | (e.sensitive ? SENSITIVE : 0);
     this.ageLow[slot] = e.ageLow ?? -Infinity;
@@ -145,16 +172,13 @@ export class OfferEngine {
     this.freeByGender.male[slot] = e.free[2];
     this.freeByGender.undetermined[slot] = e.free[3];
     this.updatedAt[slot] = e.updatedAt ?? NaN;
-    const codeIds = e.codes.map(([facet, code, label]) => {
-      const id = this.codeId(facet, code);
-      if (e.active) {
-        this.codeLabel[id] = label;
+    if (e.active) {
+      for (const id of e.codes) {
         this.codeDocs[id]++;
         if (!e.sensitive) this.codeVisible[id]++;
       }
-      return id;
-    });
-    this.codes.set(slot, codeIds);
+    }
+    this.codes.set(slot, e.codes);
     this.positions.set(slot, e.positions);
     if (e.positions.length) this.grid.add(slot, e.positions);
     if (!keepText) this.text.add(slot, e.terms, e.length);
@@ -165,7 +189,7 @@ export class OfferEngine {
     }
   }
 
-  private unlink(slot: number, old: OfferEntry, keepText: boolean): void {
+  private unlink(slot: number, old: StoredEntry, keepText: boolean): void {
     const flags = this.flags[slot];
     const active = (flags & ACTIVE) !== 0;
     const sensitive = (flags & SENSITIVE) !== 0;
@@ -183,6 +207,59 @@ export class OfferEngine {
     this.codes.delete(slot);
     this.positions.delete(slot);
     if (!keepText) this.text.remove(slot, old.terms);
+  }
+
+  /**
+   * The engine's form of an analysed document: terms and codes as ids (new ones are added), and the labels it
+   * writes anew (an active document's labels are the ones facets show), to pass to `setLabels` once stored.
+   */
+  encode(a: AnalysedEntry): { entry: StoredEntry; labels: [number, string][] } {
+    const terms: number[] = [];
+    for (let i = 0; i < a.terms.length; i += 2) terms.push(this.dictionary.intern(a.terms[i] as string), a.terms[i + 1] as number);
+    const labels: [number, string][] = [];
+    const codes = a.codes.map(([facet, code, label]) => {
+      const id = this.codeId(facet, code);
+      if (a.active && this.codeLabel[id] !== label) labels.push([id, label]);
+      return id;
+    });
+    const suggestions = a.suggestions.map(([kind, key, label, text]): StoredEntry['suggestions'][number] => [
+      kind,
+      key,
+      label,
+      text.split(' ').filter(Boolean).map((t) => this.dictionary.intern(t)),
+    ]);
+    const { active, sensitive, ageLow, ageHigh, free, updatedAt, length, positions } = a;
+    return { entry: { active, sensitive, ageLow, ageHigh, free, updatedAt, length, terms, codes, positions, suggestions }, labels };
+  }
+
+  setLabels(labels: readonly [number, string][]): void {
+    for (const [id, label] of labels) this.codeLabel[id] = label;
+  }
+
+  /** Terms and codes added since `persisted` (the adapter stores them with the documents that use them). */
+  unpersisted(): { terms: [number, string][]; codes: [number, CodeFacet, string, string][] } {
+    const terms: [number, string][] = [];
+    for (let id = this.persistedTerms; id < this.dictionary.size; id++) terms.push([id, this.dictionary.term(id)]);
+    const codes: [number, CodeFacet, string, string][] = [];
+    for (let id = this.persistedCodes; id < this.codeValue.length; id++) codes.push([id, FACET_NAMES[this.codeFacet[id]], this.codeValue[id], this.codeLabel[id]]);
+    return { terms, codes };
+  }
+
+  persisted(): void {
+    this.persistedTerms = this.dictionary.size;
+    this.persistedCodes = this.codeValue.length;
+  }
+
+  /** At open, before the documents: the stored terms and codes, in id order. */
+  restoreTerm(id: number, term: string): void {
+    if (this.dictionary.intern(term) !== id) throw new Error(`offer index: term ${id} '${term}' out of order`);
+    this.persistedTerms = this.dictionary.size;
+  }
+
+  restoreCode(id: number, facet: CodeFacet, code: string, label: string): void {
+    if (this.codeId(facet, code) !== id) throw new Error(`offer index: code ${id} ${facet} ${code} out of order`);
+    this.codeLabel[id] = label;
+    this.persistedCodes = this.codeValue.length;
   }
 
   private codeId(facet: CodeFacet, code: string): number {
@@ -461,7 +538,7 @@ export class OfferEngine {
     const columns = [this.rows, this.flags, this.ageLow, this.ageHigh, this.freeTotal, this.freeByGender.female, this.freeByGender.male, this.freeByGender.undetermined, this.updatedAt];
     return {
       documents: this.size,
-      terms: this.text.dictionary.size,
+      terms: this.dictionary.size,
       suggestions: this.suggestions.size,
       codes: this.codeValue.length,
       typedArrayBytes: columns.reduce((n, a) => n + a.byteLength, 0) + this.codes.bytes + this.positions.bytes + this.text.bytes,

@@ -7,44 +7,48 @@
 import { analyzeQuery, foldedWords } from '../../../indexing/french';
 import type { OfferSuggestion } from '../../offer-index';
 import { TextIndex, type Phrase } from './text-index';
+import type { TermDictionary } from './term-dictionary';
 import { TopK } from './top-k';
 
 export type SuggestionKind = OfferSuggestion['kind'];
 
-/** Distinct tokens of a space-joined token string with their counts, as [term, count, …], and how many tokens. */
-export function termsOf(text: string): { terms: (string | number)[]; length: number } {
-  const counts = new Map<string, number>();
-  let length = 0;
-  for (const token of text.split(' ')) {
-    if (!token) continue;
-    length++;
-    counts.set(token, (counts.get(token) ?? 0) + 1);
-  }
-  const terms: (string | number)[] = [];
-  for (const [term, n] of counts) terms.push(term, n);
-  return { terms, length };
+/** Distinct term ids of a text (its tokens' ids, in order) with their counts, as [id, count, …]. */
+export function termsOf(text: readonly number[]): number[] {
+  const counts = new Map<number, number>();
+  for (const id of text) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const terms: number[] = [];
+  for (const [id, n] of counts) terms.push(id, n);
+  return terms;
+}
+
+function sameText(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 export class SuggestIndex {
-  private readonly text = new TextIndex();
+  private readonly text: TextIndex;
   private readonly bySlot: {
     kind: SuggestionKind;
     key: string;
     label: string;
     folded?: string;
-    text: string;
+    text: readonly number[];
     docs: number;
     publicDocs: number;
   }[] = [];
   private readonly byKey = new Map<string, number>();
   private readonly free: number[] = [];
 
+  constructor(dictionary: TermDictionary) {
+    this.text = new TextIndex(dictionary);
+  }
+
   get size(): number {
     return this.byKey.size;
   }
 
   /** Adds (or takes back) one document's use of a name; a name no active document uses any more is removed. */
-  count(kind: SuggestionKind, key: string, label: string, text: string, docs: number, publicDocs: number): void {
+  count(kind: SuggestionKind, key: string, label: string, text: readonly number[], docs: number, publicDocs: number): void {
     const k = `${kind}|${key}`;
     const slot = this.byKey.get(k);
     if (slot === undefined) {
@@ -52,14 +56,13 @@ export class SuggestIndex {
       const s = this.free.pop() ?? this.bySlot.length;
       this.bySlot[s] = { kind, key, label, text, docs, publicDocs };
       this.byKey.set(k, s);
-      const t = termsOf(text);
-      this.text.add(s, t.terms, t.length);
+      this.text.add(s, termsOf(text), text.length);
       return;
     }
     const e = this.bySlot[slot];
     const total = e.docs + docs;
     if (total <= 0) {
-      this.text.remove(slot, termsOf(e.text).terms);
+      this.text.remove(slot, termsOf(e.text));
       this.byKey.delete(k);
       this.free.push(slot);
       return;
@@ -70,17 +73,16 @@ export class SuggestIndex {
     if (docs > 0 && e.label !== label) {
       e.label = label;
       e.folded = undefined;
-      if (e.text !== text) {
-        this.text.remove(slot, termsOf(e.text).terms);
+      if (!sameText(e.text, text)) {
+        this.text.remove(slot, termsOf(e.text));
         e.text = text;
-        const t = termsOf(text);
-        this.text.add(slot, t.terms, t.length);
+        this.text.add(slot, termsOf(text), text.length);
       }
     }
   }
 
   clear(): void {
-    for (const [, slot] of this.byKey) this.text.remove(slot, termsOf(this.bySlot[slot].text).terms);
+    for (const [, slot] of this.byKey) this.text.remove(slot, termsOf(this.bySlot[slot].text));
     this.byKey.clear();
     this.bySlot.length = 0;
     this.free.length = 0;

@@ -15,6 +15,11 @@ export class TermDictionary {
     return this.terms.length;
   }
 
+  /** The term of an id. */
+  term(id: number): string {
+    return this.terms[id];
+  }
+
   id(term: string): number | undefined {
     return this.ids.get(term);
   }

@@ -10,7 +10,7 @@
  * before the longer posting lists are walked.
  */
 import { gallop, PostingList } from './postings';
-import { TermDictionary } from './term-dictionary';
+import type { TermDictionary } from './term-dictionary';
 
 export interface Phrase {
   /** A whole term, or (with `prefix`) the beginning of terms. */
@@ -29,7 +29,6 @@ const B = 0.75;
 const EMPTY: TextMatches = { slots: new Int32Array(0), scores: new Float64Array(0), length: 0 };
 
 export class TextIndex {
-  readonly dictionary = new TermDictionary();
   private readonly postings: PostingList[] = [];
   private lengths = new Int32Array(1024);
   private documents = 0;
@@ -40,20 +39,22 @@ export class TextIndex {
   private touched = new Int32Array(1024);
   private generation = 0;
 
+  /** The dictionary of term ids (shared by the text indexes of one engine). */
+  constructor(readonly dictionary: TermDictionary) {}
+
   get documentCount(): number {
     return this.documents;
   }
 
   /**
-   * Adds a document: `terms` is [term, weighted frequency, term, …] (distinct terms), `length` its token count.
-   * The slot must not hold a document.
+   * Adds a document: `terms` is [term id, weighted frequency, term id, …] (distinct terms of the dictionary),
+   * `length` its token count. The slot must not hold a document.
    */
-  add(slot: number, terms: readonly (string | number)[], length: number): void {
+  add(slot: number, terms: ArrayLike<number>, length: number): void {
     this.ensure(slot + 1);
     for (let i = 0; i < terms.length; i += 2) {
-      const id = this.dictionary.intern(terms[i] as string);
-      const list = (this.postings[id] ??= new PostingList());
-      list.add(slot, terms[i + 1] as number);
+      const list = (this.postings[terms[i]] ??= new PostingList());
+      list.add(slot, terms[i + 1]);
     }
     this.lengths[slot] = length;
     this.documents++;
@@ -61,11 +62,8 @@ export class TextIndex {
   }
 
   /** Removes the document `add` put in `slot` with these terms. */
-  remove(slot: number, terms: readonly (string | number)[]): void {
-    for (let i = 0; i < terms.length; i += 2) {
-      const id = this.dictionary.id(terms[i] as string);
-      if (id !== undefined) this.postings[id]?.remove(slot);
-    }
+  remove(slot: number, terms: ArrayLike<number>): void {
+    for (let i = 0; i < terms.length; i += 2) this.postings[terms[i]]?.remove(slot);
     this.documents--;
     this.tokens -= this.lengths[slot];
     this.lengths[slot] = 0;
