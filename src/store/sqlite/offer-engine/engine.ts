@@ -18,6 +18,7 @@ import { boundingBoxes, checkQuery, CODE_FILTERS } from '../offer-query';
 import type { AnalysedEntry, CodeFacet } from '../offer-rows';
 import { GeoGrid } from './geo-grid';
 import { IdOrder } from './id-order';
+import { PostingList } from './postings';
 import { SegmentPool } from './segments';
 import { SuggestIndex, type SuggestionKind } from './suggest-index';
 import { TermDictionary } from './term-dictionary';
@@ -99,6 +100,8 @@ export class OfferEngine {
   private readonly codeValue: string[] = [];
   private readonly codeLabel: string[] = [];
   private readonly codeDocs: number[] = [];
+  /** Per code, the slots of every document with it (active or not): what drives a query with only filters. */
+  private readonly codeSlots: PostingList[] = [];
   private readonly codeVisible: number[] = [];
   private activeDocs = 0;
   private activeVisible = 0;
@@ -158,6 +161,7 @@ export class OfferEngine {
     this.suggestions.clear();
     this.codeDocs.fill(0);
     this.codeVisible.fill(0);
+    for (const list of this.codeSlots) list.length = 0;
     this.activeDocs = 0;
     this.activeVisible = 0;
   }
@@ -178,6 +182,7 @@ export class OfferEngine {
         if (!e.sensitive) this.codeVisible[id]++;
       }
     }
+    for (const id of e.codes) this.codeSlots[id].add(slot, 1);
     this.codes.set(slot, e.codes);
     this.positions.set(slot, e.positions);
     if (e.positions.length) this.grid.add(slot, e.positions);
@@ -202,6 +207,7 @@ export class OfferEngine {
       if (!sensitive) this.activeVisible--;
       for (const [kind, key, label, text] of old.suggestions) this.suggestions.count(kind, key, label, text, -1, sensitive ? 0 : -1);
     }
+    for (const id of this.codes.get(slot)) this.codeSlots[id].remove(slot);
     const positions = this.positions.get(slot);
     if (positions.length) this.grid.remove(slot, positions);
     this.codes.delete(slot);
@@ -273,6 +279,7 @@ export class OfferEngine {
       this.codeLabel.push(code);
       this.codeDocs.push(0);
       this.codeVisible.push(0);
+      this.codeSlots.push(new PostingList());
     }
     return id;
   }
@@ -302,8 +309,11 @@ export class OfferEngine {
   // ------------------------------------------------------------------------------------------------------------
   // Queries
 
-  /** The filters of a query as one test of a slot; undefined when nothing can match (a code filter of no codes). */
-  private filter(q: OfferQuery): ((slot: number) => boolean) | undefined {
+  /**
+   * The filters of a query as one test of a slot, and the slots of its most selective code filter (every match is
+   * one of them); undefined when nothing can match (a code filter of no known code).
+   */
+  private compileFilter(q: OfferQuery): { accept: (slot: number) => boolean; driver?: Int32Array } | undefined {
     const need = LIVE | (q.includeInactive ? 0 : ACTIVE);
     const hideSensitive = q.hideSensitive;
     const { flags, ageLow, ageHigh, freeTotal, updatedAt } = this;
@@ -313,24 +323,27 @@ export class OfferEngine {
     const since = q.updatedSince;
     // Each code filter: a mark per code id of the wanted codes.
     const codeFilters: Uint8Array[] = [];
+    let driver: Int32Array | undefined;
     for (const [key, facet] of CODE_FILTERS) {
       const wanted = q[key];
       if (wanted === undefined) continue;
       if (!Array.isArray(wanted)) throw new OfferQueryError(`${key} must be a list of codes`);
       const mark = new Uint8Array(this.codeValue.length);
-      let any = false;
+      const lists: PostingList[] = [];
       for (const code of wanted) {
         const id = this.codeIds.get(`${facet}\u0000${code}`);
-        if (id !== undefined) {
+        if (id !== undefined && !mark[id]) {
           mark[id] = 1;
-          any = true;
+          lists.push(this.codeSlots[id]);
         }
       }
-      if (!any) return undefined;
+      if (!lists.length) return undefined;
       codeFilters.push(mark);
+      const size = lists.reduce((n, l) => n + l.length, 0);
+      if (!driver || size < driver.length) driver = unionOf(lists, size);
     }
     const pool = this.codes;
-    return (slot) => {
+    const accept = (slot: number) => {
       const f = flags[slot];
       if ((f & need) !== need) return false;
       if (hideSensitive && f & SENSITIVE) return false;
@@ -355,6 +368,7 @@ export class OfferEngine {
       }
       return true;
     };
+    return { accept, driver };
   }
 
   /** The distance from a position to the nearest of a slot's positions (Infinity without any). */
@@ -379,7 +393,8 @@ export class OfferEngine {
     checkQuery(q);
     const wanted = [...new Set(q.facets)];
     for (const f of wanted) if (!QUERY_FACETS.includes(f)) throw new OfferQueryError(`unknown facet '${f}'`);
-    const accept = this.filter(q);
+    const compiled = this.compileFilter(q);
+    const accept = compiled?.accept;
     const analysed = q.text ? analyzeQuery(q.text, !!q.prefix) : { terms: [] as string[], prefix: undefined };
     const phrases: Phrase[] = analysed.terms.map((t) => ({ text: t, prefix: false }));
     if (analysed.prefix) phrases.push({ text: analysed.prefix, prefix: true });
@@ -409,18 +424,38 @@ export class OfferEngine {
     let slots: ArrayLike<number>;
     let scores: Float64Array | undefined;
     let count: number;
+    /** Whether the candidates come in id order (the walk of every document). */
+    let idOrdered = true;
+    // With a position, the grid's cells around it bound the candidates before anything else is read.
+    let inCells: Uint8Array | undefined;
+    let cellSlots: number[] | undefined;
+    if (q.near) {
+      cellSlots = this.grid.within(boundingBoxes(q.near.lat, q.near.lon, q.near.radiusKm));
+      if (hasText) {
+        inCells = new Uint8Array(this.capacity);
+        for (const slot of cellSlots) inCells[slot] = 1;
+      }
+    }
     if (hasText) {
-      const m = this.text.match(phrases, accept);
+      const marks = inCells;
+      const m = this.text.match(phrases, marks ? (slot) => marks[slot] === 1 && accept(slot) : accept);
       slots = m.slots;
       scores = m.scores;
       count = m.length;
     } else if (q.near) {
-      const within = this.grid.within(boundingBoxes(q.near.lat, q.near.lon, q.near.radiusKm));
+      const within = cellSlots as number[];
       let n = 0;
       for (const slot of within) if (accept(slot)) within[n++] = slot;
       within.length = n;
       slots = Int32Array.from(within).sort();
       count = n;
+    } else if (compiled?.driver && compiled.driver.length < this.size / 4) {
+      // A selective code filter drives: its slots, filtered (the page is then ranked by id with the heap).
+      const kept: number[] = [];
+      for (const slot of compiled.driver) if (accept(slot)) kept.push(slot);
+      slots = kept;
+      idOrdered = false;
+      count = kept.length;
     } else {
       const all = this.idsInOrder();
       const kept: number[] = [];
@@ -454,19 +489,14 @@ export class OfferEngine {
     if (wholeRegion) {
       facets = this.facetsOf(wanted, q.hideSensitive ? this.codeVisible : this.codeDocs);
     } else if (wanted.length) {
+      // Every code of every match is counted (cheaper than testing its facet); facetsOf keeps the wanted ones.
       const counts = new Int32Array(this.codeValue.length);
-      const want = new Uint8Array(FACET_NAMES.length);
-      for (const f of wanted) want[FACET_INDEX.get(f) as number] = 1;
       const values = this.codes.values;
-      const codeFacet = this.codeFacet;
       for (let i = 0; i < count; i++) {
         const slot = slots[i];
         const start = this.codes.startOf(slot);
         const end = start + this.codes.lengthOf(slot);
-        for (let j = start; j < end; j++) {
-          const c = values[j];
-          if (want[codeFacet[c]]) counts[c]++;
-        }
+        for (let j = start; j < end; j++) counts[values[j]]++;
       }
       facets = this.facetsOf(wanted, counts);
     }
@@ -477,7 +507,7 @@ export class OfferEngine {
     const dist = (i: number) => (distances ? distances[i] : 0);
     if (k > 0 && offset < count) {
       let pageIdx: number[];
-      if (!hasText && !q.near && q.sort === 'relevance') {
+      if (!hasText && !q.near && q.sort === 'relevance' && idOrdered) {
         // Already in id order.
         pageIdx = [];
         for (let i = offset; i < Math.min(count, k); i++) pageIdx.push(i);
@@ -495,7 +525,16 @@ export class OfferEngine {
         else if (hasText) compare = (a, b) => score(b) - score(a) || dist(a) - dist(b) || byId(a, b);
         else compare = (a, b) => dist(a) - dist(b) || byId(a, b);
         const top = new TopK(k, compare);
-        for (let i = 0; i < count; i++) top.push(i);
+        if (hasText && q.sort === 'relevance' && scores) {
+          // Most matches score below the k-th kept one: one comparison of numbers drops them.
+          const sc = scores;
+          for (let i = 0; i < count; i++) {
+            if (top.size === k && sc[i] < sc[top.worst()]) continue;
+            top.push(i);
+          }
+        } else {
+          for (let i = 0; i < count; i++) top.push(i);
+        }
         pageIdx = top.sorted().slice(offset);
       }
       for (const i of pageIdx) {
@@ -544,6 +583,21 @@ export class OfferEngine {
       typedArrayBytes: columns.reduce((n, a) => n + a.byteLength, 0) + this.codes.bytes + this.positions.bytes + this.text.bytes,
     };
   }
+}
+
+/** The distinct slots of posting lists, ascending. */
+function unionOf(lists: PostingList[], size: number): Int32Array {
+  if (lists.length === 1) return lists[0].docs.slice(0, lists[0].length);
+  const all = new Int32Array(size);
+  let n = 0;
+  for (const l of lists) {
+    all.set(l.docs.subarray(0, l.length), n);
+    n += l.length;
+  }
+  all.sort();
+  let w = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || all[i] !== all[i - 1]) all[w++] = all[i];
+  return all.slice(0, w);
 }
 
 function sameTerms(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {

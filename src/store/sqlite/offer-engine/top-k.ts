@@ -17,6 +17,11 @@ export class TopK {
     return this.heap.length;
   }
 
+  /** The last of the kept items (the first to go); only when some are kept. */
+  worst(): number {
+    return this.heap[0];
+  }
+
   push(item: number): void {
     const h = this.heap;
     if (this.k <= 0) return;
