@@ -97,10 +97,14 @@ export class SuggestIndex {
     const m = this.text.match(phrases, hideSensitive ? (s) => entries[s].publicDocs > 0 : () => true);
     const typed = foldedWords(typedText);
     const starts = new Uint8Array(m.length);
+    // The first two keys of the order in one number (scores are far below 1e6), so most matches are dropped by
+    // one comparison with the last kept.
+    const key = new Float64Array(m.length);
     for (let i = 0; i < m.length; i++) {
       const e = entries[m.slots[i]];
       e.folded ??= foldedWords(e.label);
       starts[i] = e.folded.startsWith(typed) ? 1 : 0;
+      key[i] = starts[i] * 1e6 + m.scores[i];
     }
     const top = new TopK(limit, (a, b) => {
       const ea = entries[m.slots[a]];
@@ -114,7 +118,10 @@ export class SuggestIndex {
         cmp(ea.key, eb.key)
       );
     });
-    for (let i = 0; i < m.length; i++) top.push(i);
+    for (let i = 0; i < m.length; i++) {
+      if (top.size === limit && key[i] < key[top.worst()]) continue;
+      top.push(i);
+    }
     return top.sorted().map((i) => {
       const e = entries[m.slots[i]];
       return { kind: e.kind, id: e.key, label: e.label };
