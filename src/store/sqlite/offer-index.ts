@@ -76,6 +76,7 @@ export class SqliteOfferIndex implements OfferIndex {
     for (const [row, id, entry] of s.all.iterate() as IterableIterator<[number, string, string]>) {
       this.engine.put(id, row, JSON.parse(entry) as StoredEntry);
     }
+    this.engine.prepare();
   }
 
   async apply(changes: { put: OfferDocument[]; remove: string[] }): Promise<void> {

@@ -384,6 +384,12 @@ export class OfferEngine {
     return best;
   }
 
+  /** Sorts what is sorted lazily (the id order, the term dictionary), so the first queries after a load do not. */
+  prepare(): void {
+    this.idsInOrder();
+    this.dictionary.withPrefix('\uffff');
+  }
+
   private idsInOrder(): readonly number[] {
     return this.order.view(() => this.slotOf.entries());
   }

@@ -14,10 +14,17 @@ export type SuggestionKind = OfferSuggestion['kind'];
 
 /** Distinct term ids of a text (its tokens' ids, in order) with their counts, as [id, count, …]. */
 export function termsOf(text: readonly number[]): number[] {
-  const counts = new Map<number, number>();
-  for (const id of text) counts.set(id, (counts.get(id) ?? 0) + 1);
+  // Names are a few words: a scan of the pairs so far is cheaper than a map.
   const terms: number[] = [];
-  for (const [id, n] of counts) terms.push(id, n);
+  outer: for (const id of text) {
+    for (let i = 0; i < terms.length; i += 2) {
+      if (terms[i] === id) {
+        terms[i + 1]++;
+        continue outer;
+      }
+    }
+    terms.push(id, 1);
+  }
   return terms;
 }
 
