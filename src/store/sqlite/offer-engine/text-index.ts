@@ -123,14 +123,20 @@ export class TextIndex {
       }
     } else {
       df = this.union(first.lists);
-      const touched = this.touched.subarray(0, df).sort();
       slots = new Int32Array(df);
       freqs = new Float64Array(df);
-      for (let i = 0; i < df; i++) {
-        const slot = touched[i];
-        if (!accept(slot)) continue;
+      const keep = (slot: number) => {
+        if (!accept(slot)) return;
         slots[count] = slot;
         freqs[count++] = this.acc[slot];
+      };
+      if (df > this.lengths.length >>> 6) {
+        // Many: a walk of every slot's stamp gives them in order, cheaper than sorting them.
+        const { stamp, generation } = this;
+        for (let slot = 0; slot < stamp.length; slot++) if (stamp[slot] === generation) keep(slot);
+      } else {
+        const touched = this.touched.subarray(0, df).sort();
+        for (let i = 0; i < df; i++) keep(touched[i]);
       }
     }
     const scores = new Float64Array(count);
