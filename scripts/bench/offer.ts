@@ -228,6 +228,10 @@ is \`/offer/suggest\` of one of ${PREFIXES.length} beginnings.
 
 ${table(['Kind', 'Requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Target p95', ''], loadRows)}
 
+One Node process answers the 32 connections one request at a time, so a request waits for the ones ahead of it:
+latency ≈ 32 × the CPU time of a request (search, then the API's JSON of 20 results), and on this 2-CPU machine the
+load generator and whatever else runs (the load average above) share the CPUs with the server.
+
 **One query at a time**, in process (the adapter's \`search\` and \`suggest\`, no HTTP), ${QUERIES} queries of each kind
 after 20 of warm-up; half of them hide sensitive units:
 
