@@ -228,6 +228,9 @@ is \`/offer/suggest\` of one of ${PREFIXES.length} beginnings.
 
 ${table(['Kind', 'Requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Target p95', ''], loadRows)}
 
+**Targets at 32 concurrent clients**: met for ${loadRows.filter((r) => r[6] === 'met').map((r) => r[0]).join(', ') || 'none'}; missed for
+${loadRows.filter((r) => r[6] !== 'met').map((r) => r[0]).join(', ') || 'none'}. One query at a time, in process: met for ${rows.filter((r) => r[6] === 'met').map((r) => r[0].split(' ')[0]).join(', ') || 'none'}.
+
 One Node process answers the 32 connections one request at a time, so a request waits for the ones ahead of it:
 latency ≈ 32 × the CPU time of a request (search, then the API's JSON of 20 results), and on this 2-CPU machine the
 load generator and whatever else runs (the load average above) share the CPUs with the server.

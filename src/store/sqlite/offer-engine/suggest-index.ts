@@ -38,7 +38,7 @@ export class SuggestIndex {
     kind: SuggestionKind;
     key: string;
     label: string;
-    folded?: string;
+    folded: string | undefined;
     text: readonly number[];
     docs: number;
     publicDocs: number;
@@ -61,7 +61,8 @@ export class SuggestIndex {
     if (slot === undefined) {
       if (docs <= 0) return;
       const s = this.free.pop() ?? this.bySlot.length;
-      this.bySlot[s] = { kind, key, label, text, docs, publicDocs };
+      // Every member set here, `folded` too (computed at the first lookup), so all entries share one shape.
+      this.bySlot[s] = { kind, key, label, folded: undefined, text, docs, publicDocs };
       this.byKey.set(k, s);
       this.text.add(s, termsOf(text), text.length);
       return;
