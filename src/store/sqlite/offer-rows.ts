@@ -1,7 +1,8 @@
 /**
- * What one offer document contributes to the embedded index's tables (offer-schema.ts): its filter columns, its
- * (facet, code) rows with their labels, its analysed text by weighted column, its positions, and its type-ahead
- * names. Pure: the adapter writes them.
+ * What one offer document contributes to the embedded index: its filter values, its (facet, code) rows with their
+ * labels, its analysed text by weighted field, its positions, and its type-ahead names; `analysedEntry` puts them in
+ * one form the in-memory engine (offer-engine/engine.ts) indexes and stores beside the document
+ * (offer-schema.ts), so opening the index does not analyse every text again. Pure.
  */
 import { analyze, analyzeDocument } from '../../indexing/french';
 import type { OfferDocument, OfferFacet, OfferPosition } from '../offer-index';
@@ -11,7 +12,7 @@ export type CodeFacet = OfferFacet | 'commune';
 
 export interface CodeRow { facet: CodeFacet; code: string; label: string }
 
-/** Relative weights of the text columns in the bm25 ranking, in the table's column order. */
+/** Relative weights of the text fields in the bm25 ranking. */
 export const TEXT_WEIGHTS = { name: 10, labels: 4, organization: 2, place: 1 } as const;
 
 export interface TextRow { name: string; labels: string; organization: string; place: string }
@@ -71,4 +72,70 @@ export function suggestionRows(doc: OfferDocument): SuggestionRow[] {
     rows.push({ kind: 'commune', key: l.commune, label: l.communeName, text: text([l.communeName]) });
   }
   return rows;
+}
+
+/**
+ * A document as the engine indexes it, in words: the engine turns terms and codes into its ids (engine.ts
+ * `StoredEntry`, what is stored beside the document).
+ */
+export interface AnalysedEntry {
+  active: boolean;
+  sensitive: boolean;
+  ageLow: number | null;
+  ageHigh: number | null;
+  /** Free beds now: total, female, male, undetermined. */
+  free: [number, number, number, number];
+  /** capacity.updatedAt in ms since epoch. */
+  updatedAt: number | null;
+  /** Tokens of the text, every field together (the document length of bm25). */
+  length: number;
+  /** The distinct terms with their weighted frequency (Σ TEXT_WEIGHTS of the field × occurrences): [term, f, …]. */
+  terms: (string | number)[];
+  /** Distinct (facet, code) with the label of the code's last row. */
+  codes: [CodeFacet, string, string][];
+  /** Positions as [lat, lon, lat, lon, …]. */
+  positions: number[];
+  suggestions: [SuggestionRow['kind'], string, string, string][];
+}
+
+const finiteOrNull = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : null);
+
+/** Counts of each token of a space-joined token string, weighted, added to `into`; returns how many tokens. */
+function countTokens(text: string, weight: number, into: Map<string, number>): number {
+  let n = 0;
+  for (const token of text.split(' ')) {
+    if (!token) continue;
+    n++;
+    into.set(token, (into.get(token) ?? 0) + weight);
+  }
+  return n;
+}
+
+export function analysedEntry(doc: OfferDocument): AnalysedEntry {
+  const text = textRow(doc);
+  const counts = new Map<string, number>();
+  const length =
+    countTokens(text.name, TEXT_WEIGHTS.name, counts) +
+    countTokens(text.labels, TEXT_WEIGHTS.labels, counts) +
+    countTokens(text.organization, TEXT_WEIGHTS.organization, counts) +
+    countTokens(text.place, TEXT_WEIGHTS.place, counts);
+  const terms: (string | number)[] = [];
+  for (const [term, f] of counts) terms.push(term, f);
+  const codes = new Map<string, [CodeFacet, string, string]>();
+  for (const r of codeRows(doc)) codes.set(`${r.facet}\u0000${r.code}`, [r.facet, r.code, r.label]);
+  const free = doc.capacity.free;
+  const updatedAt = doc.capacity.updatedAt ? Date.parse(doc.capacity.updatedAt) : NaN;
+  return {
+    active: doc.active,
+    sensitive: doc.sensitive,
+    ageLow: finiteOrNull(doc.ageRange?.low),
+    ageHigh: finiteOrNull(doc.ageRange?.high),
+    free: [free.total, free.female, free.male, free.undetermined],
+    updatedAt: Number.isFinite(updatedAt) ? updatedAt : null,
+    length,
+    terms,
+    codes: [...codes.values()],
+    positions: positions(doc).flatMap((p) => [p.lat, p.lon]),
+    suggestions: suggestionRows(doc).map((r) => [r.kind, r.key, r.label, r.text]),
+  };
 }

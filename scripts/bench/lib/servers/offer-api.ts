@@ -1,0 +1,44 @@
+/**
+ * The offer search API alone, for the offer bench's concurrent load: the project's offer router (src/offer/http.ts)
+ * on an Express 5 app, over the embedded offer index of BENCH_OFFER_DIR (opened here, as the server opens it at
+ * start), every request as an administrator (sensitive units included, free beds shown). `/bench/stats` reports
+ * how long the index took to open and the process's memory once it is open. Errors answer a JSON 500/400.
+ */
+import http from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { FhirError } from '../../../../src/errors';
+import { offerRouter } from '../../../../src/offer/http';
+import { OfferQueryError } from '../../../../src/store/offer-index';
+import { SqliteOfferIndex } from '../../../../src/store/sqlite/offer-index';
+import { listenAndStopOnSigterm } from './payload';
+
+const dir = process.env.BENCH_OFFER_DIR;
+if (!dir) throw new Error('BENCH_OFFER_DIR is not set');
+const rssBefore = process.memoryUsage().rss;
+const start = performance.now();
+const index = new SqliteOfferIndex({ dataDir: dir });
+const openMs = performance.now() - start;
+global.gc?.();
+const memory = process.memoryUsage();
+
+const app = express();
+app.disable('x-powered-by');
+app.set('etag', false);
+app.use((_req, res, next) => {
+  res.locals.actor = { kind: 'admin', name: 'bench' };
+  next();
+});
+app.use(offerRouter({ index, staleHours: 24, publicProfile: 0 }));
+app.get('/healthz', (_req, res) => {
+  res.end('ok');
+});
+app.get('/bench/stats', (_req, res) => {
+  res.json({ openMs, rssBeforeOpen: rssBefore, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, ...index.stats() });
+});
+app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  const status = err instanceof FhirError ? err.status : err instanceof OfferQueryError ? 400 : 500;
+  res.status(status).json({ error: String(err) });
+});
+const server = http.createServer(app);
+server.on('close', () => void index.close());
+listenAndStopOnSigterm(server);

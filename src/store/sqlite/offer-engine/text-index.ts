@@ -1,0 +1,227 @@
+/**
+ * An inverted index of analysed terms with the ranking of SQLite FTS5's `bm25()` (the one the embedded index used
+ * before it answered from memory, so the order of results is the same): for each phrase of the query (a whole term,
+ * or a prefix standing for every term starting with it), idf = ln((N − n + 0.5) / (n + 0.5)) (1e-6 when ≤ 0), and
+ * score = Σ idf × f·(k1 + 1) / (f + k1·(1 − b + b·D / avgdl)), with f the phrase's weighted frequency in the document
+ * (Σ field weight × occurrences), D the document's length in tokens, avgdl the mean length, k1 = 1.2, b = 0.75.
+ * Every phrase must match (AND). Higher scores are better (FTS5's rank is the opposite).
+ *
+ * Documents are slots (small integers given by the caller); `accept` drops candidates early (the query's filters),
+ * before the longer posting lists are walked.
+ */
+import { gallop, PostingList } from './postings';
+import type { TermDictionary } from './term-dictionary';
+
+export interface Phrase {
+  /** A whole term, or (with `prefix`) the beginning of terms. */
+  text: string;
+  prefix: boolean;
+}
+
+export interface TextMatches {
+  slots: Int32Array;
+  scores: Float64Array;
+  length: number;
+}
+
+const K1 = 1.2;
+const B = 0.75;
+const EMPTY: TextMatches = { slots: new Int32Array(0), scores: new Float64Array(0), length: 0 };
+
+export class TextIndex {
+  private readonly postings: PostingList[] = [];
+  private lengths = new Int32Array(1024);
+  private documents = 0;
+  private tokens = 0;
+  // Scratch of the prefix unions: a generation stamp and an accumulator per slot, the touched slots.
+  private stamp = new Int32Array(1024);
+  private acc = new Float64Array(1024);
+  private touched = new Int32Array(1024);
+  private generation = 0;
+
+  /** The dictionary of term ids (shared by the text indexes of one engine). */
+  constructor(readonly dictionary: TermDictionary) {}
+
+  get documentCount(): number {
+    return this.documents;
+  }
+
+  /**
+   * Adds a document: `terms` is [term id, weighted frequency, term id, …] (distinct terms of the dictionary),
+   * `length` its token count. The slot must not hold a document.
+   */
+  add(slot: number, terms: ArrayLike<number>, length: number): void {
+    this.ensure(slot + 1);
+    for (let i = 0; i < terms.length; i += 2) {
+      const list = (this.postings[terms[i]] ??= new PostingList());
+      list.add(slot, terms[i + 1]);
+    }
+    this.lengths[slot] = length;
+    this.documents++;
+    this.tokens += length;
+  }
+
+  /** Removes the document `add` put in `slot` with these terms. */
+  remove(slot: number, terms: ArrayLike<number>): void {
+    for (let i = 0; i < terms.length; i += 2) this.postings[terms[i]]?.remove(slot);
+    this.documents--;
+    this.tokens -= this.lengths[slot];
+    this.lengths[slot] = 0;
+  }
+
+  clear(): void {
+    for (const list of this.postings) if (list) list.length = 0;
+    this.documents = 0;
+    this.tokens = 0;
+    this.lengths.fill(0);
+  }
+
+  /** The documents matching every phrase and accepted, with their scores (slots ascending). */
+  match(phrases: readonly Phrase[], accept: (slot: number) => boolean): TextMatches {
+    if (!phrases.length || this.documents === 0) return EMPTY;
+    const resolved: { lists: PostingList[]; size: number }[] = [];
+    for (const p of phrases) {
+      const ids = p.prefix ? this.dictionary.withPrefix(p.text) : [this.dictionary.id(p.text)];
+      const lists: PostingList[] = [];
+      let size = 0;
+      for (const id of ids) {
+        const list = id === undefined ? undefined : this.postings[id];
+        if (list && list.length) {
+          lists.push(list);
+          size += list.length;
+        }
+      }
+      if (!lists.length) return EMPTY;
+      resolved.push({ lists, size });
+    }
+    resolved.sort((a, b) => a.size - b.size);
+    const n = this.documents;
+    const norm = K1 * (1 - B);
+    const perToken = (K1 * B) / (this.tokens / n);
+    const idf = (df: number) => {
+      const v = Math.log((n - df + 0.5) / (df + 0.5));
+      return v <= 0 ? 1e-6 : v;
+    };
+    const lengths = this.lengths;
+
+    // The rarest phrase gives the candidates.
+    const first = resolved[0];
+    let slots: Int32Array;
+    let freqs: Float64Array;
+    let count = 0;
+    let df: number;
+    if (first.lists.length === 1) {
+      const list = first.lists[0];
+      df = list.length;
+      slots = new Int32Array(df);
+      freqs = new Float64Array(df);
+      for (let i = 0; i < df; i++) {
+        const slot = list.docs[i];
+        if (!accept(slot)) continue;
+        slots[count] = slot;
+        freqs[count++] = list.freqs[i];
+      }
+    } else {
+      df = this.union(first.lists);
+      slots = new Int32Array(df);
+      freqs = new Float64Array(df);
+      const keep = (slot: number) => {
+        if (!accept(slot)) return;
+        slots[count] = slot;
+        freqs[count++] = this.acc[slot];
+      };
+      if (df > this.lengths.length >>> 6) {
+        // Many: a walk of every slot's stamp gives them in order, cheaper than sorting them.
+        const { stamp, generation } = this;
+        for (let slot = 0; slot < stamp.length; slot++) if (stamp[slot] === generation) keep(slot);
+      } else {
+        const touched = this.touched.subarray(0, df).sort();
+        for (let i = 0; i < df; i++) keep(touched[i]);
+      }
+    }
+    const scores = new Float64Array(count);
+    let w = idf(df);
+    for (let i = 0; i < count; i++) {
+      const f = freqs[i];
+      scores[i] = (w * (f * (K1 + 1))) / (f + norm + perToken * lengths[slots[i]]);
+    }
+
+    // Each further phrase keeps the candidates it also matches.
+    for (let p = 1; p < resolved.length && count > 0; p++) {
+      const { lists } = resolved[p];
+      let kept = 0;
+      if (lists.length === 1) {
+        const list = lists[0];
+        w = idf(list.length);
+        let j = 0;
+        for (let i = 0; i < count; i++) {
+          const slot = slots[i];
+          j = gallop(list.docs, j, list.length, slot);
+          if (j >= list.length) break;
+          if (list.docs[j] !== slot) continue;
+          const f = list.freqs[j];
+          slots[kept] = slot;
+          scores[kept++] = scores[i] + (w * (f * (K1 + 1))) / (f + norm + perToken * lengths[slot]);
+        }
+      } else {
+        w = idf(this.union(lists));
+        const gen = this.generation;
+        for (let i = 0; i < count; i++) {
+          const slot = slots[i];
+          if (this.stamp[slot] !== gen) continue;
+          const f = this.acc[slot];
+          slots[kept] = slot;
+          scores[kept++] = scores[i] + (w * (f * (K1 + 1))) / (f + norm + perToken * lengths[slot]);
+        }
+      }
+      count = kept;
+    }
+    return { slots, scores, length: count };
+  }
+
+  /** The union of posting lists into the scratch (stamped with a new generation): how many distinct documents. */
+  private union(lists: PostingList[]): number {
+    if (++this.generation >= 0x7fffffff) {
+      this.stamp.fill(0);
+      this.generation = 1;
+    }
+    const gen = this.generation;
+    const { stamp, acc, touched } = this;
+    let n = 0;
+    for (const list of lists) {
+      const { docs, freqs } = list;
+      for (let i = 0; i < list.length; i++) {
+        const d = docs[i];
+        if (stamp[d] !== gen) {
+          stamp[d] = gen;
+          acc[d] = freqs[i];
+          touched[n++] = d;
+        } else {
+          acc[d] += freqs[i];
+        }
+      }
+    }
+    return n;
+  }
+
+  private ensure(slots: number): void {
+    if (slots <= this.lengths.length) return;
+    const capacity = Math.max(slots, this.lengths.length * 2);
+    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.lengths = grow(this.lengths, (c) => new Int32Array(c));
+    this.stamp = grow(this.stamp, (c) => new Int32Array(c));
+    this.acc = grow(this.acc, (c) => new Float64Array(c));
+    this.touched = new Int32Array(capacity);
+  }
+
+  /** Bytes held by the posting lists and per-slot arrays (for memory reports). */
+  get bytes(): number {
+    let b = this.lengths.byteLength + this.stamp.byteLength + this.acc.byteLength + this.touched.byteLength;
+    for (const list of this.postings) if (list) b += list.bytes;
+    return b;
+  }
+}
