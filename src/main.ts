@@ -140,6 +140,8 @@ export interface ServerSettings extends KernelSettings {
   unauthenticatedActor?: Actor;
   /** Demo accounts on or off (default: ROR_DEMO_ACCOUNTS, see src/security/demo-accounts.ts). */
   demoAccounts?: boolean;
+  /** Write the shipped Measures into the store at start (default true; tests of other features start empty). */
+  measureDefinitions?: boolean;
   /** Where the built web application is (default dist/ui of this installation). */
   uiDir?: string;
   /** Nightly indicators (default: ROR_MEASURES_CRON, unset: none). */
@@ -258,10 +260,13 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
   // Indicators: the shipped Measures written (unchanged ones left alone), the nightly run when ROR_MEASURES_CRON is set.
   const label = (system: string, code: string) => kernel.terminology.display(system, code);
-  const measuresReady = installMeasureDefinitions(kernel, store).catch((err: unknown) => {
-    logger.error({ err }, 'the indicator definitions could not be written; $evaluate-measure answers 404 until they are');
-    return [];
-  });
+  const measuresReady =
+    settings.measureDefinitions === false
+      ? Promise.resolve([])
+      : installMeasureDefinitions(kernel, store).catch((err: unknown) => {
+          logger.error({ err }, 'the indicator definitions could not be written; $evaluate-measure answers 404 until they are');
+          return [];
+        });
   const measuresScheduler = background ? startMeasuresScheduler({ store, kernel, label, logger, config: settings.measures }) : undefined;
   const app = createApp(services, {
     logger,

@@ -36,7 +36,7 @@ export interface TestServerOptions extends Partial<Omit<ServerSettings, 'config'
 
 /**
  * The real app, composed as `npm start` composes it (src/main.ts), on a fresh SQLite store in a temporary
- * directory; no demo data, no background work unless asked, silent logs.
+ * directory; no demo data, no shipped Measures, no background work unless asked, silent logs.
  */
 export function testServer(options: TestServerOptions = {}): TestServer {
   const { maxBodyBytes, dataDir, secure, ...settings } = options;
@@ -49,7 +49,8 @@ export function testServer(options: TestServerOptions = {}): TestServer {
     maxCount: 1000,
     demoData: false,
   };
-  const defaults = secure ? {} : { unauthenticatedActor: TEST_ADMIN, auditWrites: false };
+  // Tests of other features start from an empty store: the shipped Measures only where a test asks for them.
+  const defaults = { measureDefinitions: false, ...(secure ? {} : { unauthenticatedActor: TEST_ADMIN, auditWrites: false }) };
   const server = composeServer({ background: false, ...defaults, ...settings, config, logger: pino({ level: 'silent' }) });
   return {
     app: server.app,

@@ -24,7 +24,7 @@ const evaluate = (who: string, subject: string) =>
 
 beforeAll(async () => {
   idp = await testIdp();
-  t = secureServer(idp);
+  t = secureServer(idp, { measureDefinitions: true });
   await t.server.measuresReady;
   await writeRegion(t, { kind: 'admin', name: 'fixture' });
   for (const [role, claims] of Object.entries(CLAIMS)) auth[role] = { Authorization: `Bearer ${await idp.token(claims)}` };

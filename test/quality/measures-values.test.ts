@@ -19,7 +19,7 @@ let t: TestServer;
 const window = `periodStart=${encodeURIComponent(iso(AT - 7 * D))}&periodEnd=${encodeURIComponent(iso(AT))}`;
 
 beforeAll(async () => {
-  t = testServer();
+  t = testServer({ measureDefinitions: true });
   await t.server.measuresReady;
   await writeRegion(t, TEST_ADMIN);
 });

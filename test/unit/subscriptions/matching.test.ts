@@ -27,7 +27,7 @@ const location = (city: string, name = 'L') => ({ resourceType: 'Location', name
 async function drain(): Promise<{ queue: string; subscription: string; resource: string }[]> {
   const out: { queue: string; subscription: string; resource: string }[] = [];
   for (;;) {
-    const items = await s.store.claimOutbox({ limit: 100, now: Date.now() + 86_400_000, leaseMs: 1 });
+    const items = await s.store.claimOutbox({ limit: 100, now: Date.now() + 86_400_000, leaseMs: 1, queues: { prefix: 'Subscription/' } });
     if (!items.length) return out;
     for (const item of items) {
       const n = fromPayload(item.payload)!;
