@@ -12,6 +12,11 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, T
 const COLOURS = ['#0063cb', '#18753c', '#b34000', '#6a6af4', '#ce0500'];
 
 export function drawTrend(canvas: HTMLCanvasElement, lines: TrendLine[], unit: 'share' | 'count'): () => void {
+  // A single calculation (or a few close together) gets half a day each side, not an axis spanning years.
+  const times = lines.flatMap((l) => l.points.map((p) => p.t));
+  const span = times.length ? Math.max(...times) - Math.min(...times) : 0;
+  const pad = span < 3_600_000 ? 12 * 3_600_000 : 0;
+  const range = times.length && pad ? { min: Math.min(...times) - pad, max: Math.max(...times) + pad } : {};
   const chart = new Chart(canvas, {
     type: 'line',
     data: {
@@ -30,7 +35,7 @@ export function drawTrend(canvas: HTMLCanvasElement, lines: TrendLine[], unit: '
       maintainAspectRatio: false,
       parsing: false,
       scales: {
-        x: { type: 'linear', ticks: { maxTicksLimit: 4, callback: (v) => formatDateTime(new Date(Number(v)).toISOString()) } },
+        x: { type: 'linear', ...range, ticks: { maxTicksLimit: 4, callback: (v) => formatDateTime(new Date(Number(v)).toISOString()) } },
         y: unit === 'share' ? { type: 'linear', min: 0, max: 100, title: { display: true, text: '%' } } : { type: 'linear', beginAtZero: true, ticks: { precision: 0 } },
       },
       plugins: {
