@@ -6,6 +6,10 @@
  *   fhir-profiles/terminology/*.json         the JDV value sets and TRE code systems the required bindings use
  *   fhir-profiles/search-parameters/ror-search-parameters.json   the 0.7.0 SearchParameters, corrected
  *
+ * Nomenclatures the profiles bind that ../shared lacks are read from fhir-profiles/sources/nomenclatures (the
+ * RORTask ones: JDV_J241, J242, J244 and TRE_R349, R350, R352, transcribed from the ANS publications); an export of
+ * the same URL in ../shared wins.
+ *
  *   npx tsx scripts/build-profiles.ts [--shared ../shared]
  *
  * The output is committed: the server never reads ../shared. Re-running on the same material gives the same files.
@@ -35,6 +39,7 @@ const SHARED = path.resolve(argShared > 0 ? process.argv[argShared + 1] : path.j
 const IG = path.join(SHARED, 'spec/ror-ig');
 const NOMENCLATURES = path.join(SHARED, 'nomenclatures');
 const OUT = path.resolve(__dirname, '../fhir-profiles');
+const LOCAL_NOMENCLATURES = path.join(OUT, 'sources/nomenclatures');
 
 const log: string[] = [];
 
@@ -316,6 +321,10 @@ function nomenclatureFiles(): Map<string, { file: string; resource: ValueSet | C
   for (const file of fs.readdirSync(NOMENCLATURES).filter((f) => f.endsWith('.json')).sort()) {
     const resource = readJsonFile<ValueSet | CodeSystem>(path.join(NOMENCLATURES, file));
     if (resource.url) byUrl.set(resource.url, { file, resource });
+  }
+  for (const file of fs.readdirSync(LOCAL_NOMENCLATURES).filter((f) => f.endsWith('.json')).sort()) {
+    const resource = readJsonFile<ValueSet | CodeSystem>(path.join(LOCAL_NOMENCLATURES, file));
+    if (resource.url && !byUrl.has(resource.url)) byUrl.set(resource.url, { file: `fhir-profiles/sources/nomenclatures/${file}`, resource });
   }
   const capacity = readJsonFile<Bundle>(path.join(IG, 'ror-0.7.0/capacity-nomenclatures-JDV-J187-J195.bundle.json'));
   for (const e of capacity.entry ?? []) {

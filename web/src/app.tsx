@@ -33,6 +33,7 @@ function Header() {
         <NavLink href="/ui/recherche">Recherche</NavLink>
         <NavLink href="/ui/tableau-de-bord">Tableau de bord</NavLink>
         {canEditBeds(user) && <NavLink href="/ui/mes-lits">Mes lits</NavLink>}
+        {user && user.role !== 'consumer' && <NavLink href="/ui/taches">Anomalies</NavLink>}
       </nav>
       <div class="account">
         {user ? (

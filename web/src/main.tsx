@@ -3,6 +3,7 @@ import { render } from 'preact';
 import '../styles/app.css';
 import '../styles/beds.css';
 import '../styles/search.css';
+import '../styles/tasks.css';
 import { App } from './app';
 
 const root = document.getElementById('app')!;

@@ -13,6 +13,8 @@ export const ROUTES = [
   { path: '/ui/recherche', component: lazy(() => import('./pages/search')) },
   { path: '/ui/unites/:id', component: lazy(() => import('./pages/unit')) },
   { path: '/ui/tableau-de-bord', component: lazy(() => import('./pages/dashboard')) },
+  { path: '/ui/taches', component: lazy(() => import('./pages/tasks')) },
+  { path: '/ui/taches/signaler', component: lazy(() => import('./pages/tasks-report')) },
 ];
 
 export const NotFoundPage = lazy(() => import('./pages/not-found'));

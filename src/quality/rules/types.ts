@@ -7,6 +7,7 @@
  * Themes are the ROR's anomaly themes (JDV_J241 / TRE_R350), actions the proposed actions (JDV_J242 / TRE_R349).
  */
 import type { Location, Organization, Practitioner, Resource } from '@medplum/fhirtypes';
+import { ACTION_CODE_LABELS, labelsOf, THEME_CODE_LABELS } from '../tasks/codes';
 
 /** TRE_R350 ThematiqueAnomalie: 01 Complétude, 02 Exhaustivité, 03 Cohérence, 04 Récence, 05 Structuration, 06 Exactitude. */
 export type Theme = '01' | '02' | '03' | '04' | '05' | '06';
@@ -59,16 +60,10 @@ export interface Rule<T extends Resource = Resource> {
   check(input: RuleInput<T>): Omit<Discrepancy, 'rule' | 'resource' | 'theme' | 'action'>[];
 }
 
-export const THEME_LABELS: Record<Theme, string> = {
-  '01': 'Complétude',
-  '02': 'Exhaustivité',
-  '03': 'Cohérence',
-  '04': 'Récence',
-  '05': 'Structuration',
-  '06': 'Exactitude',
-};
+/** Labels of the themes and actions, from the terminology (TRE_R350, TRE_R349: src/quality/tasks/codes.ts). */
+export const THEME_LABELS: Record<Theme, string> = labelsOf(['01', '02', '03', '04', '05', '06'], THEME_CODE_LABELS, 'TRE_R350');
 
-export const ACTION_LABELS: Record<Action, string> = { AJO: 'Ajout', COR: 'Correction', SUP: 'Suppression' };
+export const ACTION_LABELS: Record<Action, string> = labelsOf(['AJO', 'COR', 'SUP'], ACTION_CODE_LABELS, 'TRE_R349');
 
 /** Runs a rule: its findings, each completed with the rule's id, theme, action and the resource. */
 export function run<T extends Resource>(rule: Rule<T>, input: RuleInput<T>): Discrepancy[] {

@@ -1,10 +1,16 @@
 /**
  * The vocabulary of RORTask (ROR IG profile `ror-task`): anomaly themes (JDV_J241, code system TRE_R350), proposed
  * actions (JDV_J242, TRE_R349), business statuses (JDV_J244, TRE_R352), and the input / output slices' code
- * systems of the IG. Codes and labels are the ANS nomenclatures' (TRE_R350 2024-01-26, TRE_R349 2023-12-15,
- * TRE_R352 2023-09-22), also shipped as terminology resources in fhir-profiles/terminology.
+ * systems of the IG. The labels are read from the terminology the server validates with
+ * (fhir-profiles/terminology, built from fhir-profiles/sources/nomenclatures by scripts/build-profiles.ts), so a
+ * task's displays are the nomenclatures' own; a code the rules use that the terminology lacks stops the server at
+ * start rather than writing tasks the profile would refuse.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CodeSystem } from '@medplum/fhirtypes';
 import { SERVER_CANONICAL_BASE } from '../../canonical';
+import { fhirProfilesDir } from '../../project-paths';
 
 const tre = (name: string) => `https://mos.esante.gouv.fr/NOS/TRE_${name}/FHIR/TRE-${name}`;
 
@@ -24,29 +30,41 @@ export const OWNER_TAG_SYSTEM = `${SERVER_CANONICAL_BASE}/CodeSystem/task-owner-
 /** `systemRequester` of the tasks the rules raise. */
 export const RULES_REQUESTER = 'ROR - contrôle qualité';
 
-export const BUSINESS_STATUS = {
-  created: { code: '01', display: 'Créé' },
-  toDo: { code: '02', display: 'À traiter' },
-  cancelled: { code: '03', display: 'Annulé' },
-  sent: { code: '05', display: 'Envoyé au destinataire' },
-  toleratedForGood: { code: '07', display: 'Toléré définitivement' },
-  corrected: { code: '08', display: 'Corrigé' },
-  refused: { code: '09', display: 'Refusé' },
-} as const;
+/** The labels of a code system of fhir-profiles/terminology, by code. */
+export function terminologyLabels(system: string): Record<string, string> {
+  const name = /\/NOS\/([^/]+)\//.exec(system)?.[1];
+  const file = path.join(fhirProfilesDir(), 'terminology', `CodeSystem-${name}.json`);
+  if (!name || !fs.existsSync(file)) throw new Error(`${system}: no code system in fhir-profiles/terminology (run scripts/build-profiles.ts)`);
+  const cs = JSON.parse(fs.readFileSync(file, 'utf8')) as CodeSystem;
+  return Object.fromEntries((cs.concept ?? []).filter((c) => c.display).map((c) => [c.code, c.display as string]));
+}
 
-export const BUSINESS_STATUS_LABELS: Record<string, string> = {
-  '01': 'Créé',
-  '02': 'À traiter',
-  '03': 'Annulé',
-  '04': 'Bloqué (destinataire manquant)',
-  '05': 'Envoyé au destinataire',
-  '06': 'Toléré temporairement',
-  '07': 'Toléré définitivement',
-  '08': 'Corrigé',
-  '09': 'Refusé',
-  '10': 'À vérifier',
-  '11': 'Bloqué (destinataire erroné)',
-};
+/** TRE_R352 StatutMetierAnomalie: every business status, by code. */
+export const BUSINESS_STATUS_LABELS: Readonly<Record<string, string>> = terminologyLabels(BUSINESS_STATUS_SYSTEM);
+/** TRE_R350 ThematiqueAnomalie. */
+export const THEME_CODE_LABELS: Readonly<Record<string, string>> = terminologyLabels(THEME_SYSTEM);
+/** TRE_R349 ActionAnomalie. */
+export const ACTION_CODE_LABELS: Readonly<Record<string, string>> = terminologyLabels(ACTION_SYSTEM);
+
+/** The labels of `codes` in `labels`; throws naming the codes the terminology lacks. */
+export function labelsOf<C extends string>(codes: readonly C[], labels: Readonly<Record<string, string>>, what: string): Record<C, string> {
+  const missing = codes.filter((c) => !labels[c]);
+  if (missing.length) throw new Error(`${what}: codes ${missing.join(', ')} are not in the terminology`);
+  return Object.fromEntries(codes.map((c) => [c, labels[c]])) as Record<C, string>;
+}
+
+const status = (code: string) => ({ code, display: labelsOf([code], BUSINESS_STATUS_LABELS, 'TRE_R352')[code] });
+
+/** The business statuses the server writes. */
+export const BUSINESS_STATUS = {
+  created: status('01'),
+  toDo: status('02'),
+  cancelled: status('03'),
+  sent: status('05'),
+  toleratedForGood: status('07'),
+  corrected: status('08'),
+  refused: status('09'),
+} as const;
 
 /** Task.status values of a task still to work. */
 export const OPEN_STATUSES: ReadonlySet<string> = new Set(['draft', 'requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold']);

@@ -3,6 +3,7 @@ import { rorValidator } from '../../helpers/validation';
 import { errors, rejection, ROR_SD } from './helpers';
 
 const INPUT = 'https://interop.esante.gouv.fr/ig/fhir/ror/CodeSystem/input-task-ror-codesystem';
+const tre = (name: string) => `https://mos.esante.gouv.fr/NOS/TRE_${name}/FHIR/TRE-${name}`;
 
 function task(): any {
   return {
@@ -10,12 +11,12 @@ function task(): any {
     meta: { profile: [`${ROR_SD}/ror-task`] },
     status: 'requested',
     intent: 'proposal',
-    businessStatus: { coding: [{ system: 'urn:test:business-status', code: '1' }] },
-    code: { coding: [{ system: 'urn:test:theme', code: '1' }] },
+    businessStatus: { coding: [{ system: tre('R352-StatutMetierAnomalie'), code: '02' }] },
+    code: { coding: [{ system: tre('R350-ThematiqueAnomalie'), code: '06' }] },
     focus: { reference: 'Location/ror-loc-ssr-1' },
     authoredOn: '2026-11-20T10:00:00+01:00',
     lastModified: '2026-11-20T10:00:00+01:00',
-    reasonCode: { coding: [{ system: 'urn:test:action', code: '1' }] },
+    reasonCode: { coding: [{ system: tre('R349-ActionAnomalie'), code: 'COR' }] },
     input: [
       { type: { coding: [{ system: INPUT, code: 'systemRequester' }] }, valueString: 'Santé.fr' },
       { type: { coding: [{ system: INPUT, code: 'errorValue' }] }, valueString: '0474454141' },

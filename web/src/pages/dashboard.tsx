@@ -12,7 +12,9 @@ import { formatAge, formatDateTime, formatNumber, formatPercent } from '../lib/f
 import { AVAILABILITY_STYLE } from '../lib/offer-availability';
 import { freeBedsLink, NEVER_LIST_ID, share, STALE_LIST_ID, topGroups, unitsLink, type Dashboard, type DashboardFigures, type DashboardUnit, type Group } from '../lib/offer-dashboard';
 import { departmentLabel } from '../lib/offer-territory';
+import { useSession } from '../lib/session';
 import { useAsync } from '../lib/use-async';
+import { QualityTrends } from './tasks-trends';
 import type { Bars } from '../charts/bar-chart';
 
 function BarChart({ bars, label }: { bars: Bars; label: string }) {
@@ -135,6 +137,7 @@ function UnitList({ id, title, list, empty }: { id: string; title: string; list?
 }
 
 export default function DashboardPage() {
+  const { user } = useSession();
   const state = useAsync((signal) => getJson<Dashboard>('/offer/dashboard', signal), []);
   const d = state.data;
   if (!d) {
@@ -190,6 +193,8 @@ export default function DashboardPage() {
         <BarChart bars={actBars} label={d.availability ? 'Lits libres par activité (les 12 premières)' : 'Lits installés par activité (les 12 premières)'} />
         <GroupTable caption="Par activité" rows={d.byActivity} nameOf={activityName} groupOf={(code) => ({ activity: code })} availability={d.availability} />
       </section>
+
+      {(user?.role === 'analyst' || user?.role === 'admin') && <QualityTrends departments={d.byDepartment.map((g) => g.code)} canCompute />}
 
       {d.availability && (
         <>

@@ -13,6 +13,7 @@ import { loadUnits } from '../lib/beds-api';
 import { formatAge, formatDateTime, formatNumber, formatPercent } from '../lib/format';
 import { canEditBeds, useSession } from '../lib/session';
 import { useAsync } from '../lib/use-async';
+import { OpenTasks } from './tasks-count';
 
 const CATEGORY_SYSTEM = 'https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement';
 const TELECOM_WORDS: Record<string, string> = { phone: 'Téléphone', fax: 'Fax', email: 'Courriel', url: 'Site web', sms: 'SMS', pager: 'Bip', other: 'Autre' };
@@ -145,6 +146,8 @@ export default function EstablishmentPage() {
           </dd>
         </dl>
       </section>
+
+      {(user?.role === 'analyst' || user?.role === 'admin' || mine) && <OpenTasks owners={[org.id!, ...sites.map((s) => s.id!)]} report={`Organization/${org.id}`} canReport />}
 
       <section aria-labelledby="est-freshness">
         <h2 id="est-freshness">Fraîcheur des données</h2>

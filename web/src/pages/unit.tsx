@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { ErrorNotice, Loading, Notice, PageTitle } from '../components';
+import { ReportLink } from './tasks-count';
 import { ApiError, getJson } from '../lib/api';
 import { formatAge, formatDateTime, formatNumber } from '../lib/format';
 import { extendToNow, historyRows, historySeries, type HistorySeries } from '../lib/offer-history';
@@ -190,6 +191,7 @@ export default function UnitPage() {
       <PageTitle title={service.name ?? 'Unité'}>{service.name ?? 'Unité'}</PageTitle>
       {service.active === false && <Notice kind="warning">Cette unité est inactive.</Notice>}
       {isSensitive(service) && <Notice kind="warning">Unité sensible : visible seulement des profils d’accès autorisés.</Notice>}
+      <ReportLink resource={`HealthcareService/${service.id}`} />
       <section aria-labelledby="identite">
         <h2 id="identite">Identité</h2>
         <dl class="facts">
