@@ -7,9 +7,10 @@
  * An occurrence is a *slot*: the time it was scheduled for (cron), or the start of its period (interval), in ms.
  * The lease `job:<name>` is held by `<slot>|<owner>`. To run slot S an instance reads the holder: if it already
  * names S or a later slot, S is taken (being run, or done); otherwise it acquires the lease, which only one of
- * several callers can do while it is held. The lease is kept (renewed) while the job runs and never released: its
- * holder, expired or not, is the memory of the last slot taken, so an instance whose clock or timer fires a little
- * later does not run the same slot again. A slot whose instance died mid-run is not retried (the next one runs).
+ * several callers can do while it is held. The lease is kept (renewed) while the job runs, then left to expire at
+ * once but never released: its holder, expired or not, is the memory of the last slot taken, so an instance whose
+ * clock or timer fires a little later does not run the same slot again, and the next slot may start. A slot that
+ * comes while the previous one still runs is skipped (no overlap). A slot whose instance died mid-run is not retried (the next one runs).
  */
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -70,5 +71,7 @@ export async function runSlot<T>(options: SlotOptions, slot: number, fn: () => P
     return { ran: true, result: await fn() };
   } finally {
     clearInterval(timer);
+    // Done: the lease lapses now (the next slot may start), and its holder stays as the memory of this slot.
+    await leases.heartbeat(name, me, 0, now()).catch((err: unknown) => options.warn?.(`the lease of ${name} could not be let go: ${(err as Error).message}`));
   }
 }
