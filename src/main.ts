@@ -59,7 +59,7 @@ import { SqliteOfferIndex } from './store/sqlite/offer-index';
 import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
-import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn } from './security/saml';
+import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn, storedAssertions } from './security/saml';
 import { installMeasureDefinitions, installMeasureFeatures, measuresRouter, startMeasuresScheduler, type MeasuresConfig, type MeasuresScheduler } from './quality/measures';
 import { authRouter, builtInIssuer, clientPrincipal, defaultScopes, loadTokenConfig, SigningKeys } from './security/clients';
 import { lastSyncSuccess, metricsAllowList, metricsRouter, requestMetrics, ServerMetrics } from './ops';
@@ -246,7 +246,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     { path: '/', handler: sessionEndpoint(sessions, { methods, secureCookies: signIn.secureCookies }) },
   ];
   if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });
-  if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn) });
+  if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn, storedAssertions(store.auth)) });
   if (demoAccounts) routers.push({ path: DEMO_MOUNT_PATH, handler: demoSignIn(signIn) });
   const background = settings.background ?? true;
   const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery, onOutcome: (o) => metrics.deliveries.inc({ outcome: o }) }) : undefined;
