@@ -59,9 +59,10 @@ import { SqliteOfferIndex } from './store/sqlite/offer-index';
 import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
-import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn } from './security/saml';
+import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn, storedAssertions } from './security/saml';
 import { installMeasureDefinitions, installMeasureFeatures, measuresRouter, startMeasuresScheduler, type MeasuresConfig, type MeasuresScheduler } from './quality/measures';
 import { authRouter, builtInIssuer, clientPrincipal, defaultScopes, loadTokenConfig, SigningKeys } from './security/clients';
+import { lastSyncSuccess, metricsAllowList, metricsRouter, requestMetrics, ServerMetrics } from './ops';
 
 export interface KernelSettings {
   logger?: Logger;
@@ -146,6 +147,8 @@ export interface ServerSettings extends KernelSettings {
   uiDir?: string;
   /** Nightly indicators (default: ROR_MEASURES_CRON, unset: none). */
   measures?: MeasuresConfig;
+  /** Who may read GET /metrics besides administrators: addresses and CIDR blocks (default: ROR_METRICS_ALLOW). */
+  metricsAllow?: string;
 }
 
 export interface ComposedServer extends ComposedKernel {
@@ -166,6 +169,8 @@ export interface ComposedServer extends ComposedKernel {
   measuresReady: Promise<string[]>;
   /** Loads the demo region into an empty store (as `system:demo`), when the configuration asks for it. */
   loadDemoData(): Promise<DemoLoadResult | undefined>;
+  /** The Prometheus metrics served at GET /metrics (src/ops/metrics.ts). */
+  metrics: ServerMetrics;
   /** Stops the background work and closes the store. */
   close(): Promise<void>;
 }
@@ -201,13 +206,16 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const security = settings.security ?? loadSecurityConfig(process.env, config.dataDir, config.baseUrl);
   const audit = new AuditTrail({ logger, readSample: security.auditReadSample });
   const composed = composeKernel({ ...settings, audit: settings.auditWrites === false ? undefined : audit });
-  const { kernel, subscriptions } = composed;
-  const store = new SqliteStore(
+  const { kernel, subscriptions, operations } = composed;
+  // Metrics: the store's and the offer index's ports timed, the outbox backlogs and the last sync read per scrape.
+  const metrics = new ServerMetrics();
+  const store = metrics.timeStore(new SqliteStore(
     { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
     kernel.indexer,
-  );
+  ));
+  metrics.watch({ store, lastSyncSuccess: lastSyncSuccess(store, kernel) });
   audit.attach(kernel, store);
-  const offerIndex = openOfferIndex(config);
+  const offerIndex = metrics.timeOfferIndex(openOfferIndex(config));
   const capacityConfig = settings.capacity ?? loadCapacityConfig();
   const offer = new OfferIndexer({ store, index: offerIndex, labels: terminologyLabels(kernel.terminology), logger });
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
@@ -240,10 +248,10 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     { path: '/', handler: sessionEndpoint(sessions, { methods, secureCookies: signIn.secureCookies }) },
   ];
   if (oidc) routers.push({ path: OIDC_MOUNT_PATH, handler: oidcSignIn(oidc, signIn) });
-  if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn) });
+  if (saml) routers.push({ path: SAML_MOUNT_PATH, handler: samlSignIn(saml, signIn, storedAssertions(store.auth)) });
   if (demoAccounts) routers.push({ path: DEMO_MOUNT_PATH, handler: demoSignIn(signIn) });
   const background = settings.background ?? true;
-  const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery }) : undefined;
+  const delivery = background ? subscriptions.startDelivery(store, { logger, ...settings.delivery, onOutcome: (o) => metrics.deliveries.inc({ outcome: o }) }) : undefined;
   // The events of writes wait in the outbox until the audit trail stores them (tests flush it themselves).
   if (background) audit.start();
   // The offer index follows the writes within a fraction of a second; a new or outdated index file is rebuilt.
@@ -257,7 +265,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const qualityWorker = new QualityWorker({ store, kernel, config: composed.quality, logger });
   if (background && composed.quality.enabled) qualityWorker.start();
   // Runs nothing until ROR_SYNC_* names a source.
-  const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync }) : undefined;
+  const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync, onRun: (outcome, ms) => metrics.observeSyncRun(outcome, ms) }) : undefined;
   // Indicators: the shipped Measures written (unchanged ones left alone), the nightly run when ROR_MEASURES_CRON is set.
   const label = (system: string, code: string) => kernel.terminology.display(system, code);
   const measuresReady =
@@ -270,12 +278,14 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const measuresScheduler = background ? startMeasuresScheduler({ store, kernel, label, logger, config: settings.measures }) : undefined;
   const app = createApp(services, {
     logger,
+    observe: requestMetrics(metrics, operations),
     maxBodyBytes: config.maxBodyBytes,
     trustProxy: security.trustedProxies,
     hardening: hardening(config),
     audit,
     routers,
     apiRouters: [
+      metricsRouter(metrics, metricsAllowList({ ROR_METRICS_ALLOW: settings.metricsAllow ?? process.env.ROR_METRICS_ALLOW })),
       offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
       dashboardRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
       measuresRouter(services),
@@ -314,6 +324,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     scheduler,
     measuresScheduler,
     measuresReady,
+    metrics,
     loadDemoData: async () => {
       if (!config.demoData) return undefined;
       // A broken demo bundle must not keep the server from starting: the transaction left the store empty.

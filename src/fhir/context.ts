@@ -140,6 +140,11 @@ export function requestContext(services: FhirServices, actor: Actor): FhirContex
 /** Answers a request; `tx` is given when it runs inside a transaction bundle (its reads and writes join it). */
 export interface Dispatcher {
   dispatch(ctx: FhirContext, req: FhirRequest, tx?: WriteTx): Promise<FhirResponse>;
+  /**
+   * The pattern the path matches (e.g. `:type/:id`, `$op`) and its operation name, without running anything: a
+   * label from a finite set, for the metrics. Undefined when no pattern fits.
+   */
+  describe?(path: string[]): { pattern: string; operation?: string } | undefined;
 }
 
 /** Where an interaction reads, and how it writes: alone, or inside the transaction of a bundle. */

@@ -80,6 +80,11 @@ export class RouteTable implements Dispatcher {
     return handler(ctx, req, params, io);
   }
 
+  describe(path: string[]): { pattern: string; operation?: string } | undefined {
+    const match = this.match(path);
+    return match && { pattern: match.entry.pattern, ...(match.params.operation !== undefined ? { operation: match.params.operation } : {}) };
+  }
+
   /**
    * The most specific pattern fitting the path, and the path's parameters. Specificity is compared segment by
    * segment, the first segment first: with ranks 1 to 3, that is the order of the numbers whose base-4 digits

@@ -17,6 +17,8 @@ import type { Hardening } from './hardening';
 
 export interface AppDeps {
   logger: Logger;
+  /** Mounted first: sees every request and its response's end (the metrics, src/ops/http-metrics.ts). */
+  observe?: RequestHandler;
   maxBodyBytes: number;
   /** Sets `res.locals.actor` from the request's credential (src/security/authenticate.ts); none: anonymous. */
   authenticate?: RequestHandler;
@@ -43,6 +45,7 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   if (deps.trustProxy?.length) app.set('trust proxy', deps.trustProxy);
   app.set('etag', false);
   app.set('query parser', false);
+  if (deps.observe) app.use(deps.observe);
   app.use(requestLogger(deps.logger, app));
   // Headers, CORS, bounds on the request, and the per-address limit of /auth/* (before sign-in and tokens).
   if (deps.hardening) app.use(deps.hardening.front);
@@ -121,11 +124,18 @@ async function handleFhir(ctx: FhirContext, req: Request, res: Response, audit: 
     body: Buffer.isBuffer(req.body) ? decodeBody(req.headers['content-type'], req.body) : undefined,
     ...parsePrefer(header(req, 'prefer')),
   };
+  // What the request is, for the metrics (src/ops/http-metrics.ts): the route's pattern, never the raw URL.
+  res.locals.fhirRoute = { ...ctx.routes.describe?.(fhirReq.path), bundleType: bundleTypeOf(fhirReq) };
   const result = await ctx.routes.dispatch(ctx, fhirReq);
   send(ctx, res, fhirReq, result, { contentType, pretty, summary, elements });
   if (audit && (req.method === 'GET' || req.method === 'HEAD') && result.status < 300) {
     audit.readSucceeded(ctx.actor, fhirReq.path.length >= 2 ? 'read' : 'search', req.originalUrl.slice(1, 500));
   }
+}
+
+function bundleTypeOf(req: FhirRequest): string | undefined {
+  const body = req.body?.kind === 'resource' ? (req.body.value as { resourceType?: unknown; type?: unknown } | null) : undefined;
+  return req.path.length === 0 && body?.resourceType === 'Bundle' && typeof body.type === 'string' ? body.type : undefined;
 }
 
 interface Presentation {

@@ -63,7 +63,8 @@ export function hardening(config: HardeningConfig, options: { now?: () => number
   return { front, callerRateLimit };
 }
 
-const PROBES = new Set(['/healthz', '/readyz']);
+/** Probes and the metrics scrape: polled by machines every few seconds, never counted against a caller. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 function isAuthPath(path: string): boolean {
   return path === '/auth' || path.startsWith('/auth/');

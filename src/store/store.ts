@@ -113,6 +113,16 @@ export interface OutboxClaim {
   queues?: { prefix: string; not?: boolean };
 }
 
+/** What waits in one consumer's queues of the outbox (monitoring: a growing backlog is a consumer falling behind). */
+export interface OutboxBacklog {
+  /** Messages not yet completed (due, leased or waiting for a retry). */
+  waiting: number;
+  /** Of those, the ones whose last attempt failed (rescheduled with an error). */
+  failing: number;
+  /** Enqueue time of the oldest waiting message, ms since epoch; undefined when none waits. */
+  oldestCreatedAt?: number;
+}
+
 export interface ResourceStore extends StoreReader {
   /**
    * Runs `fn` atomically: every write inside commits together or not at all (the promise rejects and nothing is
@@ -129,6 +139,11 @@ export interface ResourceStore extends StoreReader {
   completeOutbox(id: string | readonly string[]): Promise<void>;
   /** Releases the lease of a message and makes it due again at `nextAttemptAt` (ms since epoch), noting `error`. */
   rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void>;
+  /**
+   * What waits in the queues whose name starts with `prefix` (last committed state), for the metrics. Optional: an
+   * adapter without it reports no backlog.
+   */
+  outboxBacklog?(prefix: string): Promise<OutboxBacklog>;
   /** How many sync state rows `kind` has, and their keys' bytes (last committed state). */
   syncStateSize(kind: string): Promise<SyncStateSize>;
   /**

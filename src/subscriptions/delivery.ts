@@ -43,7 +43,15 @@ export interface DeliveryOptions {
   random?: () => number;
   /** HTTP client (tests). */
   fetch?: typeof fetch;
+  /** Told what became of each delivery attempt (the metrics count them). */
+  onOutcome?: (outcome: DeliveryOutcome) => void;
 }
+
+/**
+ * `delivered`; `retry`: the attempt failed and another is scheduled; `abandoned`: the last attempt failed and the
+ * subscription was turned off; `dropped`: nothing to send (subscription gone, ended, or its channel refused).
+ */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'abandoned' | 'dropped';
 
 export interface SubscriptionDelivery {
   /** Stops claiming, and resolves once the deliveries in flight have finished (each is bounded by the timeout). */
@@ -67,6 +75,7 @@ class Deliverer {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly fetch: typeof fetch;
+  private readonly onOutcome?: (outcome: DeliveryOutcome) => void;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private pumping?: Promise<void>;
@@ -83,6 +92,7 @@ class Deliverer {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.fetch = options.fetch ?? fetch;
+    this.onOutcome = options.onOutcome;
   }
 
   start(): void {
@@ -159,22 +169,30 @@ class Deliverer {
   }
 
   private async deliverItem(item: OutboxItem): Promise<void> {
+    const outcome = await this.deliverOne(item);
+    this.onOutcome?.(outcome);
+  }
+
+  private async deliverOne(item: OutboxItem): Promise<DeliveryOutcome> {
     const n = fromPayload(item.payload);
     if (!n) {
       this.logger.error({ outboxId: item.id, payload: item.payload.slice(0, 200) }, 'malformed notification dropped');
-      return this.store.completeOutbox(item.id);
+      await this.store.completeOutbox(item.id);
+      return 'dropped';
     }
     const log = this.logger.child({ subscription: n.subscription, resource: `${n.resourceType}/${n.id}/_history/${n.versionId}` });
     const current = await this.store.read('Subscription', n.subscription);
     const sub = current && !current.deleted ? (JSON.parse(current.json) as Subscription) : undefined;
     if (!sub || !SERVED_STATUSES.includes(sub.status)) {
       log.debug({ status: sub?.status ?? 'deleted' }, 'subscription not served any more; notification dropped');
-      return this.store.completeOutbox(item.id);
+      await this.store.completeOutbox(item.id);
+      return 'dropped';
     }
     if (sub.end && Date.parse(sub.end) <= this.now()) {
       log.info({ end: sub.end }, 'subscription ended; turned off');
       await this.setStatus(n.subscription, 'off', undefined);
-      return this.store.completeOutbox(item.id);
+      await this.store.completeOutbox(item.id);
+      return 'dropped';
     }
     let channel: RestHookChannel;
     try {
@@ -184,7 +202,8 @@ class Deliverer {
       const reason = err instanceof Error ? err.message : String(err);
       log.warn({ reason }, 'subscription channel refused; turned off');
       await this.setStatus(n.subscription, 'off', `notifications stopped: ${reason}`);
-      return this.store.completeOutbox(item.id);
+      await this.store.completeOutbox(item.id);
+      return 'dropped';
     }
 
     const outcome = await this.send(channel, n);
@@ -192,7 +211,7 @@ class Deliverer {
       log.debug({ attempts: item.attempts }, 'notification delivered');
       await this.store.completeOutbox(item.id);
       if (sub.status !== 'active' || sub.error !== undefined) await this.setStatus(n.subscription, 'active', undefined);
-      return;
+      return 'delivered';
     }
     const what = `${n.resourceType}/${n.id}/_history/${n.versionId}`;
     if (item.attempts >= this.config.maxAttempts) {
@@ -203,7 +222,8 @@ class Deliverer {
         `gave up notifying ${what} after ${item.attempts} attempts (last: ${outcome.error}); ` +
           'notifications are stopped: set status to requested to resume',
       );
-      return this.store.completeOutbox(item.id);
+      await this.store.completeOutbox(item.id);
+      return 'abandoned';
     }
     const next = this.now() + backoffDelay(item.attempts, this.config, this.random);
     log.info({ attempts: item.attempts, error: outcome.error, nextAttemptAt: new Date(next).toISOString() }, 'notification failed; will retry');
@@ -214,6 +234,7 @@ class Deliverer {
       `notifying ${what} failed (attempt ${item.attempts} of ${this.config.maxAttempts}): ${outcome.error}; ` +
         `next attempt after ${new Date(next).toISOString()}`,
     );
+    return 'retry';
   }
 
   /** One HTTP delivery: an empty POST, or a PUT of the version under the endpoint taken as a FHIR base. */

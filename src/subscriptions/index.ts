@@ -46,7 +46,7 @@ export class Subscriptions {
   }
 
   /** Starts the deliverer on `store`; its settings are this service's unless `options.config` gives others. */
-  startDelivery(store: ResourceStore, options: Pick<DeliveryOptions, 'logger' | 'now' | 'random' | 'fetch'> & { config?: SubscriptionConfig }): SubscriptionDelivery {
+  startDelivery(store: ResourceStore, options: Pick<DeliveryOptions, 'logger' | 'now' | 'random' | 'fetch' | 'onOutcome'> & { config?: SubscriptionConfig }): SubscriptionDelivery {
     return startSubscriptionDelivery({ config: this.config, ...options, store, kernel: this.kernel, subscriptions: this });
   }
 }

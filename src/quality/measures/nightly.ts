@@ -3,7 +3,8 @@
  * benchmark): the facts of the scope are gathered once, then each Measure is evaluated for each region and each
  * department met among the establishments (nationally: all of them; a regional server: its region and
  * departments), and each report is stored through the kernel as `system:measures`, one transaction per subject.
- * The scheduler (ROR_MEASURES_CRON, off unless set) follows the sync scheduler's pattern (src/sync/scheduler.ts).
+ * The scheduler (ROR_MEASURES_CRON, off unless set) follows the sync scheduler's pattern (src/sync/scheduler.ts):
+ * of several instances sharing the store, one computes each occurrence (src/store/job-slots.ts).
  */
 import cron from 'node-cron';
 import type { MeasureReport } from '@medplum/fhirtypes';
@@ -11,6 +12,7 @@ import type { Logger } from '../../logger';
 import type { Kernel } from '../../kernel/kernel';
 import { systemActor, type Actor } from '../../kernel/actor';
 import type { ResourceStore } from '../../store/store';
+import { jobOwner, runSlot } from '../../store/job-slots';
 import { create } from '../../fhir/interactions/create';
 import { measureDefinitions, MEASURES_COMPONENT } from './definitions';
 import { evaluate, FactSource, scopeOf, type MeasureDeps } from './evaluate';
@@ -103,6 +105,8 @@ export function loadMeasuresConfig(env: Record<string, string | undefined> = pro
 
 export interface MeasuresScheduler {
   runNow(): Promise<void>;
+  /** What the cron does at `date`: computes that occurrence unless another instance took it; whether this one ran it. */
+  runScheduled(date: Date): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -113,7 +117,7 @@ export function startMeasuresScheduler(deps: { store: ResourceStore; kernel: Ker
   const log = deps.logger.child({ component: 'measures' });
   if (!config.cron) {
     log.info('ROR_MEASURES_CRON is not set: indicators are computed on demand only ($evaluate-measure, npm run measures)');
-    return { runNow: async () => undefined, stop: async () => undefined };
+    return { runNow: async () => undefined, runScheduled: async () => false, stop: async () => undefined };
   }
   let running: Promise<void> | undefined;
   const runOnce = async () => {
@@ -131,10 +135,22 @@ export function startMeasuresScheduler(deps: { store: ResourceStore; kernel: Ker
     })();
     return running;
   };
-  const task = cron.schedule(config.cron, runOnce, { noOverlap: true, name: 'indicators' });
+  const slots = { leases: deps.store.leases, job: 'indicators', owner: jobOwner(), ttlMs: 120_000, warn: (msg: string) => log.warn(msg) };
+  const runScheduled = async (date: Date): Promise<boolean> => {
+    try {
+      const r = await runSlot(slots, Math.floor(date.getTime() / 1000) * 1000, runOnce);
+      if (!r.ran) log.info({ holder: r.holder }, 'this occurrence of the nightly indicators is computed by another instance');
+      return r.ran;
+    } catch (err) {
+      log.error({ err }, 'the schedule of the indicators could not be read from the store; this occurrence is skipped');
+      return false;
+    }
+  };
+  const task = cron.schedule(config.cron, (context) => runScheduled(context.date), { noOverlap: true, name: 'indicators' });
   log.info({ cron: config.cron }, 'nightly indicators scheduled');
   return {
     runNow: runOnce,
+    runScheduled,
     async stop() {
       await task.stop();
       if (running) await running;

@@ -12,7 +12,8 @@
  *   drains every second; after a sync run the queue holds what the run changed.
  * - `QualityWorker.sweep`: what time alone changes — capacity going stale — has no write to trigger it: every
  *   ROR_QUALITY_SWEEP_MINUTES the bed zones whose oldest capacity date is past the threshold, and those with an
- *   open staleness task, are judged again.
+ *   open staleness task, are judged again. Of several instances sharing the store, one sweeps each period
+ *   (`sweepScheduled`, src/store/job-slots.ts); every instance drains (claims of the outbox are leases).
  */
 import type { Logger } from '../../logger';
 import type { Kernel } from '../../kernel/kernel';
@@ -20,6 +21,7 @@ import { systemActor } from '../../kernel/actor';
 import type { Notifier, NotifyTx } from '../../kernel/notifications';
 import type { SearchPlan } from '../../store/search-plan';
 import type { OutboxItem, ResourceStore, StoredVersion, StoreReader } from '../../store/store';
+import { jobOwner, periodSlot, runSlot } from '../../store/job-slots';
 import { JUDGED_TYPES } from '../rules';
 import type { QualityConfig } from './config';
 import { emptyCounts, QualityEngine, type ReconcileCounts } from './engine';
@@ -68,9 +70,11 @@ export class QualityWorker {
   private sweepTimer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly slotLease: { leases: ResourceStore['leases']; job: string; owner: string; warn: (msg: string) => void };
 
   constructor(private readonly options: QualityWorkerOptions) {
     this.engine = new QualityEngine(options.store, options.config);
+    this.slotLease = { leases: options.store.leases, job: 'quality-sweep', owner: jobOwner(), warn: (msg) => options.logger.warn(msg) };
   }
 
   /** Judges every queued change (and what depends on it); resolves with what happened to the tasks. */
@@ -81,6 +85,16 @@ export class QualityWorker {
   /** Judges again the bed zones whose capacity may have gone stale (or fresh) since their last write. */
   sweep(): Promise<ReconcileCounts & { judged: number }> {
     return this.exclusive(() => this.sweepNow());
+  }
+
+  /**
+   * What the sweep's timer does at `now`: sweeps unless an instance sharing the store has swept in this period
+   * (ROR_QUALITY_SWEEP_MINUTES long); resolves to whether this one did.
+   */
+  async sweepScheduled(now: number = Date.now()): Promise<boolean> {
+    const periodMs = Math.max(1, this.options.config.sweepMinutes) * 60_000;
+    const r = await runSlot({ ...this.slotLease, ttlMs: LEASE_MS }, periodSlot(now, periodMs), () => this.sweep());
+    return r.ran;
   }
 
   /** Judges the given resources now (tests, `$report`-free tools). */
@@ -100,7 +114,7 @@ export class QualityWorker {
     this.timer.unref();
     const minutes = this.options.config.sweepMinutes;
     if (minutes > 0) {
-      this.sweepTimer = setInterval(tick('staleness sweep', () => this.sweep()), minutes * 60_000);
+      this.sweepTimer = setInterval(tick('staleness sweep', () => this.sweepScheduled()), minutes * 60_000);
       this.sweepTimer.unref();
     }
   }

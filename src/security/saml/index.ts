@@ -4,3 +4,4 @@
  */
 export { samlConfigFromEnv, type SamlConfig } from './config';
 export { samlSignIn, SAML_MOUNT_PATH } from './router';
+export { storedAssertions, type AssertionMemory } from './replay';

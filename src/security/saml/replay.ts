@@ -1,11 +1,24 @@
 /**
- * Two memories of the SAML sign-in, both kept in this instance's memory (several instances share neither, see
- * SamlConfig.inResponseTo; each is bounded, and forgets an entry once it can no longer matter):
- * - RequestIds: the AuthnRequests we sent, so a response must answer one of them (node-saml's CacheProvider);
- * - SeenAssertions: the IDs of the assertions already accepted, until they expire, so the same signed assertion
- *   posted a second time (a replay, e.g. from a browser's history or a captured form) opens no session.
+ * Two memories of the SAML sign-in (each bounded, forgetting an entry once it can no longer matter):
+ * - RequestIds: the AuthnRequests we sent, so a response must answer one of them (node-saml's CacheProvider). In
+ *   this instance's memory: with several instances, the response must come back to the instance that sent the
+ *   request (sticky sessions on /auth/saml), or the check be relaxed (SamlConfig.inResponseTo);
+ * - the IDs of the assertions already accepted, until they expire, so the same signed assertion posted a second
+ *   time (a replay, e.g. from a browser's history or a captured form) opens no session: in the store
+ *   (`storedAssertions`, shared by every instance on it) when the server has one, else in memory (SeenAssertions).
  */
 import type { CacheItem, CacheProvider } from '@node-saml/passport-saml';
+import type { AuthStore } from '../../store/auth';
+
+/** Remembers accepted assertion IDs: false for one seen before and not expired (a replay). */
+export interface AssertionMemory {
+  firstUse(id: string, expiresAt: number): boolean | Promise<boolean>;
+}
+
+/** The store's replay cache (the one of client assertions), under an issuer of its own: shared by all instances. */
+export function storedAssertions(auth: Pick<AuthStore, 'rememberAssertion'>, now: () => number = Date.now): AssertionMemory {
+  return { firstUse: (id, expiresAt) => auth.rememberAssertion('saml-assertion', id, expiresAt, now()) };
+}
 
 const MAX_ENTRIES = 100_000;
 
@@ -52,7 +65,7 @@ export class RequestIds implements CacheProvider {
 }
 
 /** Assertion IDs already accepted, each remembered until its expiry. */
-export class SeenAssertions {
+export class SeenAssertions implements AssertionMemory {
   private readonly expiries = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}

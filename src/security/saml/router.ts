@@ -20,7 +20,7 @@ import { checkAssertion, claimedNameId } from './assertion-checks';
 import type { SamlConfig } from './config';
 import { loadIdpMetadata, type IdpMetadata } from './idp-metadata';
 import { malformed, refusalOf, refusalPage, ReplayedAssertion, type Refusal } from './refusal';
-import { RequestIds, SeenAssertions } from './replay';
+import { RequestIds, SeenAssertions, type AssertionMemory } from './replay';
 
 /** Where the composition root mounts the router; the ACS URL and the login link are built on it. */
 export const SAML_MOUNT_PATH = '/auth/saml';
@@ -28,18 +28,18 @@ export const SAML_MOUNT_PATH = '/auth/saml';
 const MAX_POST_BYTES = 512 * 1024;
 
 /** Reads the IdP metadata, then builds the router. Throws (a message naming the setting) when SAML cannot work. */
-export async function samlSignIn(config: SamlConfig, deps: SignInDeps): Promise<express.Router> {
+export async function samlSignIn(config: SamlConfig, deps: SignInDeps, seen?: AssertionMemory): Promise<express.Router> {
   const idp = await loadIdpMetadata(config.idpMetadata);
-  return samlRouter(config, idp, deps);
+  return samlRouter(config, idp, deps, seen);
 }
 
-export function samlRouter(config: SamlConfig, idp: IdpMetadata, deps: SignInDeps): express.Router {
+/** `seen`: the memory of accepted assertions (default: this instance's; the server gives the store's). */
+export function samlRouter(config: SamlConfig, idp: IdpMetadata, deps: SignInDeps, seen: AssertionMemory = new SeenAssertions()): express.Router {
   if (idp.wantAuthnRequestsSigned && !config.spKey) {
     throw new Error(`the identity provider ${idp.entityId} wants signed AuthnRequests: set ROR_SAML_SP_KEY and ROR_SAML_SP_CERT`);
   }
   const acsUrl = `${deps.baseUrl}${SAML_MOUNT_PATH}/acs`;
   const loginPath = `${SAML_MOUNT_PATH}/login`;
-  const seen = new SeenAssertions();
   const strategy = new Strategy(
     {
       name: 'saml',
@@ -110,8 +110,8 @@ export function samlRouter(config: SamlConfig, idp: IdpMetadata, deps: SignInDep
       if (err) throw err;
       if (!profile) throw new Error('the SAML response carries no assertion');
       const checked = checkAssertion(profile.getAssertionXml?.() ?? '', responseXml, { idpEntityId: idp.entityId, acsUrl, clockSkewMs: config.clockSkewMs });
-      // The replay memory is this instance's: a second instance would accept the assertion once more, until it expires.
-      if (!seen.firstUse(checked.id, checked.expiresAt)) throw new ReplayedAssertion(`assertion ${checked.id} was already used`);
+      // In the store when the server has one: a second instance refuses it too.
+      if (!(await seen.firstUse(checked.id, checked.expiresAt))) throw new ReplayedAssertion(`assertion ${checked.id} was already used`);
       const attributes = (profile.attributes as Record<string, unknown> | undefined) ?? {};
       const principal = principalFromClaims(attributes, config.mapping, { kind: 'user', id: checked.nameId, via: 'session', address });
       await deps.sessions.issue(res, principal, deps.secureCookies);

@@ -4,7 +4,7 @@
  * while it holds its transaction lock: a claim never interleaves with another transaction's statements.
  */
 import type Database from 'better-sqlite3';
-import type { OutboxClaim, OutboxItem, OutboxMessage } from '../store';
+import type { OutboxBacklog, OutboxClaim, OutboxItem, OutboxMessage } from '../store';
 
 interface OutboxRow {
   id: number;
@@ -81,6 +81,19 @@ export class SqliteOutbox {
     const n = toRowId(id);
     if (n !== undefined) this.reschedule.run({ id: n, at: nextAttemptAt, error });
   }
+}
+
+/**
+ * The backlog of the queues starting with `prefix`, read on `db` (the reader connection: it waits for no write).
+ * A range of the (queue, id) index, so it costs the number of waiting messages, not the table.
+ */
+export function outboxBacklog(db: Database.Database, prefix: string): OutboxBacklog {
+  const row = db
+    .prepare<[string, string], { waiting: number; failing: number | null; oldest: number | null }>(
+      'SELECT count(*) AS waiting, sum(last_error IS NOT NULL) AS failing, min(created_at) AS oldest FROM outbox WHERE queue >= ? AND queue < ?',
+    )
+    .get(prefix, `${prefix}\u{10FFFF}`)!;
+  return { waiting: row.waiting, failing: row.failing ?? 0, ...(row.oldest !== null ? { oldestCreatedAt: row.oldest } : {}) };
 }
 
 function toRowId(id: string): number | undefined {

@@ -13,6 +13,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type {
   HistoryPage,
   HistoryQuery,
+  OutboxBacklog,
   OutboxClaim,
   OutboxItem,
   ResourceChange,
@@ -31,7 +32,7 @@ import { AsyncLock } from './async-lock';
 import { toStored, type ResourceRow } from './rows';
 import { CurrentVersionCache } from './current-cache';
 import { decodeCursor, encodeCursor } from './cursor';
-import { SqliteOutbox } from './outbox';
+import { outboxBacklog, SqliteOutbox } from './outbox';
 import { SqliteSyncState } from './sync-state';
 import { SqliteLeases } from './leases';
 import { SqliteAuth } from './auth';
@@ -341,6 +342,11 @@ export class SqliteStore implements ResourceStore {
 
   async rescheduleOutbox(id: string, nextAttemptAt: number, error: string): Promise<void> {
     return this.underLock(() => this.outbox.retry(id, nextAttemptAt, error));
+  }
+
+  async outboxBacklog(prefix: string): Promise<OutboxBacklog> {
+    if (this.closed) throw new Error('store is closed');
+    return outboxBacklog(this.reader, prefix);
   }
 
   async syncStateSize(kind: string): Promise<SyncStateSize> {
