@@ -20,7 +20,7 @@ import { OfferQueryError } from '../offer-index';
 import { analyzeQuery, foldedWords } from '../../indexing/french';
 import { EngineError, openSearchEngine, type EngineKind, type SearchEngine } from './engine';
 import { FACET_SEPARATOR, MAPPING_VERSION, OFFER_MAPPINGS, OFFER_SETTINGS, offerSource } from './offer-mapping';
-import { FACETS, checkQuery, decodeCursor, encodeCursor, filterClauses, sortOf, textClauses } from './offer-query';
+import { checkQuery, decodeCursor, encodeCursor, filterClauses, sortOf, textClauses } from './offer-query';
 
 export interface ElasticOfferIndexOptions {
   kind: EngineKind;
