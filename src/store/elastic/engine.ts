@@ -42,9 +42,12 @@ export interface SearchEngine {
 function engineError(err: unknown): EngineError {
   const e = err as { meta?: { statusCode?: number; body?: unknown }; message?: string };
   const status = e.meta?.statusCode;
-  const body = e.meta?.body as { error?: { type?: string; reason?: string } | string } | string | undefined;
+  type Cause = { type?: string; reason?: string };
+  const body = e.meta?.body as { error?: (Cause & { root_cause?: Cause[] }) | string } | string | undefined;
   const error = typeof body === 'object' ? body.error : body;
-  const reason = typeof error === 'object' ? `${error.type ?? 'error'}: ${error.reason ?? ''}` : (error ?? e.message ?? String(err));
+  const root = typeof error === 'object' ? error.root_cause?.[0] : undefined;
+  const describe = (c: Cause) => `${c.type ?? 'error'}: ${c.reason ?? ''}`;
+  const reason = typeof error === 'object' ? describe(error) + (root && root.reason !== error.reason ? ` (${describe(root)})` : '') : (error ?? e.message ?? String(err));
   return new EngineError(`search engine: ${reason}`, status);
 }
 

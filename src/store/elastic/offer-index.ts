@@ -20,7 +20,7 @@ import { OfferQueryError } from '../offer-index';
 import { analyzeQuery, foldedWords } from '../../indexing/french';
 import { EngineError, openSearchEngine, type EngineKind, type SearchEngine } from './engine';
 import { FACET_SEPARATOR, MAPPING_VERSION, OFFER_MAPPINGS, OFFER_SETTINGS, offerSource } from './offer-mapping';
-import { checkQuery, decodeCursor, encodeCursor, filterClauses, sortOf, textClauses } from './offer-query';
+import { tokenClause, checkQuery, decodeCursor, encodeCursor, filterClauses, sortOf, textClauses } from './offer-query';
 
 export interface ElasticOfferIndexOptions {
   kind: EngineKind;
@@ -184,8 +184,8 @@ export class ElasticOfferIndex implements OfferIndex {
     if (options.limit === 0 || (!analyzed.terms.length && !analyzed.prefix)) return [];
     await this.ready();
     const match = (field: string): Json[] => [
-      ...analyzed.terms.map((t) => ({ term: { [field]: t } })),
-      ...(analyzed.prefix ? [{ prefix: { [field]: analyzed.prefix } }] : []),
+      ...analyzed.terms.map((t) => tokenClause('term', field, t)),
+      ...(analyzed.prefix ? [tokenClause('prefix', field, analyzed.prefix)] : []),
     ];
     const visible: Json[] = [{ term: { active: true } }, ...(options.hideSensitive ? [{ term: { sensitive: false } }] : [])];
     const wide = Math.min(100, options.limit * 5);

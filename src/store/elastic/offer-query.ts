@@ -39,17 +39,29 @@ export function checkQuery(q: OfferQuery): void {
   for (const f of q.facets) if (!FACETS.includes(f)) throw new OfferQueryError(`unknown facet '${String(f)}'`);
 }
 
+/**
+ * Longest token a query looks for: no word of a document is longer, and the engine refuses a prefix query much
+ * longer (its automaton has a size limit). A longer token matches nothing.
+ */
+export const MAX_TOKEN = 300;
+
+/** The clause of one token in `field`: a term or a prefix query, or nothing matched when it is longer than any word. */
+export function tokenClause(kind: 'term' | 'prefix', field: string, value: string, boost?: number): Json {
+  if (value.length > MAX_TOKEN) return { match_none: {} };
+  return { [kind]: { [field]: boost === undefined ? { value } : { value, boost } } };
+}
+
 /** The text part of a query: every token must match in some field (weighted), the last one as a prefix if typed. */
 export function textClauses(text: string | undefined, prefix: boolean): Json[] {
   if (!text) return [];
   const analyzed = analyzeQuery(text, prefix);
   const fields = Object.entries(TEXT_WEIGHTS);
   const clauses: Json[] = analyzed.terms.map((t) => ({
-    bool: { should: fields.map(([field, boost]) => ({ term: { [field]: { value: t, boost } } })), minimum_should_match: 1 },
+    bool: { should: fields.map(([field, boost]) => tokenClause('term', field, t, boost)), minimum_should_match: 1 },
   }));
   if (analyzed.prefix) {
     const p = analyzed.prefix;
-    clauses.push({ bool: { should: fields.map(([field, boost]) => ({ prefix: { [field]: { value: p, boost } } })), minimum_should_match: 1 } });
+    clauses.push({ bool: { should: fields.map(([field, boost]) => tokenClause('prefix', field, p, boost)), minimum_should_match: 1 } });
   }
   return clauses;
 }
