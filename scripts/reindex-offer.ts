@@ -15,6 +15,7 @@ import * as root from '../src/main';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import type { OfferIndex } from '../src/store/offer-index';
 import { terminologyLabels } from '../src/offer/document';
+import { isRebuildable, rebuildBehind } from '../src/offer/rebuild';
 import { OfferIndexer, type ReindexProgress } from '../src/offer/freshness';
 
 /** A progress bar redrawn in place (`\r`) on a terminal, a line every 5 s otherwise (logs, CI). */
@@ -52,9 +53,12 @@ async function main(): Promise<number> {
   const index = await open(config);
   const bar = progressBar();
   try {
-    const indexer = new OfferIndexer({ store, index, labels: terminologyLabels(kernel.terminology), logger: pino({ level: 'warn' }, pino.destination(2)) });
+    const options = { store, labels: terminologyLabels(kernel.terminology), logger: pino({ level: 'warn' }, pino.destination(2)) };
     const started = Date.now();
-    const count = await indexer.reindex((p) => bar.update(p));
+    // A search-engine index is rebuilt behind its alias (searches keep their answers); the embedded one in place.
+    const count = isRebuildable(index)
+      ? await rebuildBehind(index, options, (p) => bar.update(p))
+      : await new OfferIndexer({ ...options, index }).reindex((p) => bar.update(p));
     bar.done();
     console.error(`offer index rebuilt: ${count} units in ${((Date.now() - started) / 1000).toFixed(1)} s (${config.dataDir})`);
     return 0;

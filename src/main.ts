@@ -56,6 +56,10 @@ import { offerRouter } from './offer/http';
 import { offerTextMatcher } from './offer/fhir-text';
 import type { OfferIndex } from './store/offer-index';
 import { SqliteOfferIndex } from './store/sqlite/offer-index';
+import { ElasticOfferIndex } from './store/elastic/offer-index';
+import { offerEngineFromEnv } from './store/elastic/config';
+import { rebuildIfNeeded } from './offer/rebuild';
+import type { Env } from './env';
 import { RorWritePolicy } from './security/write-policy';
 import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
@@ -175,8 +179,13 @@ export interface ComposedServer extends ComposedKernel {
   close(): Promise<void>;
 }
 
-/** The offer index of a data directory: the embedded one (also opened by `npm run reindex-offer`). */
-export function openOfferIndex(config: Pick<Config, 'dataDir'>): OfferIndex {
+/**
+ * The offer index (also opened by `npm run reindex-offer`): on OpenSearch or Elasticsearch when `OPENSEARCH_URL` or
+ * `ELASTICSEARCH_URL` is set (README "Scaling out"), else the embedded one of the data directory.
+ */
+export function openOfferIndex(config: Pick<Config, 'dataDir'>, env: Env = process.env): OfferIndex {
+  const engine = offerEngineFromEnv(env);
+  if (engine) return new ElasticOfferIndex(engine);
   return new SqliteOfferIndex({ dataDir: config.dataDir });
 }
 
@@ -257,9 +266,9 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   // The offer index follows the writes within a fraction of a second; a new or outdated index file is rebuilt.
   if (background) {
     offer.start();
-    if (offerIndex.needsRebuild) {
-      offer.reindex().catch((err: unknown) => logger.error({ err }, 'the offer index could not be rebuilt; run npm run reindex-offer'));
-    }
+    rebuildIfNeeded(offerIndex, { store, labels: terminologyLabels(kernel.terminology), logger }, () => offer.reindex()).catch((err: unknown) =>
+      logger.error({ err }, 'the offer index could not be rebuilt; run npm run reindex-offer'),
+    );
   }
   // Data-quality tasks follow the writes (drained every second) and the clock (staleness sweep).
   const qualityWorker = new QualityWorker({ store, kernel, config: composed.quality, logger });
