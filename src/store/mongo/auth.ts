@@ -79,7 +79,10 @@ export class MongoAuth implements AuthStore {
     await this.ready;
     const stored = clean(key);
     const [last] = await this.keys.find({}).sort({ seq: -1 }).limit(1).toArray();
-    await this.keys.insertOne({ _id: lit(stored.kid), createdAt: lit(stored.createdAt), seq: (last?.seq ?? 0) + 1, retired: Boolean(stored.retiredAt), json: JSON.stringify(stored) });
+    const added = await inserted(
+      this.keys.insertOne({ _id: lit(stored.kid), createdAt: lit(stored.createdAt), seq: (last?.seq ?? 0) + 1, retired: Boolean(stored.retiredAt), json: JSON.stringify(stored) }),
+    );
+    if (!added) throw new Error(`a signing key of kid '${stored.kid}' exists already`);
   }
 
   async signingKeys(): Promise<SigningKey[]> {

@@ -209,16 +209,39 @@ export class MongoStore implements ResourceStore {
         { session },
       );
     }
-    if (tx.syncRows.length) {
-      await this.syncState.bulkWrite(
-        tx.syncRows.map((r) => {
-          const doc: SyncStateDoc = { _id: JSON.stringify([r.kind, r.key]), kind: lit(r.kind), key: lit(r.key), hash: lit(r.hash), kb: Buffer.byteLength(r.key) };
-          if (r.resourceId !== undefined) doc.rid = lit(r.resourceId);
-          return { replaceOne: { filter: { _id: eq(doc._id) as never }, replacement: doc, upsert: true } };
-        }),
-        { session, ordered: true },
-      );
+    if (tx.syncRows.length) await this.saveSyncRows(tx.syncRows, session);
+  }
+
+  /**
+   * Sync state rows: the last row of each (kind, key) wins. New rows are inserted in bulk, known ones replaced; the
+   * count and key bytes of each kind are kept in `sync_state_sizes` as rows are added (a key never changes size).
+   */
+  private async saveSyncRows(rows: SyncStateRow[], session?: ClientSession): Promise<void> {
+    const docs = new Map<string, SyncStateDoc>();
+    for (const r of rows) {
+      const doc: SyncStateDoc = { _id: JSON.stringify([lit(r.kind), lit(r.key)]), kind: r.kind, key: r.key, hash: lit(r.hash), kb: Buffer.byteLength(r.key) };
+      if (r.resourceId !== undefined) doc.rid = lit(r.resourceId);
+      docs.set(doc._id, doc);
     }
+    const ids = [...docs.keys()];
+    const known = new Set<string>();
+    for (let i = 0; i < ids.length; i += SYNC_PAGE) {
+      const found = await this.syncState.find({ _id: oneOf(ids.slice(i, i + SYNC_PAGE)) as never }, { projection: { _id: 1 }, session }).toArray();
+      for (const f of found) known.add(f._id);
+    }
+    const fresh = [...docs.values()].filter((d) => !known.has(d._id));
+    const replaced = [...docs.values()].filter((d) => known.has(d._id));
+    if (fresh.length) await this.syncState.insertMany(fresh, { session, ordered: false });
+    if (replaced.length) {
+      await this.syncState.bulkWrite(replaced.map((d) => ({ replaceOne: { filter: { _id: eq(d._id) as never }, replacement: d } })), { session, ordered: false });
+    }
+    const added = new Map<string, { n: number; kb: number }>();
+    for (const d of fresh) {
+      const a = added.get(d.kind) ?? { n: 0, kb: 0 };
+      added.set(d.kind, { n: a.n + 1, kb: a.kb + d.kb });
+    }
+    const sizes = this.db.collection<{ _id: string; n: number; kb: number }>('sync_state_sizes');
+    for (const [kind, a] of added) await sizes.updateOne({ _id: eq(kind) as never }, { $inc: { n: a.n, kb: a.kb } }, { upsert: true, session });
   }
 
   /** A write that found another version than the one it was decided on (a writer in another process). */
@@ -275,10 +298,8 @@ export class MongoStore implements ResourceStore {
 
   async syncStateSize(kind: string): Promise<SyncStateSize> {
     await this.ready;
-    const [r] = await this.syncState
-      .aggregate<{ n: number; b: number }>([{ $match: { kind: eq(kind) } }, { $group: { _id: null, n: { $sum: 1 }, b: { $sum: '$kb' } } }])
-      .toArray();
-    return { count: r?.n ?? 0, keyBytes: r?.b ?? 0 };
+    const r = await this.db.collection<{ _id: string; n: number; kb: number }>('sync_state_sizes').findOne({ _id: eq(kind) as never });
+    return { count: r?.n ?? 0, keyBytes: r?.kb ?? 0 };
   }
 
   async *syncStateRows(kind: string): AsyncIterable<SyncStateRow[]> {
