@@ -129,7 +129,7 @@ export class MongoStore implements ResourceStore {
 
   async search(plan: SearchPlan): Promise<SearchResult> {
     const caps = await this.ready;
-    return executeSearch({ resources: this.resources, geoIndex: caps.geoIndex, codes: (t, c) => this.indexer.indexCode(t, c) }, plan);
+    return executeSearch({ resources: this.resources, geoIndex: caps.geoIndex, elemMatch: caps.elemMatch, codes: (t, c) => this.indexer.indexCode(t, c) }, plan);
   }
 
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {

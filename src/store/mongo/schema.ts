@@ -69,6 +69,8 @@ export interface Capabilities {
   transactions: boolean;
   /** A 2dsphere index and `$geoWithin` with `$centerSphere`. */
   geoIndex: boolean;
+  /** `$elemMatch` with conditions on several fields of one array element. */
+  elemMatch: boolean;
   /** The engine's own words: `buildInfo` version, and FerretDB's version when it is FerretDB. */
   engine: string;
 }
@@ -81,7 +83,7 @@ export async function probeCapabilities(db: Db, client: MongoClient): Promise<Ca
     const ferret = (info as { ferretdbVersion?: string }).ferretdbVersion;
     const engine = ferret ? `FerretDB ${ferret} (MongoDB ${String(info.version)} wire protocol)` : `MongoDB ${String(info.version)}`;
     await probe.insertOne({ _id: 'seed' } as never);
-    return { transactions: await transactionsWork(client, probe), geoIndex: await geoWorks(probe), engine };
+    return { transactions: await transactionsWork(client, probe), geoIndex: await geoWorks(probe), elemMatch: await elemMatchWorks(probe), engine };
   } finally {
     await probe.drop().catch(() => undefined);
   }
@@ -103,6 +105,17 @@ async function transactionsWork(client: MongoClient, probe: ReturnType<Db['colle
   } finally {
     await session.endSession();
     await probe.deleteOne({ _id: 'in-transaction' } as never).catch(() => undefined);
+  }
+}
+
+async function elemMatchWorks(probe: ReturnType<Db['collection']>): Promise<boolean> {
+  try {
+    await probe.insertOne({ _id: 'elements', a: [{ x: 1, y: 2 }, { x: 3, y: 4 }] } as never);
+    const same = await probe.countDocuments({ a: { $elemMatch: { x: 1, y: 2 } } } as never);
+    const across = await probe.countDocuments({ a: { $elemMatch: { x: 1, y: 4 } } } as never);
+    return same === 1 && across === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -32,6 +32,8 @@ export interface FilterContext {
   find(filter: F, projection: Record<string, 0 | 1>): Promise<Partial<ResourceDoc>[]>;
   /** The engine has 2dsphere indexes and `$geoWithin` (not FerretDB 1.x). */
   geoIndex: boolean;
+  /** The engine runs `$elemMatch` with conditions on the elements' fields (not FerretDB 1.x). */
+  elemMatch: boolean;
 }
 
 type Arr = keyof Omit<SearchValues, 'tx' | 'ct'>;
@@ -92,12 +94,33 @@ export class FilterBuilder {
     }
   }
 
-  /** A leaf: some element of its array, of its code, matches one of its values' alternatives. */
-  private leaf(c: LeafCondition, types: string[], extra: Elem = {}): F {
-    const arr = arrayOf(c);
-    return this.perType(types, c.code, (code) =>
-      or(elementAlternatives(c).map((alt) => ({ [`ix.${arr}`]: { $elemMatch: { c: eq(code), ...extra, ...alt } } }) as F)),
-    );
+
+  /**
+   * A leaf: some element of its array, of its code, matches one of its values' alternatives. With `$elemMatch` on
+   * fields, one filter; otherwise a staged lookup: the documents whose array paths meet each comparison (on any
+   * elements: a necessary condition), then the element-wise match here, giving ids.
+   */
+  private leaf(c: LeafCondition, types: string[], extra: Elem = {}): Promise<F> {
+    return this.elements(arrayOf(c), types, c.code, elementAlternatives(c), extra);
+  }
+
+  /** Some element of `arr`, of parameter `param`, matches `extra` and one of `alts` (see leaf). */
+  private async elements(arr: Arr, types: string[], param: string, alts: Elem[], extra: Elem = {}): Promise<F> {
+    if (this.ctx.elemMatch) {
+      return this.perType(types, param, (code) => or(alts.map((alt) => ({ [`ix.${arr}`]: { $elemMatch: { c: eq(code), ...extra, ...alt } } }) as F)));
+    }
+    const paths = (conj: Elem) =>
+      Object.fromEntries(Object.entries(conj).filter(([, op]) => !('$ne' in (op as object))).map(([field, op]) => [`ix.${arr}.${field}`, op]));
+    const candidates = this.perType(types, param, (code) => or(alts.map((alt) => ({ [`ix.${arr}.c`]: eq(code), ...paths(extra), ...paths(alt) }) as F)));
+    const docs = await this.ctx.find(and([scope(types), candidates]), { _id: 1, t: 1, [`ix.${arr}`]: 1 });
+    const ids = docs
+      .filter((d) => {
+        const code = types.length ? this.ctx.codes(d.t!, param) : param;
+        const elements = (d.ix?.[arr] ?? []) as unknown as Record<string, unknown>[];
+        return elements.some((e) => e.c === code && matches(e, extra) && alts.some((a) => matches(e, a)));
+      })
+      .map((d) => d._id!);
+    return ids.length ? ({ _id: oneOf(ids) } as F) : NOTHING;
   }
 
   /**
@@ -119,9 +142,7 @@ export class FilterBuilder {
     const targets = await this.ctx.find(await this.scoped(c.targetTypes, c.where), { t: 1, id: 1 });
     if (!targets.length) return NOTHING;
     const byType = group(targets.map((d) => [d.t!, d.id!]));
-    return this.perType(types, c.code, (code) =>
-      or([...byType].map(([t, ids]) => ({ 'ix.r': { $elemMatch: { c: eq(code), t: eq(t), i: oneOf(ids) } } }) as F)),
-    );
+    return this.elements('r', types, c.code, [...byType].map(([t, ids]) => ({ t: eq(t), i: oneOf(ids) })));
   }
 
   private async has(c: Extract<Condition, { kind: 'has' }>, types: string[]): Promise<F> {
@@ -137,7 +158,7 @@ export class FilterBuilder {
 
   /** Candidates with every leaf somewhere (grouped elements), then one element instance `g` matching them all. */
   private async sameElement(leaves: LeafCondition[], types: string[]): Promise<F> {
-    const candidates = and([scope(types), ...leaves.map((l) => this.leaf(l, types, { g: { $gt: 0 } }))]);
+    const candidates = and([scope(types), ...(await Promise.all(leaves.map((l) => this.leaf(l, types, { g: { $gt: 0 } }))))]);
     const docs = await this.ctx.find(candidates, { _id: 1, t: 1, ix: 1 });
     const ids = docs
       .filter((d) => {
@@ -162,7 +183,7 @@ export class FilterBuilder {
         or(c.values.map((v) => ({ 'ix.geo': { $elemMatch: { c: eq(code), pt: { $geoWithin: { $centerSphere: [[lit(v.lon), lit(v.lat)], lit(v.km) / EARTH_RADIUS_KM] } } } } }) as F)),
       );
     }
-    const box = this.perType(types, c.code, (code) => or(c.values.map((v) => ({ 'ix.geo': { $elemMatch: { c: eq(code), ...nearBox(v) } } }) as F)));
+    const box = await this.leaf(c, types);
     const docs = await this.ctx.find(and([scope(types), box]), { _id: 1, t: 1, 'ix.geo': 1 });
     const ids = docs
       .filter((d) => {
