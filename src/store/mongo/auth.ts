@@ -35,13 +35,19 @@ export class MongoAuth implements AuthStore {
   constructor(
     db: Db,
     private readonly ready: Promise<unknown>,
+    /** Runs a conditional change alone among this instance's (see MongoStore.conditional). */
+    private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
   ) {
     this.clients = db.collection('api_clients');
     this.keys = db.collection('signing_keys');
     this.jtis = db.collection('assertion_jti');
   }
 
-  async addClient(client: ApiClient): Promise<boolean> {
+  addClient(client: ApiClient): Promise<boolean> {
+    return this.exclusive(() => this.addClientNow(client));
+  }
+
+  private async addClientNow(client: ApiClient): Promise<boolean> {
     await this.ready;
     const stored = clean(client);
     return inserted(this.clients.insertOne({ _id: lit(stored.clientId), mtls: stored.mtlsSubject ?? null, json: JSON.stringify(stored) }));
@@ -63,7 +69,11 @@ export class MongoAuth implements AuthStore {
     return (await this.clients.find({}).sort({ _id: 1 }).toArray()).map((d) => JSON.parse(d.json) as ApiClient);
   }
 
-  async updateClient(clientId: string, changes: ApiClientChanges): Promise<ApiClient | undefined> {
+  updateClient(clientId: string, changes: ApiClientChanges): Promise<ApiClient | undefined> {
+    return this.exclusive(() => this.updateClientNow(clientId, changes));
+  }
+
+  private async updateClientNow(clientId: string, changes: ApiClientChanges): Promise<ApiClient | undefined> {
     await this.ready;
     for (;;) {
       const d = await this.clients.findOne({ _id: eq(clientId) as never });
@@ -75,7 +85,11 @@ export class MongoAuth implements AuthStore {
     }
   }
 
-  async addSigningKey(key: SigningKey): Promise<void> {
+  addSigningKey(key: SigningKey): Promise<void> {
+    return this.exclusive(() => this.addSigningKeyNow(key));
+  }
+
+  private async addSigningKeyNow(key: SigningKey): Promise<void> {
     await this.ready;
     const stored = clean(key);
     const [last] = await this.keys.find({}).sort({ seq: -1 }).limit(1).toArray();
@@ -90,7 +104,11 @@ export class MongoAuth implements AuthStore {
     return (await this.keys.find({}).sort({ createdAt: 1, seq: 1 }).toArray()).map((d) => JSON.parse(d.json) as SigningKey);
   }
 
-  async retireSigningKey(kid: string, at: string): Promise<boolean> {
+  retireSigningKey(kid: string, at: string): Promise<boolean> {
+    return this.exclusive(() => this.retireSigningKeyNow(kid, at));
+  }
+
+  private async retireSigningKeyNow(kid: string, at: string): Promise<boolean> {
     await this.ready;
     const d = await this.keys.findOne({ _id: eq(kid) as never, retired: eq(false) });
     if (!d) return false;
@@ -99,7 +117,11 @@ export class MongoAuth implements AuthStore {
     return r.matchedCount === 1;
   }
 
-  async rememberAssertion(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
+  rememberAssertion(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.exclusive(() => this.rememberAssertionNow(clientId, jti, expiresAt, now));
+  }
+
+  private async rememberAssertionNow(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
     await this.ready;
     const _id = JSON.stringify([lit(clientId), lit(jti)]);
     await this.jtis.deleteMany({ expiresAt: { $lte: lit(now) }, _id: { $ne: _id } });

@@ -19,11 +19,17 @@ export class MongoLeases implements LeaseStore {
   constructor(
     db: Db,
     private readonly ready: Promise<unknown>,
+    /** Runs a conditional change alone among this instance's (see MongoStore.conditional). */
+    private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
   ) {
     this.leases = db.collection('leases');
   }
 
-  async acquire(name: string, owner: string, ttlMs: number, now: number): Promise<Acquisition> {
+  acquire(name: string, owner: string, ttlMs: number, now: number): Promise<Acquisition> {
+    return this.exclusive(() => this.acquireNow(name, owner, ttlMs, now));
+  }
+
+  private async acquireNow(name: string, owner: string, ttlMs: number, now: number): Promise<Acquisition> {
     await this.ready;
     for (let attempt = 0; attempt < 3; attempt++) {
       // Free (expired) or already ours: take it.
@@ -46,13 +52,21 @@ export class MongoLeases implements LeaseStore {
     return holder ? { acquired: false, holder } : { acquired: false, holder: { owner: '', expiresAt: now } };
   }
 
-  async heartbeat(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+  heartbeat(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.exclusive(() => this.heartbeatNow(name, owner, ttlMs, now));
+  }
+
+  private async heartbeatNow(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
     await this.ready;
     const r = await this.leases.updateOne({ _id: eq(name) as never, owner: eq(owner) }, { $set: { expiresAt: lit(now + ttlMs) } });
     return r.matchedCount === 1;
   }
 
-  async release(name: string, owner: string): Promise<void> {
+  release(name: string, owner: string): Promise<void> {
+    return this.exclusive(() => this.releaseNow(name, owner));
+  }
+
+  private async releaseNow(name: string, owner: string): Promise<void> {
     await this.ready;
     await this.leases.deleteOne({ _id: eq(name) as never, owner: eq(owner) });
   }
@@ -63,7 +77,11 @@ export class MongoLeases implements LeaseStore {
     return d ? { owner: d.owner, expiresAt: d.expiresAt } : undefined;
   }
 
-  async takeOver(name: string, previousOwner: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+  takeOver(name: string, previousOwner: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.exclusive(() => this.takeOverNow(name, previousOwner, owner, ttlMs, now));
+  }
+
+  private async takeOverNow(name: string, previousOwner: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
     await this.ready;
     const r = await this.leases.updateOne(
       { _id: eq(name) as never, owner: eq(previousOwner) },

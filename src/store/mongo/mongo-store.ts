@@ -65,6 +65,12 @@ export class MongoStore implements ResourceStore {
   /** Resolves once indexes exist and the engine's capabilities are known. */
   readonly ready: Promise<Capabilities>;
   private readonly lock = new AsyncLock();
+  /**
+   * Conditional writes outside transactions (outbox claims, leases, auth changes) run one at a time in this
+   * process: engines without atomic conditional updates (FerretDB 1.x, `capabilities.atomicUpdates`) then still
+   * give each claim and lease to one caller of the instance.
+   */
+  private readonly conditional = new AsyncLock();
   private lastInstant = 0;
   private closed = false;
 
@@ -88,8 +94,9 @@ export class MongoStore implements ResourceStore {
     })();
     // Every operation awaits `ready`: a start-up failure is reported by them (and ping), not as an unhandled rejection.
     this.ready.catch(() => undefined);
-    this.leases = new MongoLeases(this.db, this.ready);
-    this.auth = new MongoAuth(this.db, this.ready);
+    const exclusive = <T>(fn: () => Promise<T>) => this.conditional.run(fn);
+    this.leases = new MongoLeases(this.db, this.ready, exclusive);
+    this.auth = new MongoAuth(this.db, this.ready, exclusive);
   }
 
   /** What the engine can do (transactions, 2dsphere), probed at start-up. */
@@ -252,6 +259,10 @@ export class MongoStore implements ResourceStore {
 
   async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
     await this.ready;
+    return this.conditional.run(() => this.claim(claim));
+  }
+
+  private async claim(claim: OutboxClaim): Promise<OutboxItem[]> {
     const { now, leaseMs, limit } = claim;
     let queues: Record<string, unknown> = {};
     if (claim.queues) {

@@ -71,6 +71,12 @@ export interface Capabilities {
   geoIndex: boolean;
   /** `$elemMatch` with conditions on several fields of one array element. */
   elemMatch: boolean;
+  /**
+   * Conditional single-document updates are atomic: of concurrent updates conditional on the same state, one
+   * applies (MongoDB). FerretDB 1.24 on PostgreSQL applies several: cross-instance exclusion (leases, outbox claims,
+   * version checks) then holds within one process only, where the adapter serializes them.
+   */
+  atomicUpdates: boolean;
   /** The engine's own words: `buildInfo` version, and FerretDB's version when it is FerretDB. */
   engine: string;
 }
@@ -83,7 +89,7 @@ export async function probeCapabilities(db: Db, client: MongoClient): Promise<Ca
     const ferret = (info as { ferretdbVersion?: string }).ferretdbVersion;
     const engine = ferret ? `FerretDB ${ferret} (MongoDB ${String(info.version)} wire protocol)` : `MongoDB ${String(info.version)}`;
     await probe.insertOne({ _id: 'seed' } as never);
-    return { transactions: await transactionsWork(client, probe), geoIndex: await geoWorks(probe), elemMatch: await elemMatchWorks(probe), engine };
+    return { transactions: await transactionsWork(client, probe), geoIndex: await geoWorks(probe), elemMatch: await elemMatchWorks(probe), atomicUpdates: await updatesAtomic(probe), engine };
   } finally {
     await probe.drop().catch(() => undefined);
   }
@@ -117,6 +123,16 @@ async function elemMatchWorks(probe: ReturnType<Db['collection']>): Promise<bool
   } catch {
     return false;
   }
+}
+
+/** Rounds of concurrent updates conditional on the same state (the driver's pool runs them on several connections). */
+async function updatesAtomic(probe: ReturnType<Db['collection']>): Promise<boolean> {
+  for (let round = 0; round < 5; round++) {
+    await probe.updateOne({ _id: 'cas' } as never, { $set: { state: 0 } }, { upsert: true });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => probe.updateOne({ _id: 'cas', state: 0 } as never, { $set: { state: i + 1 } })));
+    if (results.filter((r) => r.matchedCount === 1).length !== 1) return false;
+  }
+  return true;
 }
 
 async function geoWorks(probe: ReturnType<Db['collection']>): Promise<boolean> {

@@ -27,10 +27,12 @@ export const capabilities: Capabilities | undefined = MONGODB_URI
   : undefined;
 
 /** A feature some tests need, and why a test needing it cannot run without it. */
-export type Feature = 'transactions' | 'geoIndex';
+export type Feature = 'transactions' | 'geoIndex' | 'atomicUpdates';
 const MISSING: Record<Feature, string> = {
   transactions: 'needs multi-document transactions (atomic commit of several documents), which this engine lacks (FerretDB 1.x; MongoDB needs a replica set)',
   geoIndex: 'needs a 2dsphere index and $geoWithin, which this engine lacks (FerretDB 1.x); `near` is answered from the lat/lon box then',
+  atomicUpdates:
+    'needs atomic conditional updates across connections: the start-up probe saw this engine apply several concurrent updates conditional on one state (FerretDB 1.24 on PostgreSQL), so exclusion holds within one instance only',
 };
 
 /** Why a test needing `features` is skipped here, or undefined when it runs. */
