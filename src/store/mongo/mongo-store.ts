@@ -269,13 +269,15 @@ export class MongoStore implements ResourceStore {
       const range = { $gte: lit(claim.queues.prefix), $lt: lit(claim.queues.prefix) + MAX_CHAR };
       queues = claim.queues.not ? { $nor: [{ queue: range }] } : { queue: range };
     }
-    // The head (oldest message) of each queue; only heads due and not leased are handed out. `$group` gives the
-    // queues (FerretDB 1.x has no `$first`), then each queue's head is read through the (queue, _id) index.
-    const names = await this.outbox.aggregate<{ _id: string }>([{ $match: queues }, { $group: { _id: '$queue' } }]).toArray();
+    // The head (oldest message) of each queue; only heads due and not leased are handed out. One read of the
+    // messages' (queue, due, lease) in enqueue order through the (queue, _id) index's order on _id: FerretDB 1.x has no
+    // `$first`, and a read per queue costs a round trip each (the data-quality queues are one per resource).
     const heads: { id: number; due: number; lease: number }[] = [];
-    for (const { _id: queue } of names) {
-      const [h] = await this.outbox.find({ queue: eq(queue) }, { projection: { due: 1, lease: 1 } }).sort({ _id: 1 }).limit(1).toArray();
-      if (h) heads.push({ id: h._id, due: h.due, lease: h.lease });
+    const seen = new Set<string>();
+    for await (const m of this.outbox.find(queues, { projection: { queue: 1, due: 1, lease: 1 } }).sort({ _id: 1 })) {
+      if (seen.has(m.queue)) continue;
+      seen.add(m.queue);
+      heads.push({ id: m._id, due: m.due, lease: m.lease });
     }
     const claimable = heads.filter((h) => h.due <= now && h.lease <= now).sort((a, b) => a.id - b.id);
     const items: OutboxItem[] = [];
