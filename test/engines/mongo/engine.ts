@@ -55,6 +55,10 @@ export function withCapabilities(declare: () => void, needs: Record<string, Feat
     return real(name, fn, timeout);
   }) as unknown as jest.It;
   Object.assign(gated, real);
+  // `test.each` would declare through the real `test`: refused, so that no test escapes the gate.
+  (gated as unknown as { each: unknown }).each = () => {
+    throw new Error('withCapabilities: declare tests with test(), not test.each()');
+  };
   g.test = gated;
   g.it = gated;
   try {
