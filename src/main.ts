@@ -35,6 +35,8 @@ import { createApp, type AppDeps } from './http/app';
 import { hardening } from './http/hardening';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { ResourceStore } from './store/store';
+import { MongoStore, type MongoStoreOptions } from './store/mongo/mongo-store';
+import { mongoOptionsFromEnv } from './store/mongo/from-env';
 import { loadDemoDataIfEmpty, type DemoLoadResult } from './demo/load-demo';
 import type { Actor } from './kernel/actor';
 import { RorAccessControl } from './security/access';
@@ -155,8 +157,12 @@ export interface ServerSettings extends KernelSettings {
   metricsAllow?: string;
 }
 
-export interface ComposedServer extends ComposedKernel {
-  store: SqliteStore;
+/** `mongo`: the MongoDB store instead of the data directory's SQLite one (`npm start`: from MONGODB_URI). */
+type MongoSettings = { mongo: MongoStoreOptions | undefined };
+
+/** `S`: the SQLite store of the data directory, unless the settings name a MongoDB one. */
+export interface ComposedServer<S extends ResourceStore = SqliteStore> extends ComposedKernel {
+  store: S;
   offerIndex: OfferIndex;
   offer: OfferIndexer;
   /** The data-quality rules' worker: judges queued changes into RORTasks, sweeps stale capacity. */
@@ -210,7 +216,9 @@ export function fhirServices(
   };
 }
 
-export function composeServer(settings: ServerSettings): ComposedServer {
+export function composeServer(settings: ServerSettings & MongoSettings): ComposedServer<ResourceStore>;
+export function composeServer(settings: ServerSettings): ComposedServer;
+export function composeServer(settings: ServerSettings & Partial<MongoSettings>): ComposedServer<ResourceStore> {
   const { config, logger } = settings;
   const security = settings.security ?? loadSecurityConfig(process.env, config.dataDir, config.baseUrl);
   const audit = new AuditTrail({ logger, readSample: security.auditReadSample });
@@ -218,10 +226,11 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const { kernel, subscriptions, operations } = composed;
   // Metrics: the store's and the offer index's ports timed, the outbox backlogs and the last sync read per scrape.
   const metrics = new ServerMetrics();
-  const store = metrics.timeStore(new SqliteStore(
-    { dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
-    kernel.indexer,
-  ));
+  const store: ResourceStore = metrics.timeStore(
+    settings.mongo
+      ? new MongoStore(settings.mongo, kernel.indexer)
+      : new SqliteStore({ dataDir: config.dataDir, onBackgroundError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') }, kernel.indexer),
+  );
   metrics.watch({ store, lastSyncSuccess: lastSyncSuccess(store, kernel) });
   audit.attach(kernel, store);
   const offerIndex = metrics.timeOfferIndex(openOfferIndex(config));
@@ -359,7 +368,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const composed = composeServer({ config, logger });
+  const composed = composeServer({ config, logger, mongo: mongoOptionsFromEnv(process.env) });
   // The first validation builds the validator's caches (about a second): pay it now, not on the first request.
   composed.kernel.validator.outcome({ resourceType: 'Organization', name: 'warm-up' });
   // The table of France's places that offer search reads queries with (about 0.3 s): now, not on the first search.
