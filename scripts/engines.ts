@@ -16,9 +16,41 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineContext, TestEngine } from './engines/types';
 import { opensearch } from './engines/opensearch';
+import * as ferretdb from './engines/ferretdb';
 
 /** The engines, by name. Another engine plugs in here. */
 export const ENGINES: TestEngine[] = [opensearch];
+
+/**
+ * Engines that manage their own processes (FerretDB runs a PostgreSQL cluster and FerretDB itself:
+ * scripts/engines/ferretdb.ts keeps their PIDs and stops exactly those).
+ */
+interface ManagedEngine {
+  name: string;
+  start(): Promise<{ url: string; env: Record<string, string> }>;
+  stop(): Promise<void>;
+  running(): Promise<{ url: string; env: Record<string, string> } | undefined>;
+}
+
+const mongoEnv = (url: string) => ({ MONGODB_URI: url });
+export const MANAGED: ManagedEngine[] = [
+  {
+    name: 'ferretdb',
+    start: async () => {
+      const s = await ferretdb.start({ log: (line) => console.error(line) });
+      return { url: s.url, env: mongoEnv(s.url) };
+    },
+    stop: () => ferretdb.stop(),
+    running: async () => {
+      const s = await ferretdb.status();
+      return s && { url: s.url, env: mongoEnv(s.url) };
+    },
+  },
+];
+
+function pickManaged(names: string[]): ManagedEngine[] {
+  return names.length ? MANAGED.filter((m) => names.includes(m.name)) : MANAGED;
+}
 
 const ROOT = path.resolve(__dirname, '..');
 const STATE_DIR = path.join(ROOT, '.engines');
@@ -72,11 +104,9 @@ function context(engine: TestEngine): EngineContext {
 
 function pick(names: string[]): TestEngine[] {
   if (!names.length) return ENGINES;
-  return names.map((n) => {
-    const e = ENGINES.find((x) => x.name === n);
-    if (!e) throw new Error(`no engine '${n}' (known: ${ENGINES.map((x) => x.name).join(', ')})`);
-    return e;
-  });
+  const known = [...ENGINES.map((x) => x.name), ...MANAGED.map((m) => m.name)];
+  for (const n of names) if (!known.includes(n)) throw new Error(`no engine '${n}' (known: ${known.join(', ')})`);
+  return ENGINES.filter((e) => names.includes(e.name));
 }
 
 /** Starts the engines not already running; resolves with the names it started. */
@@ -116,6 +146,16 @@ export async function start(names: string[] = []): Promise<string[]> {
     started.push(engine.name);
     log(`${engine.name}: started in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${pid}, ${launch.url})`);
   }
+  for (const engine of pickManaged(names)) {
+    if (await engine.running()) {
+      log(`${engine.name}: already running`);
+      continue;
+    }
+    const t0 = Date.now();
+    const { url } = await engine.start();
+    started.push(engine.name);
+    log(`${engine.name}: started in ${((Date.now() - t0) / 1000).toFixed(1)} s (${url})`);
+  }
   return started;
 }
 
@@ -139,6 +179,12 @@ export async function stop(names: string[] = []): Promise<void> {
     const r = state[engine.name];
     if (r) await stopOne(engine.name, r);
   }
+  for (const engine of pickManaged(names)) {
+    if (await engine.running()) {
+      await engine.stop();
+      log(`${engine.name}: stopped`);
+    }
+  }
 }
 
 async function status(): Promise<void> {
@@ -148,19 +194,24 @@ async function status(): Promise<void> {
     if (!r || !alive(r)) console.log(`${engine.name}: stopped`);
     else console.log(`${engine.name}: pid ${r.pid}, ${r.url}, ${(await engine.healthy(r)) ? 'healthy' : 'not healthy'} (since ${r.startedAt})`);
   }
+  for (const engine of MANAGED) {
+    const r = await engine.running();
+    console.log(`${engine.name}: ${r ? r.url : 'stopped'}`);
+  }
 }
 
 /** The variables of the running engines. */
-export function engineEnv(): Record<string, string> {
+export async function engineEnv(): Promise<Record<string, string>> {
   const state = readState();
-  return Object.assign({}, ...Object.values(state).filter(alive).map((r) => r.env)) as Record<string, string>;
+  const managed = await Promise.all(MANAGED.map((m) => m.running()));
+  return Object.assign({}, ...Object.values(state).filter(alive).map((r) => r.env), ...managed.map((m) => m?.env ?? {})) as Record<string, string>;
 }
 
 /** Starts the engines, runs the suites of test/engines/ against them, stops what it started. */
 async function test(jestArgs: string[]): Promise<number> {
   const started = await start();
   try {
-    const run = spawnSync('npx', ['jest', '--runInBand', 'test/engines/', ...jestArgs], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...engineEnv() } });
+    const run = spawnSync('npx', ['jest', '--runInBand', 'test/engines/', ...jestArgs], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...(await engineEnv()) } });
     return run.status ?? 1;
   } finally {
     if (started.length) await stop(started);
@@ -180,12 +231,12 @@ async function main(argv: string[]): Promise<number> {
       await status();
       return 0;
     case 'env':
-      for (const [k, v] of Object.entries(engineEnv())) console.log(`export ${k}=${v}`);
+      for (const [k, v] of Object.entries(await engineEnv())) console.log(`export ${k}=${v}`);
       return 0;
     case 'test':
       return test(rest);
     default:
-      console.error('usage: npm run engines -- start|stop|status|env [engine…]   (engines: ' + ENGINES.map((e) => e.name).join(', ') + ')');
+      console.error('usage: npm run engines -- start|stop|status|env [engine…]   (engines: ' + [...ENGINES, ...MANAGED].map((e) => e.name).join(', ') + ')');
       return 2;
   }
 }

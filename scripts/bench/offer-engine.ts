@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   let env: Record<string, string> = {};
   if (!offerEngineFromEnv(process.env)) {
     started = await start(['opensearch']);
-    env = engineEnv();
+    env = await engineEnv();
   }
   const engine = offerEngineFromEnv({ ...process.env, ...env })!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ror-offer-engine-bench-'));
