@@ -42,7 +42,8 @@ async function latencies(origin: string, until: () => boolean, orgs: number): Pr
   return samples;
 }
 
-function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** A memory figure of the server process, in KiB: resident in all, anonymous (heaps, buffers), file pages (SQLite's mapped file). */
+function rssKiB(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile'): number {
   const m = new RegExp(`${field}:\\s+([0-9]+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 }
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     await latencies(origin, ((end) => () => Date.now() > end)(Date.now() + 3000), SIZES.Organization);
     const baseline = await latencies(origin, ((end) => () => Date.now() > end)(Date.now() + 15_000), SIZES.Organization);
     const rssBefore = rssKiB(pid, 'VmRSS');
+    const anonBefore = rssKiB(pid, 'RssAnon');
 
     const started = Date.now();
     const kick = await fetch(`${origin}/$export`, { headers: { Authorization: `Bearer ${TOKEN}`, Prefer: 'respond-async' } });
@@ -84,7 +86,13 @@ async function main(): Promise<void> {
     const status = kick.headers.get('content-location')!.replace(/^https?:\/\/[^/]+/, origin);
     let manifest: { output: { type: string; count: number; url: string }[] } | undefined;
     let peakRss = rssBefore;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(pid, 'VmRSS'))), 200);
+    let peakAnon = anonBefore;
+    let peakFile = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssKiB(pid, 'VmRSS'));
+      peakAnon = Math.max(peakAnon, rssKiB(pid, 'RssAnon'));
+      peakFile = Math.max(peakFile, rssKiB(pid, 'RssFile'));
+    }, 200);
     const during = latencies(origin, () => manifest !== undefined, SIZES.Organization);
     while (!manifest) {
       await new Promise((r) => setTimeout(r, 1000));
@@ -114,6 +122,8 @@ async function main(): Promise<void> {
       `| resources exported | ${exported.toLocaleString('en')} in ${manifest.output.length} files, ${(bytes / 1024 ** 2).toFixed(0)} MiB of NDJSON |`,
       `| export time (kick-off to manifest) | ${seconds.toFixed(1)} s, ${Math.round(perSecond).toLocaleString('en')} resources/s |`,
       `| server RSS before the export / peak during it | ${(rssBefore / 1024).toFixed(0)} MiB / ${(peakRss / 1024).toFixed(0)} MiB |`,
+      `| of which anonymous memory (heaps) before / peak | ${(anonBefore / 1024).toFixed(0)} MiB / ${(peakAnon / 1024).toFixed(0)} MiB |`,
+      `| of which file pages (the mapped database) at peak | ${(peakFile / 1024).toFixed(0)} MiB |`,
       `| API latency without export, p50 / p95 / p99 | ${fmt(baseline)} |`,
       `| API latency during the export, p50 / p95 / p99 | ${fmt(duringExport)} |`,
       `| extrapolated national export (4,000,000 resources, same rate) | ${(4_000_000 / perSecond / 60).toFixed(0)} min |`,
