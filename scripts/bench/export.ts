@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const server = await startServer({
     name: 'fhir',
     script: path.join(ROOT, 'src/main.ts'),
-    env: { ROR_DATA_DIR: DATA_DIR, LOG_LEVEL: 'warn', ROR_BOOTSTRAP_TOKEN: TOKEN, ROR_DEMO_ACCOUNTS: 'false' },
+    env: { ROR_DATA_DIR: DATA_DIR, LOG_LEVEL: 'warn', ROR_BOOTSTRAP_TOKEN: TOKEN, ROR_DEMO_ACCOUNTS: 'false', ROR_RATE_LIMIT_PER_MINUTE: '0' },
     readyPath: '/readyz',
     startTimeoutMs: 120_000,
   });
