@@ -31,6 +31,7 @@ import { eq, lit, MAX_CHAR, oneOf } from './safe';
 import { executeSearch } from './search';
 import { MongoLeases } from './leases';
 import { MongoAuth } from './auth';
+import { MongoExportJobs } from './export-jobs';
 import { migrate, probeCapabilities, type Capabilities } from './schema';
 
 export interface MongoStoreOptions {
@@ -62,6 +63,7 @@ export class MongoStore implements ResourceStore {
   readonly syncState: Collection<SyncStateDoc>;
   readonly leases: MongoLeases;
   readonly auth: MongoAuth;
+  readonly exportJobs: MongoExportJobs;
   /** Resolves once indexes exist and the engine's capabilities are known. */
   readonly ready: Promise<Capabilities>;
   private readonly lock = new AsyncLock();
@@ -97,6 +99,7 @@ export class MongoStore implements ResourceStore {
     const exclusive = <T>(fn: () => Promise<T>) => this.conditional.run(fn);
     this.leases = new MongoLeases(this.db, this.ready, exclusive);
     this.auth = new MongoAuth(this.db, this.ready, exclusive);
+    this.exportJobs = new MongoExportJobs(this.db, this.ready, exclusive);
   }
 
   /** What the engine can do (transactions, 2dsphere), probed at start-up. */
