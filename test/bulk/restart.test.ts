@@ -33,7 +33,7 @@ async function start(dataDir: string, port: number): Promise<Running> {
   // One process (node with tsx's loader), not tsx's CLI, which would leave its child running when killed.
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_BOOTSTRAP_TOKEN: TOKEN, ROR_EXPORT_PAGE_SIZE: '10', ROR_BASE_URL: `http://127.0.0.1:${port}` },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ROR_DATA_DIR: dataDir, LOG_LEVEL: 'info', ROR_BOOTSTRAP_TOKEN: TOKEN, ROR_EXPORT_PAGE_SIZE: '10', ROR_DEMO_DATA: 'false', ROR_BASE_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

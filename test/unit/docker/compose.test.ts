@@ -9,6 +9,9 @@ import path from 'node:path';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
+import { loadSyncConfig } from '../../../src/sync/config';
+import { mongoOptionsFromEnv } from '../../../src/store/mongo/from-env';
+import { offerEngineFromEnv } from '../../../src/store/elastic/config';
 import { loadSecurityConfig } from '../../../src/security/config';
 import { tempDir } from '../../helpers/tmp';
 import { copyArgs, envOf, execForm, instructions, parseDockerfile, type Stage } from './dockerfile';
@@ -16,8 +19,8 @@ import { copyArgs, envOf, execForm, instructions, parseDockerfile, type Stage } 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
 
-/** Variables the compose file sets for adapters of later issues (MongoDB store, Elasticsearch offer index). */
-const LATER_ADAPTER_VARS: Record<string, string> = {
+/** Variables the compose file sets for the engines' adapters (MongoDB store, Elasticsearch offer index), by service. */
+const ENGINE_VARS: Record<string, string> = {
   MONGODB_URI: 'mongodb',
   ELASTICSEARCH_URL: 'elasticsearch',
 };
@@ -63,6 +66,7 @@ function namesReadByConfig(env: Record<string, string>): Set<string> {
   });
   loadConfig(watched);
   loadSecurityConfig(watched, tempDir(), 'http://localhost:8080');
+  loadSyncConfig(watched);
   return names;
 }
 
@@ -97,20 +101,24 @@ describe('docker/compose.yaml', () => {
     expect(fs.existsSync(path.join(ROOT, server.build?.dockerfile ?? ''))).toBe(true);
   });
 
-  test('every variable set for the server is one src/config.ts or src/security/config.ts reads (or a documented later one)', () => {
+  test('every variable set for the server is one the server reads (its configuration, security, sync, the engines)', () => {
     const known = namesReadByConfig({});
     const unknown = Object.keys(envList(server.environment)).filter(
-      (k) => !known.has(k) && !(k in LATER_ADAPTER_VARS) && !RUNTIME_VARS.has(k),
+      (k) => !known.has(k) && !(k in ENGINE_VARS) && !RUNTIME_VARS.has(k),
     );
     expect(unknown).toEqual([]);
   });
 
-  test('the later adapters\' URLs name services of this file', () => {
+  test('the engines\' URLs name services of this file, parse as the adapters read them, and the server waits for those services', () => {
     const env = envList(server.environment);
-    for (const [name, service] of Object.entries(LATER_ADAPTER_VARS)) {
+    for (const [name, service] of Object.entries(ENGINE_VARS)) {
       expect(compose.services[service]).toBeDefined();
       expect(new URL(env[name]).hostname).toBe(service);
+      expect((server.depends_on as Record<string, { condition: string }>)[service]).toEqual({ condition: 'service_healthy' });
     }
+    expect(mongoOptionsFromEnv(env)?.uri).toContain('replicaSet=rs0');
+    expect(offerEngineFromEnv(env)).toBeDefined();
+    expect(String(compose.services.mongodb.healthcheck?.test)).toContain('rs.initiate');
   });
 
   test('the server\'s environment parses, listens on the published container port, keeps data on a volume', () => {
