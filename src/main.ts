@@ -65,6 +65,7 @@ import type { SignInDeps } from './security/sign-in';
 import { OIDC_MOUNT_PATH, oidcConfigFromEnv, oidcSignIn } from './security/oidc';
 import { SAML_MOUNT_PATH, samlConfigFromEnv, samlSignIn, storedAssertions } from './security/saml';
 import { installMeasureDefinitions, installMeasureFeatures, measuresRouter, startMeasuresScheduler, type MeasuresConfig, type MeasuresScheduler } from './quality/measures';
+import { BULK_DATA_CAPABILITY, BulkExports, bulkExportRouter, exportOperation, loadBulkExportConfig, type BulkExportOptions } from './bulk';
 import { authRouter, builtInIssuer, clientPrincipal, defaultScopes, loadTokenConfig, SigningKeys } from './security/clients';
 import { lastSyncSuccess, metricsAllowList, metricsRouter, requestMetrics, ServerMetrics } from './ops';
 
@@ -153,6 +154,8 @@ export interface ServerSettings extends KernelSettings {
   measures?: MeasuresConfig;
   /** Who may read GET /metrics besides administrators: addresses and CIDR blocks (default: ROR_METRICS_ALLOW). */
   metricsAllow?: string;
+  /** Bulk export settings (default: ROR_EXPORT_*, src/bulk/config.ts; tests set the clock and the settle margin). */
+  bulk?: Partial<Omit<BulkExportOptions, 'services' | 'dataDir' | 'logger'>>;
 }
 
 export interface ComposedServer extends ComposedKernel {
@@ -171,6 +174,8 @@ export interface ComposedServer extends ComposedKernel {
   measuresScheduler?: MeasuresScheduler;
   /** Resolves when the shipped Measures are in the store (ids written anew). */
   measuresReady: Promise<string[]>;
+  /** Bulk `$export` jobs (src/bulk). */
+  exports: BulkExports;
   /** Loads the demo region into an empty store (as `system:demo`), when the configuration asks for it. */
   loadDemoData(): Promise<DemoLoadResult | undefined>;
   /** The Prometheus metrics served at GET /metrics (src/ops/metrics.ts). */
@@ -230,9 +235,12 @@ export function composeServer(settings: ServerSettings): ComposedServer {
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
   // `HealthcareService?_text=` / `_content=` are answered from the offer index (it follows writes within ~200 ms).
   const services: FhirServices = {
-    ...fhirServices(composed, store, config, access, capabilitySecurity({ cors: config.corsOrigins.length > 0 })),
+    ...fhirServices({ ...composed, instantiates: [...composed.instantiates, BULK_DATA_CAPABILITY] }, store, config, access, capabilitySecurity({ cors: config.corsOrigins.length > 0 })),
     textMatcher: offerTextMatcher(offerIndex),
   };
+  // Bulk $export: jobs in the store, NDJSON files under <dataDir>/exports, unfinished jobs taken up again at start.
+  const bulkExports = new BulkExports({ ...loadBulkExportConfig(), ...settings.bulk, services, dataDir: config.dataDir, logger });
+  composed.operations.register(exportOperation(bulkExports));
   const sessions = new SessionCookies({ secret: security.sessionSecret });
   // This server's token endpoint (clients registered with `npm run clients`) and, when configured, the region's IdP.
   const tokens = loadTokenConfig();
@@ -284,6 +292,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
           logger.error({ err }, 'the indicator definitions could not be written; $evaluate-measure answers 404 until they are');
           return [];
         });
+  if (background) bulkExports.start().catch((err: unknown) => logger.error({ err }, 'unfinished exports could not be taken up again'));
   const measuresScheduler = background ? startMeasuresScheduler({ store, kernel, label, logger, config: settings.measures }) : undefined;
   const app = createApp(services, {
     logger,
@@ -298,6 +307,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
       offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
       dashboardRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
       measuresRouter(services),
+      bulkExportRouter(bulkExports, REALM),
     ],
     authenticate: authenticate({
       realm: REALM,
@@ -334,6 +344,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     measuresScheduler,
     measuresReady,
     metrics,
+    exports: bulkExports,
     loadDemoData: async () => {
       if (!config.demoData) return undefined;
       // A broken demo bundle must not keep the server from starting: the transaction left the store empty.
@@ -345,6 +356,7 @@ export function composeServer(settings: ServerSettings): ComposedServer {
     async close() {
       await scheduler?.stop();
       await measuresScheduler?.stop();
+      await bulkExports.stop();
       await measuresReady;
       await delivery?.stop();
       await offer.stop();

@@ -49,6 +49,8 @@ export interface FhirRequest {
   preferReturn?: 'minimal' | 'representation' | 'OperationOutcome';
   /** Prefer: handling=strict. */
   strict?: boolean;
+  /** Prefer: respond-async (https://hl7.org/fhir/R4/async.html), which bulk `$export` requires. */
+  respondAsync?: boolean;
   /** Id a transaction assigned beforehand to the resource this POST creates (its `urn:uuid:` was resolved to it). */
   assignedId?: string;
 }
@@ -63,6 +65,8 @@ export interface FhirResponse {
   serializable?: SerializableResource;
   /** Location header (create, and update that created). */
   location?: string;
+  /** Other headers of the response (e.g. the `Content-Location` of an asynchronous request's status). */
+  headers?: Record<string, string>;
 }
 
 /** A response resource whose compact JSON is written without building the object first (src/fhir/search/bundle.ts). */

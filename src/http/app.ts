@@ -152,6 +152,7 @@ function send(ctx: FhirContext, res: Response, req: FhirRequest, result: FhirRes
     res.setHeader('Last-Modified', httpDate(v.lastUpdated));
   }
   if (result.location) res.setHeader('Location', `${ctx.baseUrl}/${result.location}`);
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if (result.status === 304) {
     res.statusCode = 304;
     res.end();

@@ -70,13 +70,14 @@ function parseJson(raw: Buffer): unknown {
 }
 
 /** Reads `Prefer` (https://hl7.org/fhir/R4/http.html#ops, https://hl7.org/fhir/R4/search.html#errors). */
-export function parsePrefer(header: string | undefined): Pick<FhirRequest, 'preferReturn' | 'strict'> {
+export function parsePrefer(header: string | undefined): Pick<FhirRequest, 'preferReturn' | 'strict' | 'respondAsync'> {
   if (!header) return {};
-  const out: Pick<FhirRequest, 'preferReturn' | 'strict'> = {};
+  const out: Pick<FhirRequest, 'preferReturn' | 'strict' | 'respondAsync'> = {};
   for (const part of header.split(/[,;]/)) {
     const [k, v] = part.trim().split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
     if (k === 'return' && (v === 'minimal' || v === 'representation' || v === 'OperationOutcome')) out.preferReturn = v;
     if (k === 'handling') out.strict = v === 'strict';
+    if (k === 'respond-async') out.respondAsync = true;
   }
   return out;
 }

@@ -13,6 +13,7 @@
  *   consumers and anonymous callers none. Measure definitions are read like the offer.
  * - Data-quality Tasks: analysts and administrators read them all; an establishment editor reads those addressed
  *   to its establishments (the task's owner tags: its FINESS numbers and its legal entity's); nobody else.
+ * - Bulk `$export` needs a credential; it exports what the caller may search, through this view (src/bulk).
  * - A search never reveals a hidden resource: the plan excludes hidden units at its root, in chains and in `_has`
  *   (so `_total` does not count them), and refuses criteria on what the caller may not see (bed availability for
  *   profile 0, types it may not read).
@@ -203,6 +204,12 @@ class View implements ReadView {
   }
 
   private admitOperation(name: string, type: string | undefined, req: FhirRequest): void {
+    if (name === 'export') {
+      // Bulk export (src/bulk): any principal, of what it may search; the export runs its searches through this view.
+      if (this.actor.kind === 'anonymous') throw this.unauthenticated('$export needs a credential');
+      if (type) this.admitType(type, 's', '$export');
+      return;
+    }
     if (INDICATOR_OPERATIONS.has(name)) {
       if (this.actor.kind === 'anonymous') throw this.unauthenticated(`$${name} needs a credential`);
       if (!this.privileged() && !this.isEstablishment()) throw this.refuse(`$${name}`, type, `$${name} is for analysts, administrators and establishments`);

@@ -14,6 +14,7 @@ import type { StoredVersion } from './version';
 import type { SyncStateRow, SyncStateSize } from './sync-state';
 import type { LeaseStore } from './leases';
 import type { AuthStore } from './auth';
+import type { ExportJobStore } from './export-jobs';
 
 export type { StoredVersion };
 
@@ -157,6 +158,8 @@ export interface ResourceStore extends StoreReader {
   readonly leases: LeaseStore;
   /** API clients, the token-signing keys and the assertion replay cache (./auth.ts): not FHIR resources. */
   readonly auth: AuthStore;
+  /** Bulk `$export` jobs (./export-jobs.ts): their parameters and progress, kept across restarts. */
+  readonly exportJobs: ExportJobStore;
   /**
    * Runs `fn`, a bulk load of many resources through `transaction`, letting the adapter build its secondary
    * indexes once at the end when the store starts empty (first import of the national referentials). Reads by id

@@ -161,7 +161,10 @@ describe('CapabilityStatement', () => {
   it('declares the ROR profiles, the ROR server statement and the ROR SearchParameters', async () => {
     const res = await request(server.app).get('/metadata');
     expect(res.status).toBe(200);
-    expect(res.body.instantiates).toEqual(['https://interop.esante.gouv.fr/ig/fhir/ror/CapabilityStatement/ror-serveur']);
+    expect(res.body.instantiates).toEqual([
+      'https://interop.esante.gouv.fr/ig/fhir/ror/CapabilityStatement/ror-serveur',
+      'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data',
+    ]);
     const byType = new Map<string, any>(res.body.rest[0].resource.map((r: any) => [r.type, r]));
     for (const [type, id] of [
       ['Location', 'ror-location'],

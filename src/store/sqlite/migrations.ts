@@ -222,6 +222,27 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: 'export_jobs: bulk $export jobs, kept across restarts (export-jobs.ts)',
+    up: (db) => {
+      // The exporter's parameters and progress are JSON (state); the columns are what is looked up or ordered by.
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS export_jobs (
+          id TEXT PRIMARY KEY,
+          owner TEXT NOT NULL,
+          status TEXT NOT NULL,
+          request TEXT NOT NULL,
+          transaction_time TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          expires_at INTEGER,
+          state TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS export_jobs_status ON export_jobs (status, created_at);
+      `);
+    },
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the server. */

@@ -25,6 +25,7 @@ import type {
 import type { SyncStateRow, SyncStateSize } from '../sync-state';
 import type { LeaseStore } from '../leases';
 import type { AuthStore } from '../auth';
+import type { ExportJobStore } from '../export-jobs';
 import type { SearchPlan, SearchResult } from '../search-plan';
 import { VersionConflictError } from '../errors';
 import { migrate } from './migrations';
@@ -36,6 +37,7 @@ import { outboxBacklog, SqliteOutbox } from './outbox';
 import { SqliteSyncState } from './sync-state';
 import { SqliteLeases } from './leases';
 import { SqliteAuth } from './auth';
+import { SqliteExportJobs } from './export-jobs';
 import { Checkpointer } from './checkpointer';
 import { optimizeDatabase } from './maintenance';
 import { deferIndexes, rebuildDeferredIndexes } from './deferred-indexes';
@@ -131,6 +133,7 @@ export class SqliteStore implements ResourceStore {
   private readonly syncState: SqliteSyncState;
   readonly leases: LeaseStore;
   readonly auth: AuthStore;
+  readonly exportJobs: ExportJobStore;
   private lastInstant = 0;
   private closed = false;
   private readonly file: string;
@@ -182,6 +185,7 @@ export class SqliteStore implements ResourceStore {
     this.syncState = new SqliteSyncState(this.writer, this.reader);
     this.leases = new SqliteLeases(this.writer, this.reader, (fn) => this.underLock(fn));
     this.auth = new SqliteAuth(this.writer, this.reader, (fn) => this.underLock(fn));
+    this.exportJobs = new SqliteExportJobs(this.writer, this.reader, (fn) => this.underLock(fn));
     const control = (sql: string) => this.writer.prepare(sql);
     this.control = {
       begin: control('BEGIN IMMEDIATE'),
