@@ -42,7 +42,7 @@ export interface FederationConfig {
 const TYPE = /^[A-Z][A-Za-z]+$/;
 
 /** A source as given on the command line or in the configuration, checked; throws with what is wrong. */
-export function normaliseSource(raw: Partial<FederationSource> & { types?: string[] | string }, defaultCron = '15 3 * * *'): FederationSource {
+export function normaliseSource(raw: Omit<Partial<FederationSource>, 'types'> & { types?: string[] | string }, defaultCron = '15 3 * * *'): FederationSource {
   if (typeof raw.url !== 'string' || !raw.url.trim()) throw new Error('a federation source needs a url');
   let url: URL;
   try {
