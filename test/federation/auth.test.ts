@@ -16,7 +16,7 @@ let secret: string;
 beforeAll(async () => {
   source = await httpServer({ secure: true });
   importer = await httpServer();
-  ({ secret } = await registerClient(source.server.store.auth, { clientId: 'ror-84', role: 'consumer' }));
+  secret = (await registerClient(source.server.store.auth, { clientId: 'ror-84', role: 'consumer' })).secret!;
   await source.server.kernel.transaction(source.server.store, { kind: 'system', component: 'test' }, (tx) =>
     tx.put({ resourceType: 'Organization', id: 'o1', name: 'Clinique', active: true, identifier: [{ system: 'https://finess.esante.gouv.fr', value: '690000001' }] } as Resource & { id: string }),
   );
