@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import { SourceClient, SourceError, outcomeText } from './client';
 
@@ -97,7 +98,7 @@ async function pullExport(client: SourceClient, opts: PullOptions): Promise<Pull
     // Several files of one type are read one after the other: concatenated here.
     const previous = files.get(out.type);
     if (previous) {
-      fs.appendFileSync(previous, fs.readFileSync(file));
+      await pipeline(fs.createReadStream(file), fs.createWriteStream(previous, { flags: 'a' }));
       fs.rmSync(file);
     } else files.set(out.type, file);
   }
