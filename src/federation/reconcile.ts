@@ -26,6 +26,7 @@ import { FhirError } from '../errors';
 import { findConditionalMatches } from '../fhir/search/conditional';
 import { sameContent } from '../sync/reconcile/ownership';
 import { SyncRefusedError } from '../sync/reconcile/engine';
+import { ShapeCachedValidator } from '../sync/reconcile/validate';
 import type { KindCounts, Rejection, SourceReport } from '../sync/types';
 import type { Pulled } from './pull';
 import { readNdjson } from './pull';
@@ -90,6 +91,7 @@ class FederationRun {
   /** Per type: the remote ids that disappeared. */
   private readonly gone = new Map<string, string[]>();
   private readonly batchSize: number;
+  private readonly validator: ShapeCachedValidator;
 
   constructor(
     private readonly pulled: Pulled,
@@ -97,6 +99,7 @@ class FederationRun {
   ) {
     this.sk = sourceKey(opts.source);
     this.batchSize = opts.batchSize ?? 500;
+    this.validator = new ShapeCachedValidator(opts.kernel.validator);
     this.report = {
       source: 'federation',
       file: opts.source,
@@ -256,6 +259,7 @@ class FederationRun {
       const rows: SyncStateRow[] = [];
       const outcomes: { what: keyof KindCounts | 'local' | 'kept'; id: string; error?: string }[] = [];
       const updates = new Map<string, Entry>();
+      const writes: { remoteId: string; resource: Resource & { id: string }; current: StoredVersion | undefined; created: boolean }[] = [];
       for (const remote of batch) {
         const id = remote.id!;
         const e = state.get(id)!;
@@ -277,27 +281,37 @@ class FederationRun {
           continue;
         }
         const body = transform(remote, e.localId, this.opts.source, this.resolve);
-        let prepared: Resource;
+        let prepared: Resource & { id: string };
         try {
-          prepared = tx.validate(body, { type, id: e.localId, current });
+          prepared = tx.prepare(body, current) as Resource & { id: string };
         } catch (err) {
           if (!(err instanceof FhirError) || err.status >= 500) throw err;
           outcomes.push({ what: 'unchanged', id, error: err.message });
           continue;
         }
-        if (live && sameContent(JSON.parse(live.json) as Resource, { ...prepared, id: e.localId } as Resource)) {
+        if (live && sameContent(JSON.parse(live.json) as Resource, prepared)) {
           const entry = { hash: activeAt(Number(live.versionId)), localId: e.localId };
           if (entry.hash !== e.hash) rows.push(row(this.sk, type, id, entry));
           updates.set(id, entry);
           outcomes.push({ what: 'unchanged', id });
           continue;
         }
-        const { version } = await tx.store(prepared, { id: e.localId, current });
-        const entry = { hash: activeAt(Number(version.versionId)), localId: e.localId };
-        updates.set(id, entry);
-        rows.push(row(this.sk, type, id, entry));
-        outcomes.push({ what: live ? 'updated' : 'created', id });
+        writes.push({ remoteId: id, resource: prepared, current, created: !live });
       }
+      // Validated by shape like the sync's batches (../sync/reconcile/validate.ts), stored in one write.
+      const rejections = writes.map((w) => this.validator.rejection(w.resource));
+      const stored = await tx.storeBatch(writes.map((w) => ({ resource: w.resource, current: w.current })), rejections);
+      stored.forEach((version, i) => {
+        const w = writes[i];
+        if (!version) {
+          outcomes.push({ what: 'unchanged', id: w.remoteId, error: rejections[i] });
+          return;
+        }
+        const entry = { hash: activeAt(Number(version.versionId)), localId: w.resource.id };
+        updates.set(w.remoteId, entry);
+        rows.push(row(this.sk, type, w.remoteId, entry));
+        outcomes.push({ what: w.created ? 'created' : 'updated', id: w.remoteId });
+      });
       await tx.saveSyncState(rows);
       return { outcomes, updates };
     });
