@@ -110,10 +110,10 @@ async function main(): Promise<void> {
         `(${Object.entries(SIZES).map(([t, n]) => `${n.toLocaleString('en')} ${t}`).join(', ')}) imported through its \`$export\` into an empty store ` +
         `by \`runFederation\` (what \`npm run federate\` runs), then ${updates.toLocaleString('en')} updates and ${deletes.toLocaleString('en')} deletions (1 %) taken by the next run (\`_since\`).`,
       ``,
-      `| run | resources pulled | time | rate | written | importer's peak anonymous memory |`,
-      `| --- | --- | --- | --- | --- | --- |`,
+      `| run | resources pulled | time | of which pull (export, download) / reconcile | rate | written | importer's peak anonymous memory |`,
+      `| --- | --- | --- | --- | --- | --- | --- |`,
       `| first run | ${first.report.records.toLocaleString('en')} | ${first.seconds.toFixed(1)} s | ${split(first)} | ${rate(first)} /s | ${first.report.created.toLocaleString('en')} created | ${first.peakMiB.toFixed(0)} MiB |`,
-      `| 1 % delta | ${delta.report.records.toLocaleString('en')} (+ ${deletes} deletions) | ${delta.seconds.toFixed(1)} s | ${split(delta)} | ${rate(delta)} /s | ${delta.report.updated} updated, ${delta.report.deactivated} deactivated | ${delta.peakMiB.toFixed(0)} MiB |`,
+      `| 1 % delta | ${delta.report.records.toLocaleString('en')} (+ ${deletes} deletions) | ${delta.seconds.toFixed(1)} s | ${split(delta)} | ${rate(delta)} /s | ${delta.report.updated.toLocaleString('en')} updated, ${delta.report.deactivated.toLocaleString('en')} deactivated | ${delta.peakMiB.toFixed(0)} MiB |`,
     ];
     console.log(`\n${lines.join('\n')}`);
   } finally {
