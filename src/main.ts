@@ -28,6 +28,7 @@ import { readRorConformance } from './ror/profiles';
 import { installCapacityFeatures, type CapacityConfig } from './ror/capacity';
 import { loadCapacityConfig } from './ror/capacity/config';
 import { startSyncScheduler, syncRunsOperation, type SyncScheduler } from './sync';
+import { startFederationScheduler, type FederationScheduler } from './federation';
 import type { SyncConfig } from './sync/config';
 import { loadSubscriptionConfig, Subscriptions, type SubscriptionConfig, type SubscriptionDelivery } from './subscriptions';
 import type { DeliveryOptions } from './subscriptions/delivery';
@@ -177,6 +178,8 @@ export interface ComposedServer<S extends ResourceStore = SqliteStore> extends C
   app: Express;
   delivery?: SubscriptionDelivery;
   scheduler?: SyncScheduler;
+  /** Federation from other ROR servers (ROR_FEDERATION_SOURCES; none: nothing scheduled). */
+  federation?: FederationScheduler;
   measuresScheduler?: MeasuresScheduler;
   /** Resolves when the shipped Measures are in the store (ids written anew). */
   measuresReady: Promise<string[]>;
@@ -292,6 +295,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
   if (background && composed.quality.enabled) qualityWorker.start();
   // Runs nothing until ROR_SYNC_* names a source.
   const scheduler = background ? startSyncScheduler({ store, kernel, logger, config: settings.sync, onRun: (outcome, ms) => metrics.observeSyncRun(outcome, ms) }) : undefined;
+  const federation = background ? startFederationScheduler({ store, kernel, logger }) : undefined;
   // Indicators: the shipped Measures written (unchanged ones left alone), the nightly run when ROR_MEASURES_CRON is set.
   const label = (system: string, code: string) => kernel.terminology.display(system, code);
   const measuresReady =
@@ -350,6 +354,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
     app,
     delivery,
     scheduler,
+    federation,
     measuresScheduler,
     measuresReady,
     metrics,
@@ -364,6 +369,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
     },
     async close() {
       await scheduler?.stop();
+      await federation?.stop();
       await measuresScheduler?.stop();
       await bulkExports.stop();
       await measuresReady;
