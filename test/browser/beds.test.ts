@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { freeBedsParameters } from '../helpers/ror';
 import { ARTIFACTS, describeBrowser, eventually, launchBrowser, screenshot, seriousViolations, signInAs, startUiServer, type Browser, type UiServer } from './helpers/ui';
 
 const CARDIO_ZONE = 'Cardiologie - hospitalisation complète - CH DE FLEYRIAT';
@@ -41,17 +42,6 @@ const figure = (location: { extension: any[] }, status: string, gender?: string,
     .filter((e) => e.url.endsWith('ror-location-supported-capacity'))
     .map((e) => Object.fromEntries(e.extension.map((s: any) => [s.url, s.valueInteger ?? s.valueDateTime ?? s.valueCodeableConcept?.coding?.[0]?.code])))
     .find((r: any) => r.capacityStatus === status && r.genderCapacityAvailable === gender && r.temporalityCapacity === temporality);
-
-const freeBedsParameters = (nb: number, gender: string) => ({
-  resourceType: 'Parameters',
-  parameter: [
-    { name: 'capacityType', valueCode: '01' },
-    { name: 'capacityStatus', valueCode: '02' },
-    { name: 'temporalityCapacity', valueCode: '01' },
-    { name: 'genderCapacityAvailable', valueCode: gender },
-    { name: 'nbCapacity', valueInteger: nb },
-  ],
-});
 
 const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 412: 'Precondition Failed', 422: 'Unprocessable Entity' };
 
