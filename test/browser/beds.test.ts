@@ -96,7 +96,7 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('updates a figure with −/+ and Enregistrer: kept after a reload and found by offer search', async () => {
+  it('updates a figure with −/+ and Enregistrer: kept after a reload, then shown by offer search, in the search page and on its map', async () => {
     const before = await locationByIdentifier(page, '010000024-cardiologie');
     const input = field(page, CARDIO_ZONE, FREE_FEMALE);
     await zone(page, CARDIO_ZONE).getByRole('button', { name: `Ajouter 1 : ${FREE_FEMALE}` }).click();
@@ -130,6 +130,26 @@ describeBrowser('establishments: Mes lits, CSV import, establishment page', () =
       if (free?.female !== 4) await page.waitForTimeout(100);
     }
     expect(free).toMatchObject({ female: 4, male: 1 });
+
+    // The same figure in the search page's list and in its map marker's popup, as the coordinators see it.
+    await page.goto(`${ui.url}/ui/recherche?q=${encodeURIComponent('cardiologie hospitalisation complète')}`);
+    const result = page.locator('li.result', { has: page.getByRole('link', { name: 'Cardiologie - hospitalisation complète', exact: true }) });
+    await result.locator('.result-beds', { hasText: '5 lits libres (4 F, 1 H)' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('path.offer-marker').length > 0);
+    const markers = page.locator('path.offer-marker-free');
+    let popupSeen = false;
+    for (let i = 0; i < (await markers.count()) && !popupSeen; i++) {
+      await markers.nth(i).dispatchEvent('click');
+      const popup = page.locator('.leaflet-popup-content');
+      await popup.waitFor();
+      popupSeen = (await popup.innerText()).includes('Cardiologie - hospitalisation complète') && (await popup.innerText()).includes('5 lits libres (4 F, 1 H)');
+    }
+    expect(popupSeen).toBe(true);
+    // Once Leaflet's popup has faded in (axe measures a half-transparent popup's contrast otherwise).
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('.leaflet-popup')!).opacity === '1');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto(`${ui.url}/ui/mes-lits`);
+    await zone(page, CARDIO_ZONE).waitFor();
   });
 
   it('"Rien n’a changé" moves the update date of every entry, not the figures', async () => {
