@@ -13,22 +13,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import request from 'supertest';
-import { loadConfig } from '../../src/config';
-import { loadDemoDataIfEmpty } from '../../src/demo/load-demo';
-import { requestContext } from '../../src/fhir/context';
-import { systemActor } from '../../src/kernel/actor';
-import { composeServer } from '../../src/main';
 import type { OfferFacet, OfferIndex, OfferQuery } from '../../src/store/offer-index';
 import { SqliteOfferIndex } from '../../src/store/sqlite/offer-index';
 import { ElasticOfferIndex } from '../../src/store/elastic/offer-index';
 import { offerEngineFromEnv } from '../../src/store/elastic/config';
 import { engineEnv, start, stop } from '../engines';
+import { bedUpdateToVisible } from './lib/bed-update-visibility';
 import { describeMachine, machineFacts } from './lib/machine';
 import { fmt, table, writeSection } from './lib/markdown';
 import { generateOfferBatches, seededRandom, TOWNS } from './lib/offer-generate';
-import { median, percentiles } from './lib/stats';
+import { percentiles } from './lib/stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const arg = (name: string, fallback: number) => {
@@ -116,52 +110,9 @@ async function updateToVisible(env: Record<string, string>): Promise<{ median: n
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ror-offer-engine-fresh-'));
   const name = `ror-offer-bench-fresh-${process.pid}`;
   Object.assign(process.env, env, { ROR_OFFER_INDEX: name });
-  const config = { ...loadConfig({}), dataDir, baseUrl: 'http://bench.test', demoData: false };
-  const server = composeServer({ config, logger: pino({ level: 'silent' }), background: true, unauthenticatedActor: { kind: 'admin', name: 'bench' }, auditWrites: false });
   try {
-    await loadDemoDataIfEmpty(requestContext(server.services, systemActor('demo')), { info: () => undefined });
-    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const find = async (id?: string) => {
-      const res = await request(server.app).get('/offer/search?limit=100');
-      const results = (res.body.results ?? []) as { healthcareService: { id: string }; location?: { id: string }; freeBeds?: { total: number } }[];
-      return id ? results.find((r) => r.healthcareService.id === id) : results.find((r) => r.location?.id);
-    };
-    let target = await find();
-    for (let i = 0; !target && i < 1000; i++) {
-      await wait(20);
-      target = await find();
-    }
-    if (!target?.location) throw new Error('the demo units never reached the offer index');
-    const samples: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const figure = 100 + i;
-      const res = await request(server.app)
-        .post(`/Location/${target.location.id}/$set-capacity`)
-        .set('Content-Type', 'application/fhir+json')
-        .send(JSON.stringify({
-          resourceType: 'Parameters',
-          parameter: [
-            { name: 'capacityType', valueCode: '01' },
-            { name: 'capacityStatus', valueCode: '02' },
-            { name: 'temporalityCapacity', valueCode: '01' },
-            { name: 'genderCapacityAvailable', valueCode: '03' },
-            { name: 'nbCapacity', valueInteger: figure },
-          ],
-        }));
-      if (res.status !== 200) throw new Error(`$set-capacity: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-      const start = performance.now();
-      for (;;) {
-        const hit = await find(target.healthcareService.id);
-        if ((hit?.freeBeds?.total ?? 0) >= figure) break;
-        if (performance.now() - start > 10_000) throw new Error('the update did not show within 10 s');
-        await wait(10);
-      }
-      samples.push(performance.now() - start);
-      await wait(50 + Math.random() * 200);
-    }
-    return { median: median(samples), max: Math.max(...samples), n: samples.length };
+    return await bedUpdateToVisible(dataDir);
   } finally {
-    await server.close();
     const cleaner = new ElasticOfferIndex({ ...offerEngineFromEnv(process.env)!, name });
     await cleaner.drop();
     await cleaner.close();
