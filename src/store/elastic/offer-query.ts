@@ -5,38 +5,18 @@
  * syntax (no query_string). Also the sort of each `OfferSort` (the embedded index's orders, each ending with the id)
  * and the cursor: the last hit's sort values with a digest of the query, checked when it comes back.
  */
-import crypto from 'node:crypto';
 import { analyzeQuery } from '../../indexing/french';
 import { InvalidCursorError } from '../errors';
-import { OfferQueryError, type OfferFacet, type OfferQuery } from '../offer-index';
+import { OfferQueryError, type OfferQuery } from '../offer-index';
+import { checkOfferQuery, OFFER_CODE_FILTERS, offerQueryDigest } from '../offer-query-checks';
 import { TEXT_WEIGHTS } from './offer-mapping';
 
 type Json = Record<string, unknown>;
 
-export const FACETS: readonly OfferFacet[] = ['activity', 'careMode', 'department', 'category', 'specialty', 'region'];
-
-const CODE_FILTERS = ['activity', 'careMode', 'specialty', 'category', 'department', 'region', 'commune'] as const;
-
+/** The engine answers at most 10,000 hits a page (its `max_result_window`). */
 export function checkQuery(q: OfferQuery): void {
-  if (!Number.isInteger(q.limit) || q.limit < 0) throw new OfferQueryError(`limit must be a whole number ≥ 0, not ${q.limit}`);
-  if (q.limit > 10_000) throw new OfferQueryError(`limit must be at most 10000, not ${q.limit}`);
-  if (q.sort !== 'relevance' && q.sort !== 'distance' && q.sort !== 'freeBeds') throw new OfferQueryError(`unknown sort '${String(q.sort)}'`);
-  if (q.sort === 'distance' && !q.near) throw new OfferQueryError('sorting by distance needs a position (near)');
-  if (q.near) {
-    const { lat, lon, radiusKm } = q.near;
-    if (typeof lat !== 'number' || typeof lon !== 'number' || !(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180)) throw new OfferQueryError(`no such position: ${lat},${lon}`);
-    if (typeof radiusKm !== 'number' || !(radiusKm > 0) || !Number.isFinite(radiusKm)) throw new OfferQueryError(`the radius must be a positive number of km, not ${radiusKm}`);
-  }
-  if (q.age !== undefined && (typeof q.age !== 'number' || !Number.isFinite(q.age))) throw new OfferQueryError(`age must be a number, not ${q.age}`);
-  if (q.updatedSince !== undefined && (typeof q.updatedSince !== 'number' || !Number.isFinite(q.updatedSince))) throw new OfferQueryError('updatedSince must be a time in ms');
-  if (q.gender !== undefined && !['female', 'male', 'undetermined'].includes(q.gender)) throw new OfferQueryError(`unknown gender '${String(q.gender)}'`);
-  if (q.text !== undefined && typeof q.text !== 'string') throw new OfferQueryError('text must be a string');
-  for (const key of CODE_FILTERS) {
-    const codes = q[key];
-    if (codes === undefined) continue;
-    if (!Array.isArray(codes) || codes.some((c) => typeof c !== 'string')) throw new OfferQueryError(`${key} must be a list of codes`);
-  }
-  for (const f of q.facets) if (!FACETS.includes(f)) throw new OfferQueryError(`unknown facet '${String(f)}'`);
+  if (Number.isInteger(q.limit) && q.limit > 10_000) throw new OfferQueryError(`limit must be at most 10000, not ${q.limit}`);
+  checkOfferQuery(q);
 }
 
 /**
@@ -71,7 +51,7 @@ export function filterClauses(q: OfferQuery): Json[] {
   const filters: Json[] = [];
   if (!q.includeInactive) filters.push({ term: { active: true } });
   if (q.hideSensitive) filters.push({ term: { sensitive: false } });
-  for (const key of CODE_FILTERS) {
+  for (const key of OFFER_CODE_FILTERS) {
     const codes = q[key];
     // An empty list matches nothing: "one of no codes".
     if (codes !== undefined) filters.push({ terms: { [key]: codes } });
@@ -111,23 +91,8 @@ export function sortOf(q: OfferQuery, hasText: boolean): { sort: Json[]; distanc
   return { sort, distanceAt, kinds: sort.map((s) => (s === id ? 'string' : 'number')) };
 }
 
-/** What a cursor is bound to: the query without its cursor and page size. */
-function digest(q: OfferQuery): string {
-  const { cursor: _cursor, limit: _limit, ...rest } = q;
-  return crypto.createHash('sha256').update(canonical(rest)).digest('base64url').slice(0, 16);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 export function encodeCursor(q: OfferQuery, after: unknown[]): string {
-  return Buffer.from(JSON.stringify({ a: after, q: digest(q) })).toString('base64url');
+  return Buffer.from(JSON.stringify({ a: after, q: offerQueryDigest(q) })).toString('base64url');
 }
 
 /**
@@ -144,7 +109,7 @@ export function decodeCursor(q: OfferQuery, kinds: ('number' | 'string')[]): unk
   }
   const c = parsed as { a?: unknown; q?: unknown };
   const ok =
-    !!c && typeof c === 'object' && c.q === digest(q) && Array.isArray(c.a) && c.a.length === kinds.length &&
+    !!c && typeof c === 'object' && c.q === offerQueryDigest(q) && Array.isArray(c.a) && c.a.length === kinds.length &&
     c.a.every((v, i) => (kinds[i] === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === 'string' && v.length <= 1024));
   if (!ok) throw new InvalidCursorError(String(q.cursor));
   return c.a as unknown[];

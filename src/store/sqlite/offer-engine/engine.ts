@@ -14,7 +14,8 @@
 import { analyzeQuery } from '../../../indexing/french';
 import { distanceKm } from '../../../indexing/geo';
 import { OfferQueryError, type OfferFacet, type OfferQuery, type OfferResult } from '../../offer-index';
-import { boundingBoxes, checkQuery, CODE_FILTERS } from '../offer-query';
+import { checkOfferQuery } from '../../offer-query-checks';
+import { boundingBoxes, CODE_FILTERS } from '../offer-query';
 import type { AnalysedEntry, CodeFacet } from '../offer-rows';
 import { GeoGrid } from './geo-grid';
 import { IdOrder } from './id-order';
@@ -396,7 +397,7 @@ export class OfferEngine {
 
   /** Answers a query; `offset` is the position of its page (from its cursor). */
   search(q: OfferQuery, offset: number): EngineResult {
-    checkQuery(q);
+    checkOfferQuery(q);
     const wanted = [...new Set(q.facets)];
     for (const f of wanted) if (!QUERY_FACETS.includes(f)) throw new OfferQueryError(`unknown facet '${f}'`);
     const compiled = this.compileFilter(q);
