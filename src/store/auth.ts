@@ -97,3 +97,19 @@ export interface AuthStore {
    */
   rememberAssertion(clientId: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
 }
+
+/** The client with `changes` applied, as every adapter's `updateClient` does: null clears a field, undefined keeps it. */
+export function applyClientChanges(client: ApiClient, changes: ApiClientChanges): ApiClient {
+  const next: Record<string, unknown> = { ...client };
+  for (const [field, value] of Object.entries(changes)) {
+    if (field === 'clientId' || field === 'createdAt' || value === undefined) continue;
+    if (value === null) delete next[field];
+    else next[field] = value;
+  }
+  return next as unknown as ApiClient;
+}
+
+/** A copy without undefined members, as adapters store a client or key, so what is read back equals what was given. */
+export function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

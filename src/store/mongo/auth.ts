@@ -6,7 +6,7 @@
  * resource transaction.
  */
 import { MongoServerError, type Collection, type Db } from 'mongodb';
-import type { ApiClient, ApiClientChanges, AuthStore, SigningKey } from '../auth';
+import { applyClientChanges, withoutUndefined, type ApiClient, type ApiClientChanges, type AuthStore, type SigningKey } from '../auth';
 import { eq, lit } from './safe';
 
 interface ClientDoc {
@@ -49,7 +49,7 @@ export class MongoAuth implements AuthStore {
 
   private async addClientNow(client: ApiClient): Promise<boolean> {
     await this.ready;
-    const stored = clean(client);
+    const stored = withoutUndefined(client);
     return inserted(this.clients.insertOne({ _id: lit(stored.clientId), mtls: stored.mtlsSubject ?? null, json: JSON.stringify(stored) }));
   }
 
@@ -78,7 +78,7 @@ export class MongoAuth implements AuthStore {
     for (;;) {
       const d = await this.clients.findOne({ _id: eq(clientId) as never });
       if (!d) return undefined;
-      const client = applyChanges(JSON.parse(d.json) as ApiClient, changes);
+      const client = applyClientChanges(JSON.parse(d.json) as ApiClient, changes);
       // Conditional on the text read: a change made in between is not overwritten, this one is applied on top.
       const r = await this.clients.updateOne({ _id: eq(clientId) as never, json: eq(d.json) }, { $set: { mtls: client.mtlsSubject ?? null, json: JSON.stringify(client) } });
       if (r.matchedCount === 1) return client;
@@ -91,7 +91,7 @@ export class MongoAuth implements AuthStore {
 
   private async addSigningKeyNow(key: SigningKey): Promise<void> {
     await this.ready;
-    const stored = clean(key);
+    const stored = withoutUndefined(key);
     const [last] = await this.keys.find({}).sort({ seq: -1 }).limit(1).toArray();
     const added = await inserted(
       this.keys.insertOne({ _id: lit(stored.kid), createdAt: lit(stored.createdAt), seq: (last?.seq ?? 0) + 1, retired: Boolean(stored.retiredAt), json: JSON.stringify(stored) }),
@@ -145,20 +145,4 @@ async function inserted(write: Promise<unknown>): Promise<boolean> {
 
 function parse(d: ClientDoc | null | undefined): ApiClient | undefined {
   return d ? (JSON.parse(d.json) as ApiClient) : undefined;
-}
-
-/** The client with `changes` applied: null clears a field, undefined keeps it. */
-function applyChanges(client: ApiClient, changes: ApiClientChanges): ApiClient {
-  const next: Record<string, unknown> = { ...client };
-  for (const [field, value] of Object.entries(changes)) {
-    if (field === 'clientId' || field === 'createdAt' || value === undefined) continue;
-    if (value === null) delete next[field];
-    else next[field] = value;
-  }
-  return next as unknown as ApiClient;
-}
-
-/** A copy without undefined members, so what is read back equals what was given. */
-function clean<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

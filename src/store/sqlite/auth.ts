@@ -5,7 +5,7 @@
  * (between transactions, never inside another caller's); reads use the read-only connection.
  */
 import type Database from 'better-sqlite3';
-import type { ApiClient, ApiClientChanges, AuthStore, SigningKey } from '../auth';
+import { applyClientChanges, withoutUndefined, type ApiClient, type ApiClientChanges, type AuthStore, type SigningKey } from '../auth';
 
 interface JsonRow {
   json: string;
@@ -60,7 +60,7 @@ export class SqliteAuth implements AuthStore {
     this.update = writer.transaction((clientId: string, changes: ApiClientChanges) => {
       const row = this.clientOnWriter.get(clientId);
       if (!row) return undefined;
-      const client = applyChanges(JSON.parse(row.json) as ApiClient, changes);
+      const client = applyClientChanges(JSON.parse(row.json) as ApiClient, changes);
       this.replaceClient.run(client.mtlsSubject ?? null, JSON.stringify(client), clientId);
       return client;
     });
@@ -80,7 +80,7 @@ export class SqliteAuth implements AuthStore {
   }
 
   async addClient(client: ApiClient): Promise<boolean> {
-    const stored = clean(client);
+    const stored = withoutUndefined(client);
     return this.exclusive(() => this.insertClient.run(stored.clientId, stored.mtlsSubject ?? null, JSON.stringify(stored)).changes === 1);
   }
 
@@ -101,7 +101,7 @@ export class SqliteAuth implements AuthStore {
   }
 
   async addSigningKey(key: SigningKey): Promise<void> {
-    const stored = clean(key);
+    const stored = withoutUndefined(key);
     await this.exclusive(() => this.insertKey.run(stored.kid, stored.createdAt, stored.retiredAt ?? null, JSON.stringify(stored)));
   }
 
@@ -120,20 +120,4 @@ export class SqliteAuth implements AuthStore {
 
 function parse(row: JsonRow | undefined): ApiClient | undefined {
   return row ? (JSON.parse(row.json) as ApiClient) : undefined;
-}
-
-/** The client with `changes` applied: null clears a field, undefined keeps it. */
-function applyChanges(client: ApiClient, changes: ApiClientChanges): ApiClient {
-  const next: Record<string, unknown> = { ...client };
-  for (const [field, value] of Object.entries(changes)) {
-    if (field === 'clientId' || field === 'createdAt' || value === undefined) continue;
-    if (value === null) delete next[field];
-    else next[field] = value;
-  }
-  return next as unknown as ApiClient;
-}
-
-/** A copy without undefined members, so what is read back equals what was given. */
-function clean<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
