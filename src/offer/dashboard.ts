@@ -16,6 +16,9 @@ import { badRequest } from '../errors';
 import { ANONYMOUS, type Actor } from '../kernel/actor';
 import { visibilityOf } from '../security/visibility';
 import type { OfferDocument, OfferIndex } from '../store/offer-index';
+import type { Dashboard, DashboardFigures, DashboardUnit } from './dashboard-types';
+
+export type { Dashboard, DashboardFigures, DashboardUnit } from './dashboard-types';
 
 export interface DashboardRouterDeps {
   index: OfferIndex;
@@ -30,37 +33,6 @@ export interface DashboardRouterDeps {
 export const MAX_LISTED = 500;
 const PAGE = 100;
 
-/** The figures of a group of units (a department, an activity, or all of them). */
-export interface DashboardFigures {
-  units: number;
-  installedBeds: number;
-  /** Present when the caller sees availability. */
-  freeBeds?: number;
-  unitsWithFreeBeds?: number;
-  staleUnits?: number;
-  neverUpdatedUnits?: number;
-}
-
-export interface DashboardUnit {
-  id: string;
-  name: string;
-  organization: { id: string; name: string };
-  department?: string;
-  capacityUpdatedAt?: string;
-}
-
-export interface Dashboard {
-  generatedAt: string;
-  staleHours: number;
-  /** False for access profile 0: the figures below are installed capacity only. */
-  availability: boolean;
-  totals: DashboardFigures & { staleShare?: number };
-  byDepartment: (DashboardFigures & { code: string })[];
-  byActivity: (DashboardFigures & { code: string; label: string })[];
-  /** Oldest first; at most MAX_LISTED, `truncated` when there were more. */
-  staleUnits?: { units: DashboardUnit[]; truncated: boolean };
-  neverUpdatedUnits?: { units: DashboardUnit[]; truncated: boolean };
-}
 
 export function dashboardRouter(deps: DashboardRouterDeps): Router {
   const router = Router();

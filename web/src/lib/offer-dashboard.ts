@@ -1,37 +1,12 @@
 /**
  * The dashboard's figures and the lists behind them: each figure links to the search that lists its units (the
  * search page reads its whole query from the URL, see ./offer-query.ts), or to the list the dashboard itself shows.
- * Types of `GET /offer/dashboard` (src/offer/dashboard.ts). Pure: tested without a browser.
+ * Types of `GET /offer/dashboard`: the server's own (src/offer/dashboard-types.ts). Pure: tested without a browser.
  */
+import type { DashboardFigures } from '../../../src/offer/dashboard-types';
 import { emptyState, searchUrl, type SearchState } from './offer-query';
 
-export interface DashboardFigures {
-  units: number;
-  installedBeds: number;
-  freeBeds?: number;
-  unitsWithFreeBeds?: number;
-  staleUnits?: number;
-  neverUpdatedUnits?: number;
-}
-
-export interface DashboardUnit {
-  id: string;
-  name: string;
-  organization: { id: string; name: string };
-  department?: string;
-  capacityUpdatedAt?: string;
-}
-
-export interface Dashboard {
-  generatedAt: string;
-  staleHours: number;
-  availability: boolean;
-  totals: DashboardFigures & { staleShare?: number };
-  byDepartment: (DashboardFigures & { code: string })[];
-  byActivity: (DashboardFigures & { code: string; label: string })[];
-  staleUnits?: { units: DashboardUnit[]; truncated: boolean };
-  neverUpdatedUnits?: { units: DashboardUnit[]; truncated: boolean };
-}
+export type { Dashboard, DashboardFigures, DashboardUnit } from '../../../src/offer/dashboard-types';
 
 export interface Group {
   department?: string;
