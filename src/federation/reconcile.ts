@@ -27,7 +27,7 @@ import { findConditionalMatches } from '../fhir/search/conditional';
 import { sameContent } from '../sync/reconcile/ownership';
 import { SyncRefusedError } from '../sync/reconcile/engine';
 import { ShapeCachedValidator } from '../sync/reconcile/validate';
-import type { KindCounts, Rejection, SourceReport } from '../sync/types';
+import { emptySourceReport, type KindCounts, type Rejection, type SourceReport } from '../sync/types';
 import type { Pulled } from './pull';
 import { readNdjson } from './pull';
 import { deactivate, matchKeys, transform } from './transform';
@@ -101,23 +101,12 @@ class FederationRun {
     this.batchSize = opts.batchSize ?? 500;
     this.validator = new ShapeCachedValidator(opts.kernel.validator);
     this.report = {
-      source: 'federation',
-      file: opts.source,
+      ...emptySourceReport('federation', opts.source),
       mode: pulled.mode,
       ...(pulled.since ? { since: pulled.since } : {}),
       transactionTime: pulled.transactionTime,
-      records: 0,
-      counts: {},
-      created: 0,
-      updated: 0,
-      deactivated: 0,
-      unchanged: 0,
-      rejected: 0,
-      rejections: [],
-      warnings: [],
       local: 0,
       keptLocalEdits: 0,
-      durationMs: 0,
     };
   }
 

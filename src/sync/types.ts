@@ -114,3 +114,8 @@ export interface SourceReport {
   error?: string;
   durationMs: number;
 }
+
+/** The report of a source before its run counts anything (the referential sync's and the federation's). */
+export function emptySourceReport(source: string, file: string): SourceReport {
+  return { source, file, records: 0, counts: {}, created: 0, updated: 0, deactivated: 0, unchanged: 0, rejected: 0, rejections: [], warnings: [], durationMs: 0 };
+}

@@ -22,7 +22,7 @@ import type { Validator } from '../../fhir/validation';
 import { systemActor } from '../../kernel/actor';
 import type { WriteTx } from '../../kernel/write-tx';
 import { findConditionalMatches } from '../../fhir/search/conditional';
-import type { ItemKey, KindCounts, RawRecord, RecordSource, Rejection, SourceReport, SyncItem, SyncKind } from '../types';
+import { emptySourceReport, type ItemKey, type KindCounts, type RawRecord, type RecordSource, type Rejection, type SourceReport, type SyncItem, type SyncKind } from '../types';
 import { EXT, SYNC_TAG_SYSTEM } from '../fhir-systems';
 import type { KindState, StateRow } from './state';
 import { fingerprint, idFor, loadKindState, rawItemFingerprint, textDigest } from './state';
@@ -189,20 +189,7 @@ class Run {
     this.batchSize = opts.batchSize ?? 500;
     this.validator = new ShapeCachedValidator(opts.kernel.validator, opts.validation ?? 'shape');
     this.threadStatsAtStart = opts.validationThread ? { ...opts.validationThread.stats } : undefined;
-    this.report = {
-      source: source.name,
-      file: '',
-      records: 0,
-      counts: {},
-      created: 0,
-      updated: 0,
-      deactivated: 0,
-      unchanged: 0,
-      rejected: 0,
-      rejections: [],
-      warnings: [],
-      durationMs: 0,
-    };
+    this.report = emptySourceReport(source.name, '');
   }
 
   private async kindState(kind: SyncKind): Promise<KindState> {
