@@ -65,6 +65,13 @@ export function createApp(services: FhirServices, deps: AppDeps): express.Expres
   if (deps.authenticate) app.use(deps.authenticate);
   // Per caller: after authentication, so a client is one caller whatever its address.
   if (deps.hardening) app.use(deps.hardening.callerRateLimit);
+  // The API's answers are live (free beds) and depend on who asks (confidentiality): no cache may keep one, not
+  // even the browser's own, which would otherwise reuse a read by heuristic freshness from its Last-Modified.
+  // Conditional reads (If-None-Match → 304) still work; a handler that may be cached sets its own header.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   for (const router of deps.apiRouters ?? []) app.use(router);
   const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   app.use((req, res, next) => (hasBody(req) ? rawBody(req, res, next) : next()));

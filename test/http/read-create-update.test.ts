@@ -66,6 +66,16 @@ describe('read and vread', () => {
     issue(v9.body);
   });
 
+  test('no cache may keep an answer (live figures, caller-dependent): Cache-Control no-store; If-None-Match still answers 304', async () => {
+    const created = (await post(s.app, '/Organization', organization())).body;
+    const read = await request(s.app).get(`/Organization/${created.id}`);
+    expect(read.headers['cache-control']).toBe('no-store');
+    expect((await request(s.app).get('/Organization?name=Nord')).headers['cache-control']).toBe('no-store');
+    expect((await request(s.app).get('/Organization/nope')).headers['cache-control']).toBe('no-store');
+    const again = await request(s.app).get(`/Organization/${created.id}`).set('If-None-Match', read.headers.etag);
+    expect(again.status).toBe(304);
+  });
+
   test('unknown id 404, unknown type 404, malformed id 400', async () => {
     expect((await request(s.app).get('/Organization/nope')).status).toBe(404);
     const unknownType = await request(s.app).get('/Hospital/1');
