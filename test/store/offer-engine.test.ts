@@ -196,6 +196,10 @@ describe('IdOrder', () => {
         }
       }
       expect([...order.view(all)]).toEqual(expected());
+      // Each slot's position in that order; -1 for a slot without a document.
+      const ranks = order.ranks(all, slot);
+      expected().forEach((s, i) => expect(ranks[s]).toBe(i));
+      for (let s = 0; s < slot; s++) if (![...live.values()].includes(s)) expect(ranks[s]).toBe(-1);
     }
   });
 });

@@ -519,12 +519,8 @@ export class OfferEngine {
         pageIdx = [];
         for (let i = offset; i < Math.min(count, k); i++) pageIdx.push(i);
       } else {
-        const ids = this.ids;
-        const byId = (a: number, b: number) => {
-          const x = ids[slots[a]];
-          const y = ids[slots[b]];
-          return x < y ? -1 : x > y ? 1 : 0;
-        };
+        const rank = this.order.ranks(() => this.slotOf.entries(), this.capacity);
+        const byId = (a: number, b: number) => rank[slots[a]] - rank[slots[b]];
         const freeTotal = this.freeTotal;
         let compare: (a: number, b: number) => number;
         if (q.sort === 'distance') compare = (a, b) => dist(a) - dist(b) || byId(a, b);
@@ -533,10 +529,15 @@ export class OfferEngine {
         else compare = (a, b) => dist(a) - dist(b) || byId(a, b);
         const top = new TopK(k, compare);
         if (hasText && q.sort === 'relevance' && scores) {
-          // Most matches score below the k-th kept one: one comparison of numbers drops them.
+          // Most matches score below the k-th kept one, or tie with it and come later by id (names alike score
+          // alike): a comparison or two of numbers drops them.
           const sc = scores;
           for (let i = 0; i < count; i++) {
-            if (top.size === k && sc[i] < sc[top.worst()]) continue;
+            if (top.size === k) {
+              const w = top.worst();
+              if (sc[i] < sc[w]) continue;
+              if (!distances && sc[i] === sc[w] && rank[slots[i]] > rank[slots[w]]) continue;
+            }
             top.push(i);
           }
         } else {

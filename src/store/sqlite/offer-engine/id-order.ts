@@ -2,7 +2,8 @@
  * The documents in the order of their ids: the order of results without text nor position (and the last tie-break
  * of every other order), so such a page is the first matches walking this list, without ranking every match.
  * Changes are queued and applied at the next read: a few are inserted in place (binary search and splice), many
- * (a bulk load) make one sort of every id.
+ * (a bulk load) make one sort of every id. `ranks` gives each slot its position in that order, so rankings compare
+ * two numbers instead of two ids.
  */
 import { compareStrings, lowerBoundString } from './term-dictionary';
 
@@ -11,6 +12,8 @@ export class IdOrder {
   private slots: number[] = [];
   /** Queued changes, in order: [id, slot] added, [id, -1] removed. */
   private pending: [string, number][] = [];
+  /** Position in id order by slot (-1: no document), rebuilt at the first read after a change of the order. */
+  private rankBySlot: Int32Array | undefined;
 
   add(id: string, slot: number): void {
     this.pending.push([id, slot]);
@@ -24,6 +27,19 @@ export class IdOrder {
     this.ids = [];
     this.slots = [];
     this.pending = [];
+    this.rankBySlot = undefined;
+  }
+
+  /** Each slot's position in id order (slots are below `capacity`; a slot without a document is -1). */
+  ranks(all: () => Iterable<[string, number]>, capacity: number): Int32Array {
+    const slots = this.view(all);
+    let r = this.rankBySlot;
+    if (!r || r.length < capacity) {
+      r = new Int32Array(Math.max(capacity, 1024)).fill(-1);
+      for (let i = 0; i < slots.length; i++) r[slots[i]] = i;
+      this.rankBySlot = r;
+    }
+    return r;
   }
 
   /** Slots in id order; `all` lists every (id, slot) now, for a rebuild after many changes. */
@@ -51,6 +67,7 @@ export class IdOrder {
       }
     }
     this.pending = [];
+    this.rankBySlot = undefined;
     return this.slots;
   }
 }
