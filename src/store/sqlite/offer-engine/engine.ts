@@ -91,6 +91,10 @@ export class OfferEngine {
   private readonly grid = new GeoGrid();
   private readonly order = new IdOrder();
   private readonly suggestions = new SuggestIndex(this.dictionary);
+  // Scratch of queries: the grid's cells around a position (a generation per query), the distances of matches.
+  private cellMarks = new Int32Array(0);
+  private cellGeneration = 0;
+  private distances = new Float64Array(0);
   /** How many terms and codes the adapter has stored (ids from there on are new). */
   private persistedTerms = 0;
   private persistedCodes = 0;
@@ -261,6 +265,15 @@ export class OfferEngine {
   restoreTerm(id: number, term: string): void {
     if (this.dictionary.intern(term) !== id) throw new Error(`offer index: term ${id} '${term}' out of order`);
     this.persistedTerms = this.dictionary.size;
+  }
+
+  /**
+   * In a replica (../offer-replica.ts): the terms and codes the writing engine stored with a change, in id order;
+   * those this engine knows already (loaded with the stored entries) are passed over.
+   */
+  restoreNew(terms: readonly [number, string][], codes: readonly [number, CodeFacet, string, string][]): void {
+    for (const [id, term] of terms) if (id >= this.dictionary.size) this.restoreTerm(id, term);
+    for (const [id, facet, code, label] of codes) if (id >= this.codeValue.length) this.restoreCode(id, facet, code, label);
   }
 
   restoreCode(id: number, facet: CodeFacet, code: string, label: string): void {
@@ -434,18 +447,16 @@ export class OfferEngine {
     /** Whether the candidates come in id order (the walk of every document). */
     let idOrdered = true;
     // With a position, the grid's cells around it bound the candidates before anything else is read.
-    let inCells: Uint8Array | undefined;
+    let inCells: number | undefined;
     let cellSlots: number[] | undefined;
     if (q.near) {
       cellSlots = this.grid.within(boundingBoxes(q.near.lat, q.near.lon, q.near.radiusKm));
-      if (hasText) {
-        inCells = new Uint8Array(this.capacity);
-        for (const slot of cellSlots) inCells[slot] = 1;
-      }
+      if (hasText) inCells = this.markCells(cellSlots);
     }
     if (hasText) {
-      const marks = inCells;
-      const m = this.text.match(phrases, marks ? (slot) => marks[slot] === 1 && accept(slot) : accept);
+      const mark = inCells;
+      const marks = this.cellMarks;
+      const m = this.text.match(phrases, mark !== undefined ? (slot) => marks[slot] === mark && accept(slot) : accept);
       slots = m.slots;
       scores = m.scores;
       count = m.length;
@@ -474,9 +485,10 @@ export class OfferEngine {
     if (q.near) {
       // Exact distances; beyond the radius (or without a position) is out.
       const { lat, lon, radiusKm } = q.near;
-      const keptSlots = new Int32Array(count);
-      const keptScores = scores ? new Float64Array(count) : undefined;
-      distances = new Float64Array(count);
+      // In place: a match is kept at or before where it was read.
+      const keptSlots = slots instanceof Int32Array ? slots : Int32Array.from(slots);
+      const keptScores = scores;
+      distances = this.distanceScratch(count);
       let n = 0;
       for (let i = 0; i < count; i++) {
         const slot = slots[i];
@@ -552,6 +564,23 @@ export class OfferEngine {
       }
     }
     return { total: count, hits, facets };
+  }
+
+  /** Marks the slots of the grid's cells with a new generation (no array cleared per query); the generation. */
+  private markCells(slots: readonly number[]): number {
+    if (this.cellMarks.length < this.capacity) this.cellMarks = new Int32Array(Math.max(this.capacity, this.cellMarks.length * 2));
+    if (++this.cellGeneration >= 0x7fffffff) {
+      this.cellMarks.fill(0);
+      this.cellGeneration = 1;
+    }
+    for (const slot of slots) this.cellMarks[slot] = this.cellGeneration;
+    return this.cellGeneration;
+  }
+
+  /** Scratch for the distances of `count` matches, reused from query to query. */
+  private distanceScratch(count: number): Float64Array {
+    if (this.distances.length < count) this.distances = new Float64Array(Math.max(count, this.distances.length * 2));
+    return this.distances;
   }
 
   private hit(slot: number, score: number): EngineHit {

@@ -18,6 +18,7 @@ export interface Phrase {
   prefix: boolean;
 }
 
+/** The first `length` slots and scores are the matches. The arrays are the index's scratch: valid until its next match. */
 export interface TextMatches {
   slots: Int32Array;
   scores: Float64Array;
@@ -38,6 +39,10 @@ export class TextIndex {
   private acc = new Float64Array(1024);
   private touched = new Int32Array(1024);
   private generation = 0;
+  // Scratch of a match's candidates (at most one per slot), reused so a query of 50,000 matches allocates nothing.
+  private candidates = new Int32Array(1024);
+  private frequencies = new Float64Array(1024);
+  private scoring = new Float64Array(1024);
 
   /** The dictionary of term ids (shared by the text indexes of one engine). */
   constructor(readonly dictionary: TermDictionary) {}
@@ -106,15 +111,13 @@ export class TextIndex {
 
     // The rarest phrase gives the candidates.
     const first = resolved[0];
-    let slots: Int32Array;
-    let freqs: Float64Array;
+    const slots = this.candidates;
+    const freqs = this.frequencies;
     let count = 0;
     let df: number;
     if (first.lists.length === 1) {
       const list = first.lists[0];
       df = list.length;
-      slots = new Int32Array(df);
-      freqs = new Float64Array(df);
       for (let i = 0; i < df; i++) {
         const slot = list.docs[i];
         if (!accept(slot)) continue;
@@ -123,8 +126,6 @@ export class TextIndex {
       }
     } else {
       df = this.union(first.lists);
-      slots = new Int32Array(df);
-      freqs = new Float64Array(df);
       const keep = (slot: number) => {
         if (!accept(slot)) return;
         slots[count] = slot;
@@ -139,7 +140,7 @@ export class TextIndex {
         for (let i = 0; i < df; i++) keep(touched[i]);
       }
     }
-    const scores = new Float64Array(count);
+    const scores = this.scoring;
     let w = idf(df);
     for (let i = 0; i < count; i++) {
       const f = freqs[i];
@@ -216,11 +217,15 @@ export class TextIndex {
     this.stamp = grow(this.stamp, (c) => new Int32Array(c));
     this.acc = grow(this.acc, (c) => new Float64Array(c));
     this.touched = new Int32Array(capacity);
+    this.candidates = new Int32Array(capacity);
+    this.frequencies = new Float64Array(capacity);
+    this.scoring = new Float64Array(capacity);
   }
 
   /** Bytes held by the posting lists and per-slot arrays (for memory reports). */
   get bytes(): number {
     let b = this.lengths.byteLength + this.stamp.byteLength + this.acc.byteLength + this.touched.byteLength;
+    b += this.candidates.byteLength + this.frequencies.byteLength + this.scoring.byteLength;
     for (const list of this.postings) if (list) b += list.bytes;
     return b;
   }
