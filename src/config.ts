@@ -28,6 +28,11 @@ export interface Config {
   /** Longest accepted request target (path and query), in characters: longer ones get a 414. */
   maxUrlLength: number;
   search: SearchLimits;
+  /**
+   * Threads answering offer search from replicas of the embedded offer index (src/offer/search-threads); 0: the
+   * request's thread answers. Each holds a copy of the index in memory. Not used with an external offer engine.
+   */
+  offerSearchThreads: number;
 }
 
 /** Bounds on the cost of one search, checked while planning it (src/fhir/search/plan.ts): beyond them, a 400. */
@@ -88,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxIncludeDepth: integer(env, 'ROR_MAX_INCLUDE_DEPTH', DEFAULT_SEARCH_LIMITS.maxIncludeDepth, 0, 100),
       maxChainDepth: integer(env, 'ROR_MAX_CHAIN_DEPTH', DEFAULT_SEARCH_LIMITS.maxChainDepth, 1, 20),
     },
+    offerSearchThreads: integer(env, 'ROR_OFFER_SEARCH_THREADS', 0, 0, 64),
   };
 }
 

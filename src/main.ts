@@ -8,6 +8,7 @@
  * `composeKernel` and `composeServer`, so they run exactly what production runs.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { Express } from 'express';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { loadConfig, type Config } from './config';
@@ -56,6 +57,7 @@ import { offerNotifier, OfferIndexer } from './offer/freshness';
 import { terminologyLabels } from './offer/document';
 import { dashboardRouter } from './offer/dashboard';
 import { offerRouter } from './offer/http';
+import { OfferSearchThreads, type SearchThreadsOptions } from './offer/search-threads/pool';
 import { offerTextMatcher } from './offer/fhir-text';
 import type { OfferIndex } from './store/offer-index';
 import { SqliteOfferIndex } from './store/sqlite/offer-index';
@@ -203,6 +205,27 @@ export function openOfferIndex(config: Pick<Config, 'dataDir'>, env: Env = proce
   return new SqliteOfferIndex({ dataDir: config.dataDir });
 }
 
+/**
+ * The search threads of the embedded offer index (ROR_OFFER_SEARCH_THREADS, src/offer/search-threads), started; none
+ * when the setting is 0 or the offer index is an external engine (which answers concurrent searches itself).
+ */
+function offerSearchThreads(
+  config: Pick<Config, 'offerSearchThreads'>,
+  index: OfferIndex,
+  options: Pick<SearchThreadsOptions, 'staleHours' | 'logger' | 'fallback'>,
+): OfferSearchThreads | undefined {
+  if (config.offerSearchThreads === 0) return undefined;
+  if (!(index instanceof SqliteOfferIndex) || !index.file) {
+    options.logger.warn('ROR_OFFER_SEARCH_THREADS applies to the embedded offer index only: not used');
+    return undefined;
+  }
+  // The thread's own composition root, beside this one (TypeScript under `npm start`, JavaScript once compiled).
+  const entry = path.join(__dirname, `offer-search-thread${path.extname(__filename)}`);
+  const threads = new OfferSearchThreads({ ...options, index, entry, threads: config.offerSearchThreads });
+  threads.start();
+  return threads;
+}
+
 /** The services of the FHIR layer on a store: the kernel, the operations, the route table, the capabilities. */
 export function fhirServices(
   composed: ComposedKernel,
@@ -241,8 +264,10 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
   );
   metrics.watch({ store, lastSyncSuccess: lastSyncSuccess(store, kernel) });
   audit.attach(kernel, store);
-  const offerIndex = metrics.timeOfferIndex(openOfferIndex(config));
+  const openedOfferIndex = openOfferIndex(config);
+  const offerIndex = metrics.timeOfferIndex(openedOfferIndex);
   const capacityConfig = settings.capacity ?? loadCapacityConfig();
+  const offerThreads = offerSearchThreads(config, openedOfferIndex, { staleHours: capacityConfig.staleHours, logger, fallback: { index: offerIndex, staleHours: capacityConfig.staleHours } });
   const offer = new OfferIndexer({ store, index: offerIndex, labels: terminologyLabels(kernel.terminology), logger });
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
   // `HealthcareService?_text=` / `_content=` are answered from the offer index (it follows writes within ~200 ms).
@@ -317,7 +342,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
     routers,
     apiRouters: [
       metricsRouter(metrics, metricsAllowList({ ROR_METRICS_ALLOW: settings.metricsAllow ?? process.env.ROR_METRICS_ALLOW })),
-      offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
+      offerRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile, threads: offerThreads }),
       dashboardRouter({ index: offerIndex, staleHours: capacityConfig.staleHours, publicProfile: security.publicAccessProfile }),
       measuresRouter(services),
       bulkExportRouter(bulkExports, REALM),
@@ -376,6 +401,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
       await delivery?.stop();
       await offer.stop();
       await qualityWorker.stop();
+      await offerThreads?.close();
       await offerIndex.close();
       await audit.close();
       await store.close();

@@ -132,7 +132,8 @@ const PLACES = [
 const NAME_WORDS = ['neurologie', 'orthopedie', 'rhumatologie', 'dermatologie', 'oncologie'];
 const CENTER = { lat: 46.2052, lon: 5.2255 };
 
-function corpus(seed: number, size: number): OfferDocument[] {
+/** A generated corpus of `size` units (seeded): also what other suites of the offer index feed it with. */
+export function corpus(seed: number, size: number): OfferDocument[] {
   const r = rng(seed);
   const docs: OfferDocument[] = [];
   for (let i = 0; i < size; i++) {

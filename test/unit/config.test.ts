@@ -18,6 +18,7 @@ describe('configuration from the environment', () => {
       authRateLimitPerMinute: 30,
       maxUrlLength: 8192,
       search: { maxParams: 100, maxOrValues: 500, maxTotalOrValues: 1000, maxIncludes: 10, maxIncludeDepth: 4, maxChainDepth: 6 },
+      offerSearchThreads: 0,
     });
   });
 
@@ -26,6 +27,8 @@ describe('configuration from the environment', () => {
     expect(c).toMatchObject({ port: 9000, dataDir: '/data', baseUrl: 'https://ror.example.fr/fhir', logLevel: 'warn', maxBodyBytes: 512 * 1024, maxCount: 200, defaultCount: 50 });
     expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://localhost:9000');
     expect(loadConfig({ ROR_DEFAULT_COUNT: '500', ROR_MAX_COUNT: '100' }).defaultCount).toBe(100);
+    expect(loadConfig({ ROR_OFFER_SEARCH_THREADS: '2' }).offerSearchThreads).toBe(2);
+    expect(() => loadConfig({ ROR_OFFER_SEARCH_THREADS: 'many' })).toThrow(/ROR_OFFER_SEARCH_THREADS/);
   });
 
   test('ROR_DEMO_DATA turns the demo region on or off', () => {

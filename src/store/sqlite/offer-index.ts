@@ -8,22 +8,20 @@
  *
  * better-sqlite3 is synchronous: `applyNow` lets a caller that already is in a synchronous write path (the kernel's
  * commit) update the index at once; the port's `apply` is the same in a promise.
+ *
+ * Every write raises the file's change counter and is handed, once committed, to the listeners of `onChange`: the
+ * search threads' replicas (./offer-replica.ts, src/offer/search-threads) follow the index that way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { OfferDocument, OfferHit, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
-import { OfferQueryError } from '../offer-index';
-import { clearOfferTables, ensureOfferSchema } from './offer-schema';
-import { analysedEntry, type CodeFacet } from './offer-rows';
-import { decodeOfferCursor, encodeOfferCursor } from './offer-query';
+import type { OfferDocument, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
+import { clearOfferTables, ensureOfferSchema, nextOfferChange, offerChangeCount } from './offer-schema';
+import { analysedEntry } from './offer-rows';
 import { OfferEngine, type StoredEntry } from './offer-engine/engine';
+import { applyToEngine, loadEngine, searchEngine, suggestFromEngine, type EngineChange, type OfferIndexChange } from './offer-reading';
 
 export type SqliteOfferIndexOptions = { dataDir: string; fileName?: string } | { inMemory: true };
-
-type Change =
-  | { kind: 'put'; id: string; row: number; entry: StoredEntry; old?: StoredEntry; labels: [number, string][] }
-  | { kind: 'remove'; id: string; old: StoredEntry };
 
 export class SqliteOfferIndex implements OfferIndex {
   private readonly db: Database.Database;
@@ -34,6 +32,10 @@ export class SqliteOfferIndex implements OfferIndex {
   private readonly engine = new OfferEngine();
   /** How long loading the engine from the stored entries took at open (ms). */
   readonly loadMs: number;
+  /** The file, for replicas to open (undefined in memory). */
+  readonly file: string | undefined;
+  private changeSeq: number;
+  private readonly listeners = new Set<(change: OfferIndexChange) => void>();
 
   constructor(options: SqliteOfferIndexOptions) {
     let file = ':memory:';
@@ -46,6 +48,7 @@ export class SqliteOfferIndex implements OfferIndex {
     // Derived data: a crash may lose the last commits of the index (a rebuild restores them), never corrupt it.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    this.file = file === ':memory:' ? undefined : file;
     this.needsRebuild = ensureOfferSchema(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
@@ -54,29 +57,24 @@ export class SqliteOfferIndex implements OfferIndex {
       upsert: p(`INSERT INTO offer_docs (id, json, entry) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET json = excluded.json, entry = excluded.entry RETURNING doc`).pluck(),
       json: p('SELECT json FROM offer_docs WHERE doc = ?').pluck(),
-      all: p('SELECT doc, id, entry FROM offer_docs ORDER BY doc').raw(),
-      terms: p('SELECT id, term FROM offer_terms ORDER BY id').raw(),
-      codes: p('SELECT id, facet, code, label FROM offer_codes ORDER BY id').raw(),
       insertTerm: p('INSERT OR IGNORE INTO offer_terms (id, term) VALUES (?, ?)'),
       insertCode: p('INSERT OR IGNORE INTO offer_codes (id, facet, code, label) VALUES (?, ?, ?, ?)'),
       setLabel: p('UPDATE offer_codes SET label = ? WHERE id = ?'),
     };
     const start = performance.now();
-    if (!this.needsRebuild) this.load();
+    this.changeSeq = this.needsRebuild ? offerChangeCount(this.db) : loadEngine(this.db, this.engine);
     this.loadMs = performance.now() - start;
   }
 
-  /** Fills the engine from the stored entries. */
-  private load(): void {
-    const s = this.stmts;
-    for (const [id, term] of s.terms.iterate() as IterableIterator<[number, string]>) this.engine.restoreTerm(id, term);
-    for (const [id, facet, code, label] of s.codes.iterate() as IterableIterator<[number, CodeFacet, string, string]>) {
-      this.engine.restoreCode(id, facet, code, label);
-    }
-    for (const [row, id, entry] of s.all.iterate() as IterableIterator<[number, string, string]>) {
-      this.engine.put(id, row, JSON.parse(entry) as StoredEntry);
-    }
-    this.engine.prepare();
+  /** Calls `listener` with each write once committed, until the function returned is called. */
+  onChange(listener: (change: OfferIndexChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The change counter of the last write (what a replica loaded at the same time has seen). */
+  get changeCount(): number {
+    return this.changeSeq;
   }
 
   async apply(changes: { put: OfferDocument[]; remove: string[] }): Promise<void> {
@@ -87,7 +85,9 @@ export class SqliteOfferIndex implements OfferIndex {
   applyNow(changes: { put: OfferDocument[]; remove: string[] }): void {
     this.open();
     const s = this.stmts;
-    const done: Change[] = [];
+    const done: EngineChange[] = [];
+    let fresh: ReturnType<OfferEngine['unpersisted']> = { terms: [], codes: [] };
+    let seq = 0;
     this.db.transaction(() => {
       /** The entry of each id as this apply leaves it so far (null: removed). */
       const current = new Map<string, StoredEntry | null>();
@@ -111,47 +111,41 @@ export class SqliteOfferIndex implements OfferIndex {
         current.set(doc.id, entry);
       }
       // The terms and codes first used here (or by an apply that failed), then the labels written anew.
-      const fresh = this.engine.unpersisted();
+      fresh = this.engine.unpersisted();
       for (const [id, term] of fresh.terms) s.insertTerm.run(id, term);
       for (const [id, facet, code, label] of fresh.codes) s.insertCode.run(id, facet, code, label);
       for (const c of done) if (c.kind === 'put') for (const [id, label] of c.labels) s.setLabel.run(label, id);
+      seq = nextOfferChange(this.db);
     })();
     this.engine.persisted();
-    for (const c of done) {
-      if (c.kind === 'remove') {
-        this.engine.remove(c.id, c.old);
-      } else {
-        this.engine.put(c.id, c.row, c.entry, c.old);
-        this.engine.setLabels(c.labels);
-      }
-    }
+    applyToEngine(this.engine, done);
+    this.changed({ seq, kind: 'apply', terms: fresh.terms, codes: fresh.codes, changes: done });
+  }
+
+  private changed(change: OfferIndexChange): void {
+    this.changeSeq = change.seq;
+    for (const listener of this.listeners) listener(change);
   }
 
   async search(query: OfferQuery): Promise<OfferResult> {
     this.open();
-    const offset = decodeOfferCursor(query);
-    const r = this.engine.search(query, offset);
-    const hits: OfferHit[] = r.hits.map((h) => {
-      const document = JSON.parse(this.stmts.json.get(h.row) as string) as OfferDocument;
-      const hit: OfferHit = { document, score: h.score };
-      if (h.distanceKm !== undefined) hit.distanceKm = h.distanceKm;
-      return hit;
-    });
-    const result: OfferResult = { total: r.total, hits, facets: r.facets };
-    if (offset + hits.length < r.total && hits.length > 0) result.next = encodeOfferCursor(query, offset + hits.length);
-    return result;
+    return searchEngine(this.engine, (row) => this.stmts.json.get(row) as string | undefined, query);
   }
 
   async suggest(text: string, options: { limit: number; hideSensitive: boolean }): Promise<OfferSuggestion[]> {
     this.open();
-    if (!Number.isInteger(options.limit) || options.limit < 0) throw new OfferQueryError(`limit must be a whole number ≥ 0, not ${options.limit}`);
-    return this.engine.suggest(text, options.limit, options.hideSensitive);
+    return suggestFromEngine(this.engine, text, options);
   }
 
   async clear(): Promise<void> {
     this.open();
-    this.db.transaction(() => clearOfferTables(this.db))();
+    let seq = 0;
+    this.db.transaction(() => {
+      clearOfferTables(this.db);
+      seq = nextOfferChange(this.db);
+    })();
     this.engine.clear();
+    this.changed({ seq, kind: 'clear' });
   }
 
   async count(): Promise<number> {

@@ -1,7 +1,7 @@
 /**
  * The shape of the code (ARCHITECTURE.md): arrows point inward, http → fhir → kernel → indexing and ports →
- * adapters, with no import cycle (type-only imports included), and nothing but the composition root (src/main.ts)
- * importing an adapter. Read off the real import graph of src/.
+ * adapters, with no import cycle (type-only imports included), and nothing but the composition roots (src/main.ts,
+ * and src/offer-search-thread.ts for a search thread) importing an adapter. Read off the real import graph of src/.
  */
 import { cycles, importGraph } from './imports';
 
@@ -43,6 +43,10 @@ test('security plugs into the FHIR layer and the kernel through their interfaces
   expect(arrows(inLayers('security'), inLayers('http', 'sync', 'subscriptions', 'demo'))).toEqual([]);
 });
 
-test('only the composition root imports a storage adapter', () => {
-  expect(arrows((m) => m !== 'main' && !adapter(m), adapter)).toEqual([]);
+/** The composition roots: the server's, and that of an offer search thread (which opens its replica of the index). */
+const ROOTS = new Set(['main', 'offer-search-thread']);
+
+test('only the composition roots import a storage adapter', () => {
+  expect(arrows((m) => !ROOTS.has(m) && !adapter(m), adapter)).toEqual([]);
+  expect(graph.get('offer-search-thread')).toEqual(expect.arrayContaining(['store/sqlite/offer-replica']));
 });

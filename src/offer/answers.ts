@@ -1,0 +1,129 @@
+/**
+ * The answers of offer search (README "Offer search"), apart from HTTP: the query string and what the caller may see
+ * in, the JSON body out. `./http.ts` serves them, in the request's thread or through the search threads
+ * (./search-threads), which run this same code on their replica of the index.
+ * - `search`: ranked, forgiving search of the units (./params.ts for the parameters), with facets and a cursor for
+ *   the next page; `q` is understood first (./understand.ts, ./interpret.ts: criteria words and places become
+ *   filters), and the answer's `interpretation` says how;
+ * - `suggest`: type-ahead over unit, establishment and commune names;
+ * - `facets`: the counts of the whole region (or of the same filters as a search).
+ * Confidentiality (src/security/visibility.ts): a caller who may not see sensitive units gets none of them, in its
+ * results, facet counts and totals alike (the index leaves them out); a caller of access profile 0 sees installed
+ * capacity only: no free beds, no update date nor staleness, and the criteria on availability are a 403.
+ * Bad parameters throw a FhirError (400/403), which the HTTP layer answers with an OperationOutcome.
+ */
+import { FhirError } from '../errors';
+import { distanceKm } from '../indexing/geo';
+import type { Visibility } from '../security/visibility';
+import type { OfferFacet, OfferHit, OfferIndex, OfferQuery } from '../store/offer-index';
+import { communePosition, readingsOf, searchReadings } from './interpret';
+import { parseSearchParams, parseSuggestParams, type OfferSearchParams } from './params';
+import { frenchPlaces, type Places } from './places';
+
+export type OfferAnswerKind = 'search' | 'facets' | 'suggest';
+
+export interface OfferAnswerDeps {
+  index: OfferIndex;
+  /** Capacity entered longer ago than this is stale (ROR_CAPACITY_STALE_HOURS, src/ror/capacity/config.ts). */
+  staleHours: number;
+  /** The departments and communes `q` may name (default: France's, ./places.ts). */
+  places?: Places;
+}
+
+/** What the caller may see, as the answers need it (plain data: it crosses to the search threads). */
+export type OfferVisibility = Pick<Visibility, 'sensitiveUnits' | 'availability'>;
+
+const SEARCH_FACETS: OfferFacet[] = ['activity', 'careMode', 'department', 'category'];
+const ALL_FACETS: OfferFacet[] = ['activity', 'careMode', 'specialty', 'category', 'department', 'region'];
+
+/** The body of an answer of `kind` to the query string `params`, for a caller who sees `vis`, at `now` (ms). */
+export async function answerOffer(kind: OfferAnswerKind, params: URLSearchParams, vis: OfferVisibility, now: number, deps: OfferAnswerDeps): Promise<unknown> {
+  if (kind === 'suggest') {
+    const { text, limit } = parseSuggestParams(params);
+    return { suggestions: await deps.index.suggest(text, { limit, hideSensitive: !vis.sensitiveUnits }) };
+  }
+  const parsed = parseSearchParams(params, { availability: vis.availability, staleHours: deps.staleHours, now, ...(kind === 'facets' ? { facetsOnly: true } : {}) });
+  if (kind === 'facets') {
+    const { result, reading } = await understood(parsed, vis, { ...(await complete(parsed, vis, ALL_FACETS, deps.index)), limit: 1 }, deps);
+    return { total: result.total, facets: result.facets, ...(reading.interpretation ? { interpretation: reading.interpretation } : {}) };
+  }
+  const { result, reading } = await understood(parsed, vis, await complete(parsed, vis, SEARCH_FACETS, deps.index), deps);
+  return {
+    total: result.total,
+    results: result.hits.map((hit) => presentHit(hit, vis, deps.staleHours, now, reading.query.near)),
+    facets: result.facets,
+    ...(reading.interpretation ? { interpretation: reading.interpretation } : {}),
+    ...(result.next ? { next: result.next } : {}),
+  };
+}
+
+/** The OfferQuery of the parameters, for this caller: sensitive units hidden, `near=<INSEE>` placed. */
+async function complete(parsed: OfferSearchParams, vis: OfferVisibility, facets: OfferFacet[], index: OfferIndex): Promise<OfferQuery> {
+  const hideSensitive = !vis.sensitiveUnits;
+  const query: OfferQuery = { ...parsed.query, hideSensitive, facets };
+  if (parsed.nearCommune) {
+    const { code, radiusKm } = parsed.nearCommune;
+    const position = await communePosition(index, code, hideSensitive);
+    if (!position) throw new FhirError(400, `'near': no unit is known in the commune ${code}, so its position is unknown here; give 'near=<lat>,<lon>'`, 'invalid', ['near']);
+    query.near = { ...position, radiusKm };
+  }
+  return query;
+}
+
+/** The query as `q` is understood (./interpret.ts): the first of its readings that finds something. */
+async function understood(parsed: OfferSearchParams, vis: OfferVisibility, base: OfferQuery, deps: OfferAnswerDeps) {
+  const readings = await readingsOf(base, {
+    index: deps.index,
+    places: deps.places ?? frenchPlaces(),
+    availability: vis.availability,
+    ...(parsed.radiusForText !== undefined ? { radiusKm: parsed.radiusForText } : {}),
+  });
+  return searchReadings(deps.index, readings);
+}
+
+/** One result of `/offer/search`, as the caller may see it. */
+export function presentHit(hit: OfferHit, vis: OfferVisibility, staleHours: number, now: number, near?: { lat: number; lon: number }) {
+  const d = hit.document;
+  // The location the distance is measured to (the nearest one), else the first.
+  const location = near
+    ? [...d.locations].sort((a, b) => (a.position ? distanceKm(near.lat, near.lon, a.position.lat, a.position.lon) : Infinity) - (b.position ? distanceKm(near.lat, near.lon, b.position.lat, b.position.lon) : Infinity))[0]
+    : d.locations[0];
+  const code = ({ code, label }: { code: string; label: string }) => ({ code, label });
+  const updatedAt = d.capacity.updatedAt;
+  const stale = updatedAt === undefined || now - Date.parse(updatedAt) > staleHours * 3_600_000;
+  return {
+    healthcareService: { id: d.id, name: d.name },
+    organization: {
+      id: d.organization.id,
+      name: d.organization.name,
+      ...(d.organization.finess ? { finess: d.organization.finess } : {}),
+      ...(d.organization.department ? { department: d.organization.department } : {}),
+      ...(d.organization.region ? { region: d.organization.region } : {}),
+    },
+    ...(location
+      ? {
+          location: {
+            id: location.id,
+            ...(location.commune ? { commune: location.commune } : {}),
+            ...(location.communeName ? { communeName: location.communeName } : {}),
+            ...(location.position ? { position: location.position } : {}),
+          },
+        }
+      : {}),
+    ...(hit.distanceKm !== undefined ? { distanceKm: Math.round(hit.distanceKm * 100) / 100 } : {}),
+    ...(vis.availability ? { freeBeds: { ...d.capacity.free } } : {}),
+    installedBeds: d.capacity.installed,
+    ...(vis.availability ? { ...(updatedAt ? { capacityUpdatedAt: updatedAt } : {}), stale } : {}),
+    ...(d.ageRange ? { ageRange: d.ageRange } : {}),
+    labels: {
+      activity: d.activities.map(code),
+      careMode: d.careModes.map(code),
+      specialty: d.specialties.map(code),
+      category: d.unitCategories.map(code),
+      patientType: d.patientTypes.map(code),
+      ...(d.organization.category ? { establishmentCategory: code(d.organization.category) } : {}),
+      ...(d.organization.legalStatus ? { legalStatus: code(d.organization.legalStatus) } : {}),
+    },
+    score: hit.score,
+  };
+}
