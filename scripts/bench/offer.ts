@@ -10,14 +10,15 @@
  *   text + 30 km around a town; the same with available=true; facet counts of the whole region, as /offer/facets;
  *   facet counts of one department; type-ahead), p50/p95/p99 over N queries each;
  * - the same kinds through HTTP with 32 concurrent connections (autocannon, ./lib/load.ts) against the offer API
- *   alone (./lib/servers/offer-api.ts: the project's offer router over the same index file) in a child process,
- *   which also reports its open time and memory (RSS) with the index loaded;
+ *   alone (./lib/servers/offer-api.ts: the project's offer router over the same index file) in two child processes,
+ *   one answering in the request's thread, one through search threads (alternated kind by kind), which also report
+ *   their open time and memory (RSS) with the index loaded;
  * - the cost of one bed update (`apply` of one changed document) at this size;
  * - a bed update's way to offer search: the server composed as `npm start` does (background work on, offer drain
  *   every 200 ms) on the demo region, `POST /Location/{id}/$set-capacity`, then `/offer/search` polled every 10 ms
  *   until the new figure shows; median and max over 20 updates.
  * Flags: --docs=N (default 300000) --queries=N (default 300 per kind) --load-seconds=N (default 10 per kind)
- * --no-write.
+ * --threads=N (search threads of the second server, default 2) --no-write.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +42,7 @@ const DOCS = arg('docs', 300_000);
 const QUERIES = arg('queries', 300);
 const LOAD_SECONDS = arg('load-seconds', 10);
 const CONNECTIONS = 32;
+const THREADS = arg('threads', 2);
 const NOW = Date.now();
 const MiB = 1024 ** 2;
 
@@ -147,45 +149,53 @@ async function main(): Promise<void> {
     console.log('bed update apply', { u50, u95, n: updates.length });
     await index.close();
 
-    // 32 concurrent clients through HTTP, against the offer API in a child process.
-    const server = await startServer({ name: 'offer-api', script: path.join(__dirname, 'lib', 'servers', 'offer-api.ts'), env: { BENCH_OFFER_DIR: dir }, startTimeoutMs: 120_000 });
+    // 32 concurrent clients through HTTP, against the offer API in child processes: answered in the request's
+    // thread, and through search threads; the two alternate kind by kind.
+    type ChildStats = { openMs: number; threadsReadyMs?: number; rss: number; rssBeforeOpen: number; heapUsed: number; arrayBuffers: number; typedArrayBytes: number; terms: number; suggestions: number };
+    const configs = [0, THREADS];
+    const servers = [];
     const loadRows: string[][] = [];
-    let child: { openMs: number; rss: number; rssBeforeOpen: number; heapUsed: number; arrayBuffers: number; typedArrayBytes: number; terms: number; suggestions: number };
+    const children: ChildStats[] = [];
     try {
-      child = (await (await fetch(`${server.origin}/bench/stats`)).json()) as typeof child;
-      console.log('child', child);
+      for (const threads of configs) {
+        const server = await startServer({ name: `offer-api-${threads}`, script: path.join(__dirname, 'lib', 'servers', 'offer-api.ts'), env: { BENCH_OFFER_DIR: dir, BENCH_OFFER_THREADS: String(threads) }, startTimeoutMs: 300_000 });
+        servers.push(server);
+        children.push((await (await fetch(`${server.origin}/bench/stats`)).json()) as ChildStats);
+        console.log('child', threads, children[children.length - 1]);
+      }
       for (const kind of KINDS) {
-        // Every URL of the kind answers 200 one at a time first, or the bench says which does not.
-        const check = seededRandom(11);
-        for (let i = 0; i < 100; i++) {
-          const url = queryOf(kind, check).url;
-          const res = await fetch(server.origin + url);
-          const text = await res.text();
-          if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
+        for (let c = 0; c < configs.length; c++) {
+          const origin = servers[c].origin;
+          // Every URL of the kind answers 200 one at a time first, or the bench says which does not.
+          const check = seededRandom(11);
+          for (let i = 0; i < 100; i++) {
+            const url = queryOf(kind, check).url;
+            const res = await fetch(origin + url);
+            const text = await res.text();
+            if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
+          }
+          const r = seededRandom(11);
+          const label = configs[c] === 0 ? 'request thread' : `${configs[c]} search threads`;
+          let result;
+          try {
+            result = await measure({ origin, connections: CONNECTIONS, durationS: LOAD_SECONDS, warmupS: 2, next: () => ({ path: queryOf(kind, r).url }), expectStatus: 200 });
+          } catch (err) {
+            // Connection errors or timeouts under load: reported as such rather than ending the bench.
+            console.error(kind, err);
+            loadRows.push([kind, label, '—', '—', '—', '—', `< ${targetOf(kind)} ms`, `failed: ${(err as Error).message.split(' against')[0]}`]);
+            continue;
+          }
+          console.log(kind, label, result);
+          loadRows.push([kind, label, fmt.int(result.rps), fmt.ms(result.p50), fmt.ms(result.p95), fmt.ms(result.p99), `< ${targetOf(kind)} ms`, result.p95 < targetOf(kind) ? 'met' : 'missed']);
         }
-        const r = seededRandom(11);
-        let result;
-        try {
-          result = await measure({
-            origin: server.origin,
-            connections: CONNECTIONS,
-            durationS: LOAD_SECONDS,
-            warmupS: 2,
-            next: () => ({ path: queryOf(kind, r).url }),
-            expectStatus: 200,
-          });
-        } catch (err) {
-          // Connection errors or timeouts under load: reported as such rather than ending the bench.
-          console.error(kind, err);
-          loadRows.push([kind, '—', '—', '—', '—', `< ${targetOf(kind)} ms`, `failed: ${(err as Error).message.split(' against')[0]}`]);
-          continue;
-        }
-        console.log(kind, result);
-        loadRows.push([kind, fmt.int(result.rps), fmt.ms(result.p50), fmt.ms(result.p95), fmt.ms(result.p99), `< ${targetOf(kind)} ms`, result.p95 < targetOf(kind) ? 'met' : 'missed']);
       }
     } finally {
-      await server.stop();
+      for (const server of servers) await server.stop();
     }
+    const [child, threaded] = children;
+    const metWith = (label: string, met: boolean) =>
+      loadRows.filter((r) => r[1] === label && (r[7] === 'met') === met).map((r) => r[0]).join(', ') || 'none';
+    const threadsLabel = `${THREADS} search threads`;
 
     // Update → visible, through the composed server.
     const visible = await updateToVisible();
@@ -215,19 +225,23 @@ a geo grid, facet counters); the engine is loaded from the stored entries when t
 **32 concurrent clients** through HTTP: autocannon with ${CONNECTIONS} connections, ${LOAD_SECONDS} s per kind after 2 s of warm-up,
 against the offer API alone (the project's offer router on Express, scripts/bench/lib/servers/offer-api.ts, one
 Node process, as an administrator: sensitive units included) over the same index file; latency is the client's,
-queueing included. Text is one of ${TEXTS.length} phrases (type-ahead on the last word, as the API does), geo is 30 km around
+queueing included. Two servers, alternated kind by kind: one answers in the request's thread (the default), the
+other through ${THREADS} search threads (\`ROR_OFFER_SEARCH_THREADS=${THREADS}\`, src/offer/search-threads: each a replica of
+the index; ready ${fmt.ms((threaded.threadsReadyMs ?? 0) / 1000)} s after the index opened, RSS ${fmt.int(threaded.rss / MiB)} MiB with them against ${fmt.int(child.rss / MiB)} MiB without). Text is one of ${TEXTS.length} phrases (type-ahead on the last word, as the API does), geo is 30 km around
 a town of the table, a page is 20 results with the activity, care mode, department and category facets; "facets"
 is \`/offer/facets\` (every facet over every document), "facets+department" the same for one department; "suggest"
 is \`/offer/suggest\` of one of ${PREFIXES.length} beginnings.
 
-${table(['Kind', 'Requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Target p95', ''], loadRows)}
+${table(['Kind', 'Answered by', 'Requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Target p95', ''], loadRows)}
 
-**Targets at 32 concurrent clients**: met for ${loadRows.filter((r) => r[6] === 'met').map((r) => r[0]).join(', ') || 'none'}; missed for
-${loadRows.filter((r) => r[6] !== 'met').map((r) => r[0]).join(', ') || 'none'}. One query at a time, in process: met for ${rows.filter((r) => r[6] === 'met').map((r) => r[0].split(' ')[0]).join(', ') || 'none'}.
+**Targets at 32 concurrent clients**, with ${THREADS} search threads: met for ${metWith(threadsLabel, true)}; missed for ${metWith(threadsLabel, false)}.
+In the request's thread: met for ${metWith('request thread', true)}; missed for ${metWith('request thread', false)}.
+One query at a time, in process: met for ${rows.filter((r) => r[6] === 'met').map((r) => r[0].split(' ')[0]).join(', ') || 'none'}.
 
-One Node process answers the 32 connections one request at a time, so a request waits for the ones ahead of it:
-latency ≈ 32 × the CPU time of a request (search, then the API's JSON of 20 results), and on this 2-CPU machine the
-load generator and whatever else runs (the load average above) share the CPUs with the server.
+In the request's thread, one Node thread answers the 32 connections one request at a time, so a request waits for
+the ones ahead of it: latency ≈ 32 × the CPU time of a request (search, then the API's JSON of 20 results). Search
+threads answer in parallel, as many at once as there are CPUs free; on this 2-CPU machine the load generator and
+whatever else runs (the load average above) share the CPUs with the server.
 
 **One query at a time**, in process (the adapter's \`search\` and \`suggest\`, no HTTP), ${QUERIES} queries of each kind
 after 20 of warm-up; half of them hide sensitive units:
