@@ -3,6 +3,23 @@
  * how many active documents carry it and how many of them are not sensitive, searched by prefix with the bm25 of
  * text-index.ts. Order: names starting with what was typed first, then score, then the names carried by most
  * documents, then label, kind and key (as the SQL of the former FTS5 table did).
+ *
+ * A name is a (kind, key): a unit per unit id, an establishment per organization id, a commune per INSEE code. At
+ * national scale hundreds of thousands of names share a few thousand (kind, label, text): every hospital has its
+ * "Urgences". The text index therefore holds one entry per *group* of names with the same kind, label and analysed
+ * text, with its members (the keys); a search scores groups, and only the members of the best groups are ranked,
+ * so its cost follows the distinct names matched, not the keys. Members of one group share the first keys of the
+ * order (starts-with and score), so groups are taken best first until `limit` members are reached; the groups tied
+ * with the last one taken compete too, and of each group only its best `limit` members (most documents, then key)
+ * are looked at.
+ *
+ * Because the text index counts groups, bm25's statistics are over distinct names: a word's idf is how many distinct
+ * names have it (not how many keys), and the mean length is that of the distinct names. For one typed word the idf
+ * is a common factor, so the order is unchanged (among names holding the word as often: f/(f + c·D) orders names of
+ * one frequency f by length D whatever c); across words, a word's weight follows how many distinct names have it.
+ *
+ * A group is visible to a caller hiding sensitive units when one of its members is carried by a non-sensitive
+ * document (publicDocs > 0); of such a group only those members are shown.
  */
 import { analyzeQuery, foldedWords } from '../../../indexing/french';
 import type { OfferSuggestion } from '../../offer-index';
@@ -28,28 +45,42 @@ export function termsOf(text: readonly number[]): number[] {
   return terms;
 }
 
-function sameText(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+/** One (kind, key) name: how many active documents carry it, how many of them are not sensitive, its group. */
+interface Member {
+  key: string;
+  docs: number;
+  publicDocs: number;
+  group: Group;
+  /** Its index in `group.members` (removal swaps the last member in). */
+  at: number;
+}
+
+/** The names sharing a kind, label and analysed text: one entry (slot) of the text index. */
+interface Group {
+  id: string;
+  slot: number;
+  kind: SuggestionKind;
+  label: string;
+  /** The label's folded words, computed at the first search that matches the group. */
+  folded: string | undefined;
+  text: readonly number[];
+  members: Member[];
+  /** How many members have publicDocs > 0. */
+  visible: number;
 }
 
 export class SuggestIndex {
   private readonly text: TextIndex;
-  private readonly bySlot: {
-    kind: SuggestionKind;
-    key: string;
-    label: string;
-    folded: string | undefined;
-    text: readonly number[];
-    docs: number;
-    publicDocs: number;
-  }[] = [];
-  private readonly byKey = new Map<string, number>();
+  private readonly bySlot: (Group | undefined)[] = [];
+  private readonly groups = new Map<string, Group>();
+  private readonly byKey = new Map<string, Member>();
   private readonly free: number[] = [];
 
   constructor(dictionary: TermDictionary) {
     this.text = new TextIndex(dictionary);
   }
 
+  /** How many (kind, key) names. */
   get size(): number {
     return this.byKey.size;
   }
@@ -57,40 +88,35 @@ export class SuggestIndex {
   /** Adds (or takes back) one document's use of a name; a name no active document uses any more is removed. */
   count(kind: SuggestionKind, key: string, label: string, text: readonly number[], docs: number, publicDocs: number): void {
     const k = `${kind}|${key}`;
-    const slot = this.byKey.get(k);
-    if (slot === undefined) {
+    const m = this.byKey.get(k);
+    if (m === undefined) {
       if (docs <= 0) return;
-      const s = this.free.pop() ?? this.bySlot.length;
-      // Every member set here, `folded` too (computed at the first lookup), so all entries share one shape.
-      this.bySlot[s] = { kind, key, label, folded: undefined, text, docs, publicDocs };
-      this.byKey.set(k, s);
-      this.text.add(s, termsOf(text), text.length);
+      const created: Member = { key, docs, publicDocs, group: undefined as unknown as Group, at: -1 };
+      this.byKey.set(k, created);
+      this.join(created, kind, label, text);
       return;
     }
-    const e = this.bySlot[slot];
-    const total = e.docs + docs;
+    const total = m.docs + docs;
     if (total <= 0) {
-      this.text.remove(slot, termsOf(e.text));
+      this.leave(m);
       this.byKey.delete(k);
-      this.free.push(slot);
       return;
     }
-    e.docs = total;
-    e.publicDocs = Math.max(0, e.publicDocs + publicDocs);
-    // A name written anew (a renamed establishment) replaces the former one.
-    if (docs > 0 && e.label !== label) {
-      e.label = label;
-      e.folded = undefined;
-      if (!sameText(e.text, text)) {
-        this.text.remove(slot, termsOf(e.text));
-        e.text = text;
-        this.text.add(slot, termsOf(text), text.length);
-      }
+    const wasVisible = m.publicDocs > 0;
+    m.docs = total;
+    m.publicDocs = Math.max(0, m.publicDocs + publicDocs);
+    const isVisible = m.publicDocs > 0;
+    if (wasVisible !== isVisible) m.group.visible += isVisible ? 1 : -1;
+    // A name written anew (a renamed establishment) replaces the former one: the key moves to the new name's group.
+    if (docs > 0 && m.group.label !== label) {
+      this.leave(m);
+      this.join(m, kind, label, text);
     }
   }
 
   clear(): void {
-    for (const [, slot] of this.byKey) this.text.remove(slot, termsOf(this.bySlot[slot].text));
+    this.text.clear();
+    this.groups.clear();
     this.byKey.clear();
     this.bySlot.length = 0;
     this.free.length = 0;
@@ -100,40 +126,148 @@ export class SuggestIndex {
     const q = analyzeQuery(typedText, true);
     const phrases: Phrase[] = q.terms.map((t) => ({ text: t, prefix: false }));
     if (q.prefix) phrases.push({ text: q.prefix, prefix: true });
-    if (!phrases.length || limit === 0) return [];
-    const entries = this.bySlot;
-    const m = this.text.match(phrases, hideSensitive ? (s) => entries[s].publicDocs > 0 : () => true);
+    if (!phrases.length || limit <= 0) return [];
+    const groups = this.bySlot as Group[];
+    const m = this.text.match(phrases, hideSensitive ? (s) => groups[s].visible > 0 : () => true);
+    if (m.length === 0) return [];
     const typed = foldedWords(typedText);
     const starts = new Uint8Array(m.length);
-    // The first two keys of the order in one number (scores are far below 1e6), so most matches are dropped by
-    // one comparison with the last kept.
-    const key = new Float64Array(m.length);
     for (let i = 0; i < m.length; i++) {
-      const e = entries[m.slots[i]];
-      e.folded ??= foldedWords(e.label);
-      starts[i] = e.folded.startsWith(typed) ? 1 : 0;
-      key[i] = starts[i] * 1e6 + m.scores[i];
+      const g = groups[m.slots[i]];
+      g.folded ??= foldedWords(g.label);
+      starts[i] = g.folded.startsWith(typed) ? 1 : 0;
     }
-    const top = new TopK(limit, (a, b) => {
-      const ea = entries[m.slots[a]];
-      const eb = entries[m.slots[b]];
+    const scores = m.scores;
+    // > 0 when match a comes before match b on the keys its members share.
+    const before = (a: number, b: number) => starts[a] - starts[b] || scores[a] - scores[b];
+
+    // Groups best first until `limit` members are reached, then the groups tied with the last one taken.
+    const queue = new MatchQueue(m.length, before);
+    const taken: number[] = [];
+    let reached = 0;
+    while (queue.size > 0 && reached < limit) {
+      const i = queue.pop();
+      taken.push(i);
+      const g = groups[m.slots[i]];
+      reached += hideSensitive ? g.visible : g.members.length;
+    }
+    const last = taken[taken.length - 1];
+    while (queue.size > 0 && before(queue.peek(), last) === 0) taken.push(queue.pop());
+
+    // Of each group taken, its best `limit` members; then all of them in the whole order.
+    const candidates: { match: number; member: Member }[] = [];
+    for (const i of taken) {
+      for (const member of bestMembers(groups[m.slots[i]].members, limit, hideSensitive)) candidates.push({ match: i, member });
+    }
+    candidates.sort((a, b) => {
+      const ga = groups[m.slots[a.match]];
+      const gb = groups[m.slots[b.match]];
       return (
-        starts[b] - starts[a] ||
-        m.scores[b] - m.scores[a] ||
-        eb.docs - ea.docs ||
-        cmp(ea.label, eb.label) ||
-        cmp(ea.kind, eb.kind) ||
-        cmp(ea.key, eb.key)
+        before(b.match, a.match) ||
+        b.member.docs - a.member.docs ||
+        cmp(ga.label, gb.label) ||
+        cmp(ga.kind, gb.kind) ||
+        cmp(a.member.key, b.member.key)
       );
     });
-    for (let i = 0; i < m.length; i++) {
-      if (top.size === limit && key[i] < key[top.worst()]) continue;
-      top.push(i);
-    }
-    return top.sorted().map((i) => {
-      const e = entries[m.slots[i]];
-      return { kind: e.kind, id: e.key, label: e.label };
+    return candidates.slice(0, limit).map(({ match, member }) => {
+      const g = groups[m.slots[match]];
+      return { kind: g.kind, id: member.key, label: g.label };
     });
+  }
+
+  /** Puts a name in the group of its kind, label and text (created when it is the first). */
+  private join(m: Member, kind: SuggestionKind, label: string, text: readonly number[]): void {
+    const id = `${kind}\u0000${text.join(',')}\u0000${label}`;
+    let g = this.groups.get(id);
+    if (g === undefined) {
+      const slot = this.free.pop() ?? this.bySlot.length;
+      // Every member set here, `folded` too, so all groups share one shape.
+      g = { id, slot, kind, label, folded: undefined, text, members: [], visible: 0 };
+      this.groups.set(id, g);
+      this.bySlot[slot] = g;
+      this.text.add(slot, termsOf(text), text.length);
+    }
+    m.group = g;
+    m.at = g.members.length;
+    g.members.push(m);
+    if (m.publicDocs > 0) g.visible++;
+  }
+
+  /** Takes a name out of its group; a group left empty leaves the text index. */
+  private leave(m: Member): void {
+    const g = m.group;
+    const moved = g.members.pop() as Member;
+    if (moved !== m) {
+      g.members[m.at] = moved;
+      moved.at = m.at;
+    }
+    if (m.publicDocs > 0) g.visible--;
+    if (g.members.length > 0) return;
+    this.text.remove(g.slot, termsOf(g.text));
+    this.groups.delete(g.id);
+    this.bySlot[g.slot] = undefined;
+    this.free.push(g.slot);
+  }
+}
+
+/**
+ * The best `k` members of a group by (docs desc, key), only those with publicDocs > 0 when `visibleOnly`, in no
+ * particular order: a heap of k, not a sort of the whole group.
+ */
+function bestMembers(members: readonly Member[], k: number, visibleOnly: boolean): Member[] {
+  if (members.length <= k) return visibleOnly ? members.filter((x) => x.publicDocs > 0) : members.slice();
+  const top = new TopK(k, (a, b) => members[b].docs - members[a].docs || cmp(members[a].key, members[b].key));
+  for (let i = 0; i < members.length; i++) {
+    const x = members[i];
+    if (visibleOnly && !(x.publicDocs > 0)) continue;
+    // One comparison drops a member with fewer documents than the last kept.
+    if (top.size === k && x.docs < members[top.worst()].docs) continue;
+    top.push(i);
+  }
+  return top.sorted().map((i) => members[i]);
+}
+
+/** The matched groups, best first on demand: a binary heap over match indexes under `before` (> 0: a first). */
+class MatchQueue {
+  private readonly heap: Int32Array;
+  size: number;
+
+  constructor(
+    n: number,
+    private readonly before: (a: number, b: number) => number,
+  ) {
+    this.heap = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.heap[i] = i;
+    this.size = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  peek(): number {
+    return this.heap[0];
+  }
+
+  pop(): number {
+    const h = this.heap;
+    const top = h[0];
+    h[0] = h[--this.size];
+    this.down(0);
+    return top;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const n = this.size;
+    const item = h[i];
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && this.before(h[child + 1], h[child]) > 0) child++;
+      if (this.before(h[child], item) <= 0) break;
+      h[i] = h[child];
+      i = child;
+    }
+    h[i] = item;
   }
 }
 
