@@ -202,11 +202,13 @@ function run(seed: number, steps: number): { compared: number; single: number; s
     const x = r();
     if (x < 0.6 || !counted.length) {
       const kind = pick(KINDS);
-      const key = `${kind[0]}-${Math.floor(r() * 150)}`;
+      // Skewed: some keys are carried by many documents, most by one or two.
+      const key = `${kind[0]}-${Math.floor(r() * r() * 150)}`;
       let name = current.get(`${kind}|${key}`);
       // A name written anew now and then (a renamed establishment).
       if (!name || r() < 0.08) {
-        const label = pick(labels);
+        // One name very common (a unit in every hospital): a group far bigger than any limit.
+        const label = r() < 0.25 ? 'Urgences' : pick(labels);
         name = { label, text: textOf(label) };
         current.set(`${kind}|${key}`, name);
       }

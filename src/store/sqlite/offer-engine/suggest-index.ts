@@ -51,8 +51,6 @@ interface Member {
   docs: number;
   publicDocs: number;
   group: Group;
-  /** Its index in `group.members` (removal swaps the last member in). */
-  at: number;
 }
 
 /** The names sharing a kind, label and analysed text: one entry (slot) of the text index. */
@@ -64,6 +62,7 @@ interface Group {
   /** The label's folded words, computed at the first search that matches the group. */
   folded: string | undefined;
   text: readonly number[];
+  /** By key, so that the best members (most documents, then key) are found without comparing keys. */
   members: Member[];
   /** How many members have publicDocs > 0. */
   visible: number;
@@ -91,7 +90,7 @@ export class SuggestIndex {
     const m = this.byKey.get(k);
     if (m === undefined) {
       if (docs <= 0) return;
-      const created: Member = { key, docs, publicDocs, group: undefined as unknown as Group, at: -1 };
+      const created: Member = { key, docs, publicDocs, group: undefined as unknown as Group };
       this.byKey.set(k, created);
       this.join(created, kind, label, text);
       return;
@@ -141,6 +140,11 @@ export class SuggestIndex {
     // > 0 when match a comes before match b on the keys its members share.
     const before = (a: number, b: number) => starts[a] - starts[b] || scores[a] - scores[b];
 
+    const sizeOf = (i: number) => {
+      const g = groups[m.slots[i]];
+      return hideSensitive ? g.visible : g.members.length;
+    };
+
     // Groups best first until `limit` members are reached, then the groups tied with the last one taken.
     const queue = new MatchQueue(m.length, before);
     const taken: number[] = [];
@@ -148,31 +152,39 @@ export class SuggestIndex {
     while (queue.size > 0 && reached < limit) {
       const i = queue.pop();
       taken.push(i);
-      const g = groups[m.slots[i]];
-      reached += hideSensitive ? g.visible : g.members.length;
+      reached += sizeOf(i);
     }
     const last = taken[taken.length - 1];
     while (queue.size > 0 && before(queue.peek(), last) === 0) taken.push(queue.pop());
 
-    // Of each group taken, its best `limit` members; then all of them in the whole order.
-    const candidates: { match: number; member: Member }[] = [];
+    // Groups before the last one's tie class give all their members (fewer than `limit`); of each group of the tie
+    // class, its best `limit - above` members compete.
+    let above = 0;
+    for (const i of taken) if (before(i, last) > 0) above += sizeOf(i);
+    const candidates: number[] = [];
+    const members: Member[] = [];
     for (const i of taken) {
-      for (const member of bestMembers(groups[m.slots[i]].members, limit, hideSensitive)) candidates.push({ match: i, member });
+      const k = before(i, last) > 0 ? limit : limit - above;
+      for (const member of bestMembers(groups[m.slots[i]].members, k, hideSensitive)) {
+        candidates.push(i);
+        members.push(member);
+      }
     }
-    candidates.sort((a, b) => {
-      const ga = groups[m.slots[a.match]];
-      const gb = groups[m.slots[b.match]];
+    const top = new TopK(limit, (a, b) => {
+      const ga = groups[m.slots[candidates[a]]];
+      const gb = groups[m.slots[candidates[b]]];
       return (
-        before(b.match, a.match) ||
-        b.member.docs - a.member.docs ||
+        before(candidates[b], candidates[a]) ||
+        members[b].docs - members[a].docs ||
         cmp(ga.label, gb.label) ||
         cmp(ga.kind, gb.kind) ||
-        cmp(a.member.key, b.member.key)
+        cmp(members[a].key, members[b].key)
       );
     });
-    return candidates.slice(0, limit).map(({ match, member }) => {
-      const g = groups[m.slots[match]];
-      return { kind: g.kind, id: member.key, label: g.label };
+    for (let c = 0; c < candidates.length; c++) top.push(c);
+    return top.sorted().map((c) => {
+      const g = groups[m.slots[candidates[c]]];
+      return { kind: g.kind, id: members[c].key, label: g.label };
     });
   }
 
@@ -189,19 +201,14 @@ export class SuggestIndex {
       this.text.add(slot, termsOf(text), text.length);
     }
     m.group = g;
-    m.at = g.members.length;
-    g.members.push(m);
+    g.members.splice(keyBound(g.members, m.key), 0, m);
     if (m.publicDocs > 0) g.visible++;
   }
 
   /** Takes a name out of its group; a group left empty leaves the text index. */
   private leave(m: Member): void {
     const g = m.group;
-    const moved = g.members.pop() as Member;
-    if (moved !== m) {
-      g.members[m.at] = moved;
-      moved.at = m.at;
-    }
+    g.members.splice(keyBound(g.members, m.key), 1);
     if (m.publicDocs > 0) g.visible--;
     if (g.members.length > 0) return;
     this.text.remove(g.slot, termsOf(g.text));
@@ -212,20 +219,32 @@ export class SuggestIndex {
 }
 
 /**
- * The best `k` members of a group by (docs desc, key), only those with publicDocs > 0 when `visibleOnly`, in no
- * particular order: a heap of k, not a sort of the whole group.
+ * The best `k` members of a group (`members` by key) by (docs desc, key), only those with publicDocs > 0 when
+ * `visibleOnly`: a heap of k, not a sort of the whole group. Walked in key order, a member tied on documents with the
+ * last kept comes after it, so one comparison of numbers drops most members (usually every one past the first k).
  */
 function bestMembers(members: readonly Member[], k: number, visibleOnly: boolean): Member[] {
   if (members.length <= k) return visibleOnly ? members.filter((x) => x.publicDocs > 0) : members.slice();
-  const top = new TopK(k, (a, b) => members[b].docs - members[a].docs || cmp(members[a].key, members[b].key));
+  const top = new TopK(k, (a, b) => members[b].docs - members[a].docs || a - b);
   for (let i = 0; i < members.length; i++) {
     const x = members[i];
     if (visibleOnly && !(x.publicDocs > 0)) continue;
-    // One comparison drops a member with fewer documents than the last kept.
-    if (top.size === k && x.docs < members[top.worst()].docs) continue;
+    if (top.size === k && x.docs <= members[top.worst()].docs) continue;
     top.push(i);
   }
   return top.sorted().map((i) => members[i]);
+}
+
+/** The index of the first member whose key is not below `key` (members by key). */
+function keyBound(members: readonly Member[], key: string): number {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (members[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The matched groups, best first on demand: a binary heap over match indexes under `before` (> 0: a first). */
