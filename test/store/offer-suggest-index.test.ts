@@ -202,8 +202,8 @@ function run(seed: number, steps: number): { compared: number; single: number; s
     const x = r();
     if (x < 0.6 || !counted.length) {
       const kind = pick(KINDS);
-      // Skewed: some keys are carried by many documents, most by one or two.
-      const key = `${kind[0]}-${Math.floor(r() * r() * 150)}`;
+      // Half skewed (some keys carried by many documents), half even (many keys tied on documents).
+      const key = `${kind[0]}-${Math.floor((r() < 0.5 ? r() : 1) * r() * 150)}`;
       let name = current.get(`${kind}|${key}`);
       // A name written anew now and then (a renamed establishment).
       if (!name || r() < 0.08) {
@@ -231,12 +231,22 @@ function run(seed: number, steps: number): { compared: number; single: number; s
 }
 
 describe('SuggestIndex', () => {
-  it.each([1, 2, 3])('answers as every name matched and sorted one by one would (seed %i)', (seed) => {
+  it.each([1, 2, 3, 4])('answers as every name matched and sorted one by one would (seed %i)', (seed) => {
     const { compared, single, sameAsNames } = run(seed, 2500);
     expect(compared).toBeGreaterThan(1000);
     // The single-word comparison with the former statistics was made, not skipped.
     expect(single).toBeGreaterThan(200);
     expect(sameAsNames).toBeGreaterThan(100);
+  });
+
+  it('takes from a group bigger than the limit its members with most documents, then by key', () => {
+    const dictionary = new TermDictionary();
+    const index = new SuggestIndex(dictionary);
+    const text = analyze('Urgences').map((t) => dictionary.intern(t));
+    for (const [key, docs] of [['a', 1], ['b', 1], ['c', 5], ['d', 1], ['e', 3], ['f', 3]] as const) index.count('unit', key, 'Urgences', text, docs, key === 'a' ? 0 : docs);
+    expect(index.suggest('urg', 2, false).map((s) => s.id)).toEqual(['c', 'e']);
+    expect(index.suggest('urg', 4, false).map((s) => s.id)).toEqual(['c', 'e', 'f', 'a']);
+    expect(index.suggest('urg', 5, true).map((s) => s.id)).toEqual(['c', 'e', 'f', 'b', 'd']);
   });
 
   it('shows sensitive-only names to nobody hiding sensitive units, and keeps a group while one member uses it', () => {
