@@ -55,6 +55,7 @@ interface Member {
 
 /** The names sharing a kind, label and analysed text: one entry (slot) of the text index. */
 interface Group {
+  /** Kind and label: the groups of one label (one per text) are listed together. */
   id: string;
   slot: number;
   kind: SuggestionKind;
@@ -62,8 +63,13 @@ interface Group {
   /** The label's folded words, computed at the first search that matches the group. */
   folded: string | undefined;
   text: readonly number[];
-  /** By key, so that the best members (most documents, then key) are found without comparing keys. */
+  /**
+   * The members; by key once `ordered`, so that the best members (most documents, then key) are found without
+   * comparing keys. A group is put in order by the first search that needs it, and kept so (names added in bulk,
+   * as when an index is loaded, are appended, not inserted one by one).
+   */
   members: Member[];
+  ordered: boolean;
   /** How many members have publicDocs > 0. */
   visible: number;
 }
@@ -71,7 +77,7 @@ interface Group {
 export class SuggestIndex {
   private readonly text: TextIndex;
   private readonly bySlot: (Group | undefined)[] = [];
-  private readonly groups = new Map<string, Group>();
+  private readonly groups = new Map<string, Group[]>();
   private readonly byKey = new Map<string, Member>();
   private readonly free: number[] = [];
 
@@ -165,7 +171,7 @@ export class SuggestIndex {
     const members: Member[] = [];
     for (const i of taken) {
       const k = before(i, last) > 0 ? limit : limit - above;
-      for (const member of bestMembers(groups[m.slots[i]].members, k, hideSensitive)) {
+      for (const member of bestMembers(groups[m.slots[i]], k, hideSensitive)) {
         candidates.push(i);
         members.push(member);
       }
@@ -190,41 +196,59 @@ export class SuggestIndex {
 
   /** Puts a name in the group of its kind, label and text (created when it is the first). */
   private join(m: Member, kind: SuggestionKind, label: string, text: readonly number[]): void {
-    const id = `${kind}\u0000${text.join(',')}\u0000${label}`;
-    let g = this.groups.get(id);
+    const id = `${kind}\u0000${label}`;
+    let list = this.groups.get(id);
+    if (list === undefined) this.groups.set(id, (list = []));
+    let g = list.find((x) => sameText(x.text, text));
     if (g === undefined) {
       const slot = this.free.pop() ?? this.bySlot.length;
       // Every member set here, `folded` too, so all groups share one shape.
-      g = { id, slot, kind, label, folded: undefined, text, members: [], visible: 0 };
-      this.groups.set(id, g);
+      g = { id, slot, kind, label, folded: undefined, text, members: [], ordered: false, visible: 0 };
+      list.push(g);
       this.bySlot[slot] = g;
       this.text.add(slot, termsOf(text), text.length);
     }
     m.group = g;
-    g.members.splice(keyBound(g.members, m.key), 0, m);
+    if (g.ordered) g.members.splice(keyBound(g.members, m.key), 0, m);
+    else g.members.push(m);
     if (m.publicDocs > 0) g.visible++;
   }
 
   /** Takes a name out of its group; a group left empty leaves the text index. */
   private leave(m: Member): void {
     const g = m.group;
-    g.members.splice(keyBound(g.members, m.key), 1);
+    const ms = g.members;
+    if (g.ordered) {
+      ms.splice(keyBound(ms, m.key), 1);
+    } else {
+      const at = ms.lastIndexOf(m);
+      const moved = ms.pop() as Member;
+      if (moved !== m) ms[at] = moved;
+    }
     if (m.publicDocs > 0) g.visible--;
-    if (g.members.length > 0) return;
+    if (ms.length > 0) return;
     this.text.remove(g.slot, termsOf(g.text));
-    this.groups.delete(g.id);
+    const list = this.groups.get(g.id) as Group[];
+    if (list.length === 1) this.groups.delete(g.id);
+    else list.splice(list.indexOf(g), 1);
     this.bySlot[g.slot] = undefined;
     this.free.push(g.slot);
   }
 }
 
 /**
- * The best `k` members of a group (`members` by key) by (docs desc, key), only those with publicDocs > 0 when
- * `visibleOnly`: a heap of k, not a sort of the whole group. Walked in key order, a member tied on documents with the
- * last kept comes after it, so one comparison of numbers drops most members (usually every one past the first k).
+ * The best `k` members of a group by (docs desc, key), only those with publicDocs > 0 when `visibleOnly`: a heap
+ * of k, not a sort of the whole group. Walked in key order (the group is put in order the first time), a member
+ * tied on documents with the last kept comes after it, so one comparison of numbers drops most members (usually
+ * every one past the first k).
  */
-function bestMembers(members: readonly Member[], k: number, visibleOnly: boolean): Member[] {
+function bestMembers(g: Group, k: number, visibleOnly: boolean): Member[] {
+  const members = g.members;
   if (members.length <= k) return visibleOnly ? members.filter((x) => x.publicDocs > 0) : members.slice();
+  if (!g.ordered) {
+    members.sort((a, b) => cmp(a.key, b.key));
+    g.ordered = true;
+  }
   const top = new TopK(k, (a, b) => members[b].docs - members[a].docs || a - b);
   for (let i = 0; i < members.length; i++) {
     const x = members[i];
@@ -288,6 +312,10 @@ class MatchQueue {
     }
     h[i] = item;
   }
+}
+
+function sameText(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function cmp(a: string, b: string): number {
