@@ -55,8 +55,6 @@ interface Member {
 
 /** The names sharing a kind, label and analysed text: one entry (slot) of the text index. */
 interface Group {
-  /** Kind and label: the groups of one label (one per text) are listed together. */
-  id: string;
   slot: number;
   kind: SuggestionKind;
   label: string;
@@ -77,7 +75,8 @@ interface Group {
 export class SuggestIndex {
   private readonly text: TextIndex;
   private readonly bySlot: (Group | undefined)[] = [];
-  private readonly groups = new Map<string, Group[]>();
+  /** Per kind and label, its groups (one per text). */
+  private readonly groups = new Map<SuggestionKind, Map<string, Group[]>>();
   private readonly byKey = new Map<string, Member>();
   private readonly free: number[] = [];
 
@@ -196,14 +195,16 @@ export class SuggestIndex {
 
   /** Puts a name in the group of its kind, label and text (created when it is the first). */
   private join(m: Member, kind: SuggestionKind, label: string, text: readonly number[]): void {
-    const id = `${kind}\u0000${label}`;
-    let list = this.groups.get(id);
-    if (list === undefined) this.groups.set(id, (list = []));
-    let g = list.find((x) => sameText(x.text, text));
+    let byLabel = this.groups.get(kind);
+    if (byLabel === undefined) this.groups.set(kind, (byLabel = new Map()));
+    let list = byLabel.get(label);
+    if (list === undefined) byLabel.set(label, (list = []));
+    let g: Group | undefined;
+    for (const x of list) if (sameText(x.text, text)) g = x;
     if (g === undefined) {
       const slot = this.free.pop() ?? this.bySlot.length;
       // Every member set here, `folded` too, so all groups share one shape.
-      g = { id, slot, kind, label, folded: undefined, text, members: [], ordered: false, visible: 0 };
+      g = { slot, kind, label, folded: undefined, text, members: [], ordered: false, visible: 0 };
       list.push(g);
       this.bySlot[slot] = g;
       this.text.add(slot, termsOf(text), text.length);
@@ -228,8 +229,9 @@ export class SuggestIndex {
     if (m.publicDocs > 0) g.visible--;
     if (ms.length > 0) return;
     this.text.remove(g.slot, termsOf(g.text));
-    const list = this.groups.get(g.id) as Group[];
-    if (list.length === 1) this.groups.delete(g.id);
+    const byLabel = this.groups.get(g.kind) as Map<string, Group[]>;
+    const list = byLabel.get(g.label) as Group[];
+    if (list.length === 1) byLabel.delete(g.label);
     else list.splice(list.indexOf(g), 1);
     this.bySlot[g.slot] = undefined;
     this.free.push(g.slot);
@@ -315,7 +317,9 @@ class MatchQueue {
 }
 
 function sameText(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function cmp(a: string, b: string): number {
