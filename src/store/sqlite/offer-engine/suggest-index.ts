@@ -15,8 +15,9 @@
  *
  * Because the text index counts groups, bm25's statistics are over distinct names: a word's idf is how many distinct
  * names have it (not how many keys), and the mean length is that of the distinct names. For one typed word the idf
- * is a common factor, so the order is unchanged (among names holding the word as often: f/(f + c·D) orders names of
- * one frequency f by length D whatever c); across words, a word's weight follows how many distinct names have it.
+ * is a common factor of every score, so the order is unchanged among names holding the word equally often (the
+ * usual case: once; f/(f + c·D) orders names of one frequency f by length D whatever the mean length in c); across
+ * words, a word weighs by how many distinct names have it.
  *
  * A group is visible to a caller hiding sensitive units when one of its members is carried by a non-sensitive
  * document (publicDocs > 0); of such a group only those members are shown.
