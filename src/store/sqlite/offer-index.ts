@@ -21,7 +21,10 @@ import { analysedEntry } from './offer-rows';
 import { OfferEngine, type StoredEntry } from './offer-engine/engine';
 import { applyToEngine, loadEngine, searchEngine, suggestFromEngine, type EngineChange, type OfferIndexChange } from './offer-reading';
 
-export type SqliteOfferIndexOptions = { dataDir: string; fileName?: string } | { inMemory: true };
+export type SqliteOfferIndexOptions = ({ dataDir: string; fileName?: string } | { inMemory: true }) & {
+  /** From how many documents a term keeps its facet counts (offer-engine/term-facet-counts.ts; tests lower it). */
+  termFacetCountsMinDocs?: number;
+};
 
 export class SqliteOfferIndex implements OfferIndex {
   private readonly db: Database.Database;
@@ -29,7 +32,7 @@ export class SqliteOfferIndex implements OfferIndex {
   readonly needsRebuild: boolean;
   private closed = false;
   private readonly stmts;
-  private readonly engine = new OfferEngine();
+  private readonly engine: OfferEngine;
   /** How long loading the engine from the stored entries took at open (ms). */
   readonly loadMs: number;
   /** The file, for replicas to open (undefined in memory). */
@@ -38,6 +41,7 @@ export class SqliteOfferIndex implements OfferIndex {
   private readonly listeners = new Set<(change: OfferIndexChange) => void>();
 
   constructor(options: SqliteOfferIndexOptions) {
+    this.engine = new OfferEngine({ termFacetCountsMinDocs: options.termFacetCountsMinDocs });
     let file = ':memory:';
     if ('dataDir' in options) {
       fs.mkdirSync(options.dataDir, { recursive: true });

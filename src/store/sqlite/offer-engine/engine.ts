@@ -23,10 +23,15 @@ import { PostingList } from './postings';
 import { SegmentPool } from './segments';
 import { SuggestIndex, type SuggestionKind } from './suggest-index';
 import { TermDictionary } from './term-dictionary';
+import { add, TermFacetCounts, type FacetCounts } from './term-facet-counts';
 import { TextIndex, type Phrase } from './text-index';
 import { TopK } from './top-k';
 
-const FACET_NAMES: readonly CodeFacet[] = ['activity', 'careMode', 'specialty', 'category', 'department', 'region', 'commune'];
+/**
+ * The facets in the order a document's codes are kept: those of a search's page first (src/offer/answers.ts), so
+ * counting them stops at the first code of a facet not asked for.
+ */
+const FACET_NAMES: readonly CodeFacet[] = ['activity', 'careMode', 'category', 'department', 'specialty', 'region', 'commune'];
 const FACET_INDEX = new Map(FACET_NAMES.map((f, i) => [f, i]));
 /** The facets a query may ask for (commune is a filter only). */
 const QUERY_FACETS: readonly OfferFacet[] = ['activity', 'careMode', 'department', 'category', 'specialty', 'region'];
@@ -72,7 +77,17 @@ export interface EngineResult {
   facets: OfferResult['facets'];
 }
 
+/** Terms held by at least this many documents keep their facet counts (term-facet-counts.ts). */
+export const TERM_FACET_COUNTS_MIN_DOCS = 2048;
+
 export class OfferEngine {
+  private readonly termFacets: TermFacetCounts;
+
+  /** `termFacetCountsMinDocs`: from how many documents a term keeps its facet counts (tests lower it). */
+  constructor(options: { termFacetCountsMinDocs?: number } = {}) {
+    this.termFacets = new TermFacetCounts(options.termFacetCountsMinDocs ?? TERM_FACET_COUNTS_MIN_DOCS);
+  }
+
   private readonly slotOf = new Map<string, number>();
   private ids: string[] = [];
   private readonly freeSlots: number[] = [];
@@ -164,6 +179,7 @@ export class OfferEngine {
     this.grid.clear();
     this.order.clear();
     this.suggestions.clear();
+    this.termFacets.clear();
     this.codeDocs.fill(0);
     this.codeVisible.fill(0);
     for (const list of this.codeSlots) list.length = 0;
@@ -188,7 +204,9 @@ export class OfferEngine {
       }
     }
     for (const id of e.codes) this.codeSlots[id].add(slot, 1);
-    this.codes.set(slot, e.codes);
+    const codes = this.byFacet(e.codes);
+    this.codes.set(slot, codes);
+    if (e.active) this.termFacets.change(e.terms, codes, e.sensitive, 1);
     this.positions.set(slot, e.positions);
     if (e.positions.length) this.grid.add(slot, e.positions);
     if (!keepText) this.text.add(slot, e.terms, e.length);
@@ -211,6 +229,7 @@ export class OfferEngine {
       this.activeDocs--;
       if (!sensitive) this.activeVisible--;
       for (const [kind, key, label, text] of old.suggestions) this.suggestions.count(kind, key, label, text, -1, sensitive ? 0 : -1);
+      this.termFacets.change(old.terms, this.codes.get(slot), sensitive, -1);
     }
     for (const id of this.codes.get(slot)) this.codeSlots[id].remove(slot);
     const positions = this.positions.get(slot);
@@ -505,17 +524,28 @@ export class OfferEngine {
 
     // Facet counts over every match.
     let facets: OfferResult['facets'] = {};
+    const termCounts = wanted.length && !q.near && onlyVisibility(q) ? this.termCounts(phrases) : undefined;
     if (wholeRegion) {
       facets = this.facetsOf(wanted, q.hideSensitive ? this.codeVisible : this.codeDocs);
+    } else if (termCounts) {
+      facets = this.facetsOf(wanted, q.hideSensitive ? termCounts.visible : termCounts.all);
     } else if (wanted.length) {
-      // Every code of every match is counted (cheaper than testing its facet); facetsOf keeps the wanted ones.
+      // A document's codes are in facet order: counting stops at the first facet after the last one asked for
+      // (codes of facets in between are counted too, cheaper than testing each; facetsOf keeps the wanted ones).
       const counts = new Int32Array(this.codeValue.length);
       const values = this.codes.values;
+      const facetOf = this.codeFacet;
+      let upto = 0;
+      for (const f of wanted) upto = Math.max(upto, (FACET_INDEX.get(f) as number) + 1);
       for (let i = 0; i < count; i++) {
         const slot = slots[i];
         const start = this.codes.startOf(slot);
         const end = start + this.codes.lengthOf(slot);
-        for (let j = start; j < end; j++) counts[values[j]]++;
+        for (let j = start; j < end; j++) {
+          const c = values[j];
+          if (facetOf[c] >= upto) break;
+          counts[c]++;
+        }
       }
       facets = this.facetsOf(wanted, counts);
     }
@@ -543,14 +573,21 @@ export class OfferEngine {
         if (hasText && q.sort === 'relevance' && scores) {
           // Most matches score below the k-th kept one, or tie with it and come later by id (names alike score
           // alike): a comparison or two of numbers drops them.
+          // The kept one to beat, read again only when the heap changed.
           const sc = scores;
+          let full = false;
+          let worstScore = 0;
+          let worstRank = 0;
           for (let i = 0; i < count; i++) {
-            if (top.size === k) {
-              const w = top.worst();
-              if (sc[i] < sc[w]) continue;
-              if (!distances && sc[i] === sc[w] && rank[slots[i]] > rank[slots[w]]) continue;
-            }
+            const s = sc[i];
+            if (full && (s < worstScore || (!distances && s === worstScore && rank[slots[i]] > worstRank))) continue;
             top.push(i);
+            if (top.size === k) {
+              full = true;
+              const w = top.worst();
+              worstScore = sc[w];
+              worstRank = rank[slots[w]];
+            }
           }
         } else {
           for (let i = 0; i < count; i++) top.push(i);
@@ -564,6 +601,26 @@ export class OfferEngine {
       }
     }
     return { total: count, hits, facets };
+  }
+
+  /** The kept facet counts of the one term the phrases stand for, when it is frequent enough to have them. */
+  private termCounts(phrases: readonly Phrase[]): FacetCounts | undefined {
+    const term = this.text.singleTerm(phrases);
+    const list = term === undefined ? undefined : this.text.postingOf(term);
+    if (term === undefined || !list) return undefined;
+    return this.termFacets.of(term, list.length, (counts) => {
+      for (let i = 0; i < list.length; i++) {
+        const slot = list.docs[i];
+        const f = this.flags[slot];
+        if (f & ACTIVE) add(counts, this.codes.get(slot), (f & SENSITIVE) !== 0, 1);
+      }
+    });
+  }
+
+  /** Code ids in the order of their facets (FACET_NAMES), each facet's in the order given. */
+  private byFacet(codes: readonly number[]): number[] {
+    const facet = this.codeFacet;
+    return codes.map((id, i) => [facet[id], i, id]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((t) => t[2]);
   }
 
   /** Marks the slots of the grid's cells with a new generation (no array cleared per query); the generation. */
@@ -643,8 +700,13 @@ function sameTerms(a: readonly (string | number)[], b: readonly (string | number
   return true;
 }
 
+/** A query whose only criteria besides its text are the caller's visibility (no filter, no position). */
+function onlyVisibility(q: OfferQuery): boolean {
+  if (q.near || q.includeInactive || q.age !== undefined || q.gender || q.available || q.updatedSince !== undefined) return false;
+  return !CODE_FILTERS.some(([k]) => q[k] !== undefined);
+}
+
 /** A query without any criterion but the caller's visibility: its facets are the region's counts. */
 function isWholeRegion(q: OfferQuery): boolean {
-  if (q.text?.trim() || q.near || q.includeInactive || q.age !== undefined || q.gender || q.available || q.updatedSince !== undefined) return false;
-  return !CODE_FILTERS.some(([k]) => q[k] !== undefined);
+  return !q.text?.trim() && onlyVisibility(q);
 }

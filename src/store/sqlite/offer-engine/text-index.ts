@@ -81,6 +81,20 @@ export class TextIndex {
     this.lengths.fill(0);
   }
 
+  /** The posting list of a term id (undefined when no document holds it). */
+  postingOf(term: number): PostingList | undefined {
+    const list = this.postings[term];
+    return list && list.length ? list : undefined;
+  }
+
+  /** The term a query of these phrases stands for when it is exactly one (one word, or a beginning of one term). */
+  singleTerm(phrases: readonly Phrase[]): number | undefined {
+    if (phrases.length !== 1) return undefined;
+    const p = phrases[0];
+    const ids = p.prefix ? this.dictionary.withPrefix(p.text).filter((id) => this.postingOf(id)) : [this.dictionary.id(p.text)];
+    return ids.length === 1 ? ids[0] : undefined;
+  }
+
   /** The documents matching every phrase and accepted, with their scores (slots ascending). */
   match(phrases: readonly Phrase[], accept: (slot: number) => boolean): TextMatches {
     if (!phrases.length || this.documents === 0) return EMPTY;
