@@ -155,28 +155,37 @@ export class TextIndex {
       }
     }
     const scores = this.scoring;
-    let w = idf(df);
-    for (let i = 0; i < count; i++) {
-      const f = freqs[i];
-      scores[i] = (w * (f * (K1 + 1))) / (f + norm + perToken * lengths[slots[i]]);
+    /** One phrase's part of a score: its weight, its frequency in the document, the document's length. */
+    const part = (weight: number, f: number, slot: number) => (weight * (f * (K1 + 1))) / (f + norm + perToken * lengths[slot]);
+    const firstWeight = idf(df);
+    if (resolved.length === 1) {
+      for (let i = 0; i < count; i++) scores[i] = part(firstWeight, freqs[i], slots[i]);
+      return { slots, scores, length: count };
     }
 
-    // Each further phrase keeps the candidates it also matches.
+    // Each further phrase keeps the candidates it also matches; the first phrase's part of a score is computed for
+    // those kept by the second only (most candidates of a two-word query are not), then the parts are summed in order.
+    let w: number;
     for (let p = 1; p < resolved.length && count > 0; p++) {
       const { lists } = resolved[p];
       let kept = 0;
       if (lists.length === 1) {
         const list = lists[0];
-        w = idf(list.length);
+        const docs = list.docs;
+        const n = list.length;
+        w = idf(n);
+        // A list not much longer than the candidates is walked step by step; a far longer one is galloped through.
+        const walk = n < count * 16;
         let j = 0;
         for (let i = 0; i < count; i++) {
           const slot = slots[i];
-          j = gallop(list.docs, j, list.length, slot);
-          if (j >= list.length) break;
-          if (list.docs[j] !== slot) continue;
-          const f = list.freqs[j];
+          if (walk) while (j < n && docs[j] < slot) j++;
+          else j = gallop(docs, j, n, slot);
+          if (j >= n) break;
+          if (docs[j] !== slot) continue;
+          const before = p === 1 ? part(firstWeight, freqs[i], slot) : scores[i];
           slots[kept] = slot;
-          scores[kept++] = scores[i] + (w * (f * (K1 + 1))) / (f + norm + perToken * lengths[slot]);
+          scores[kept++] = before + part(w, list.freqs[j], slot);
         }
       } else {
         w = idf(this.union(lists));
@@ -184,9 +193,9 @@ export class TextIndex {
         for (let i = 0; i < count; i++) {
           const slot = slots[i];
           if (this.stamp[slot] !== gen) continue;
-          const f = this.acc[slot];
+          const before = p === 1 ? part(firstWeight, freqs[i], slot) : scores[i];
           slots[kept] = slot;
-          scores[kept++] = scores[i] + (w * (f * (K1 + 1))) / (f + norm + perToken * lengths[slot]);
+          scores[kept++] = before + part(w, this.acc[slot], slot);
         }
       }
       count = kept;
