@@ -109,6 +109,7 @@ export interface OfferQuery {
 }
 
 export interface OfferHit {
+  /** The unit's document; an adapter may hand the same object to several answers: read it, never change it. */
   document: OfferDocument;
   /** Distance to `near` (km), when the query has one: the nearest of the unit's locations. */
   distanceKm?: number;

@@ -17,6 +17,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { OfferDocument, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
 import { clearOfferTables, ensureOfferSchema, nextOfferChange, offerChangeCount } from './offer-schema';
+import { OfferDocuments } from './offer-documents';
 import { analysedEntry } from './offer-rows';
 import { OfferEngine, type StoredEntry } from './offer-engine/engine';
 import { applyToEngine, loadEngine, searchEngine, suggestFromEngine, type EngineChange, type OfferIndexChange } from './offer-reading';
@@ -38,6 +39,7 @@ export class SqliteOfferIndex implements OfferIndex {
   /** The file, for replicas to open (undefined in memory). */
   readonly file: string | undefined;
   private changeSeq: number;
+  private readonly documents: OfferDocuments;
   private readonly listeners = new Set<(change: OfferIndexChange) => void>();
 
   constructor(options: SqliteOfferIndexOptions) {
@@ -65,6 +67,7 @@ export class SqliteOfferIndex implements OfferIndex {
       insertCode: p('INSERT OR IGNORE INTO offer_codes (id, facet, code, label) VALUES (?, ?, ?, ?)'),
       setLabel: p('UPDATE offer_codes SET label = ? WHERE id = ?'),
     };
+    this.documents = new OfferDocuments((row) => this.stmts.json.get(row) as string | undefined);
     const start = performance.now();
     this.changeSeq = this.needsRebuild ? offerChangeCount(this.db) : loadEngine(this.db, this.engine);
     this.loadMs = performance.now() - start;
@@ -122,7 +125,7 @@ export class SqliteOfferIndex implements OfferIndex {
       seq = nextOfferChange(this.db);
     })();
     this.engine.persisted();
-    applyToEngine(this.engine, done);
+    applyToEngine(this.engine, this.documents, done);
     this.changed({ seq, kind: 'apply', terms: fresh.terms, codes: fresh.codes, changes: done });
   }
 
@@ -133,7 +136,7 @@ export class SqliteOfferIndex implements OfferIndex {
 
   async search(query: OfferQuery): Promise<OfferResult> {
     this.open();
-    return searchEngine(this.engine, (row) => this.stmts.json.get(row) as string | undefined, query);
+    return searchEngine(this.engine, this.documents, query);
   }
 
   async suggest(text: string, options: { limit: number; hideSensitive: boolean }): Promise<OfferSuggestion[]> {
@@ -149,6 +152,7 @@ export class SqliteOfferIndex implements OfferIndex {
       seq = nextOfferChange(this.db);
     })();
     this.engine.clear();
+    this.documents.clear();
     this.changed({ seq, kind: 'clear' });
   }
 

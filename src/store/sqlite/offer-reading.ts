@@ -4,10 +4,11 @@
  * from SQLite by its row id, the next page's cursor made from the query.
  */
 import type Database from 'better-sqlite3';
-import type { OfferDocument, OfferHit, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
+import type { OfferHit, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
 import { OfferQueryError } from '../offer-index';
 import type { OfferEngine, StoredEntry } from './offer-engine/engine';
 import { decodeOfferCursor, encodeOfferCursor } from './offer-query';
+import type { OfferDocuments } from './offer-documents';
 import type { CodeFacet } from './offer-rows';
 import { offerChangeCount } from './offer-schema';
 
@@ -35,17 +36,17 @@ export function loadEngine(db: Database.Database, engine: OfferEngine): number {
 }
 
 /**
- * A query answered by the engine, its documents read by `documentJson` (the stored JSON of a row). A replica may
- * answer a moment behind the index: a document removed since has no row any more and is left out of the page.
+ * A query answered by the engine, its hits' documents from `documents`. A replica may answer a moment behind the
+ * index: a document removed since has no row any more and is left out of the page.
  */
-export function searchEngine(engine: OfferEngine, documentJson: (row: number) => string | undefined, query: OfferQuery): OfferResult {
+export function searchEngine(engine: OfferEngine, documents: OfferDocuments, query: OfferQuery): OfferResult {
   const offset = decodeOfferCursor(query);
   const r = engine.search(query, offset);
   const hits: OfferHit[] = [];
   for (const h of r.hits) {
-    const json = documentJson(h.row);
-    if (json === undefined) continue;
-    const hit: OfferHit = { document: JSON.parse(json) as OfferDocument, score: h.score };
+    const document = documents.get(h.id, h.row);
+    if (!document) continue;
+    const hit: OfferHit = { document, score: h.score };
     if (h.distanceKm !== undefined) hit.distanceKm = h.distanceKm;
     hits.push(hit);
   }
@@ -72,8 +73,9 @@ export type OfferIndexChange =
   | { seq: number; kind: 'apply'; terms: [number, string][]; codes: [number, CodeFacet, string, string][]; changes: EngineChange[] }
   | { seq: number; kind: 'clear' };
 
-/** Documents' changes into an engine, in order. */
-export function applyToEngine(engine: OfferEngine, changes: readonly EngineChange[]): void {
+/** Documents' changes into an engine, in order; their parsed copies forgotten. */
+export function applyToEngine(engine: OfferEngine, documents: OfferDocuments, changes: readonly EngineChange[]): void {
+  documents.forget(changes.map((c) => c.id));
   for (const c of changes) {
     if (c.kind === 'remove') {
       engine.remove(c.id, c.old);

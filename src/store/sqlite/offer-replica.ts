@@ -11,13 +11,14 @@
 import Database from 'better-sqlite3';
 import type { OfferDocument, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
 import { OfferEngine } from './offer-engine/engine';
+import { OfferDocuments } from './offer-documents';
 import { applyToEngine, loadEngine, searchEngine, suggestFromEngine, type OfferIndexChange } from './offer-reading';
 import { OFFER_SCHEMA_VERSION } from './offer-schema';
 
 export class OfferReplica implements OfferIndex {
   private readonly db: Database.Database;
   private readonly engine = new OfferEngine();
-  private readonly json;
+  private readonly documents: OfferDocuments;
   private seq: number;
   private closed = false;
 
@@ -29,7 +30,8 @@ export class OfferReplica implements OfferIndex {
       this.db.close();
       throw new Error(`offer index ${file} is of schema ${version}, not ${OFFER_SCHEMA_VERSION}: open it read-write first`);
     }
-    this.json = this.db.prepare('SELECT json FROM offer_docs WHERE doc = ?').pluck();
+    const json = this.db.prepare('SELECT json FROM offer_docs WHERE doc = ?').pluck();
+    this.documents = new OfferDocuments((row) => json.get(row) as string | undefined);
     this.seq = loadEngine(this.db, this.engine);
   }
 
@@ -44,16 +46,17 @@ export class OfferReplica implements OfferIndex {
     if (change.seq !== this.seq + 1) throw new Error(`offer replica: write ${change.seq} received after ${this.seq}; writes in between were lost`);
     if (change.kind === 'clear') {
       this.engine.clear();
+      this.documents.clear();
     } else {
       this.engine.restoreNew(change.terms, change.codes);
-      applyToEngine(this.engine, change.changes);
+      applyToEngine(this.engine, this.documents, change.changes);
     }
     this.seq = change.seq;
   }
 
   async search(query: OfferQuery): Promise<OfferResult> {
     this.open();
-    return searchEngine(this.engine, (row) => this.json.get(row) as string | undefined, query);
+    return searchEngine(this.engine, this.documents, query);
   }
 
   async suggest(text: string, options: { limit: number; hideSensitive: boolean }): Promise<OfferSuggestion[]> {
