@@ -1,7 +1,8 @@
 /**
  * The documents of the embedded offer index's hits, parsed once and kept for the next answers (the most recently
- * used `capacity` of them): reading a hit's stored JSON and parsing it was a quarter of a text search's cost, and the
- * first pages of common searches show the same units again and again. An entry is keyed by the document's id and
+ * used `capacity` of them, about 45 MiB for 20,000): reading a hit's stored JSON and parsing it was a quarter of a
+ * text search's cost, and the first pages of common searches show the same units again and again (with 5,000,
+ * searches around the towns of a region still parsed most of their hits). An entry is keyed by the document's id and
  * checked against its row; the writes of the index (or of the index a replica follows) forget the ids they change.
  * The objects are shared by every answer that shows them: read-only (OfferHit).
  */
@@ -13,7 +14,7 @@ export class OfferDocuments {
   constructor(
     /** The stored JSON of a row (undefined when the row is gone). */
     private readonly json: (row: number) => string | undefined,
-    private readonly capacity = 5000,
+    private readonly capacity = 20_000,
   ) {}
 
   /** The document of `id` stored in `row`; undefined when the row is gone (a replica a moment behind its index). */
