@@ -18,6 +18,7 @@ import {
   type OfferIndex,
   type OfferQuery,
 } from '../../src/store/offer-index';
+import { seededRandom } from '../helpers/random';
 
 /** Mean Earth radius (km) of the oracle, the one Elasticsearch's arc distance uses. */
 const R = 6371.0088;
@@ -27,16 +28,9 @@ function haversine(a: { lat: number; lon: number }, b: { lat: number; lon: numbe
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-/** A small seeded generator (mulberry32), so a failure reproduces. */
+/** Draws of a seeded generator (../helpers/random.ts), so a failure reproduces. */
 function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -13,17 +13,9 @@ import { SegmentPool } from '../../src/store/sqlite/offer-engine/segments';
 import { TermDictionary } from '../../src/store/sqlite/offer-engine/term-dictionary';
 import { TextIndex } from '../../src/store/sqlite/offer-engine/text-index';
 import { TopK } from '../../src/store/sqlite/offer-engine/top-k';
+import { seededRandom } from '../helpers/random';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const sortedUnique = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
 

@@ -8,17 +8,9 @@
 import { analyze, analyzeQuery, foldedWords } from '../../src/indexing/french';
 import { SuggestIndex, type SuggestionKind } from '../../src/store/sqlite/offer-engine/suggest-index';
 import { TermDictionary } from '../../src/store/sqlite/offer-engine/term-dictionary';
+import { seededRandom } from '../helpers/random';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const K1 = 1.2;
 const B = 0.75;
