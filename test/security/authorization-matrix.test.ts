@@ -1,16 +1,27 @@
 /**
  * The authorisation matrix, through real HTTP with real credentials: every role × interaction × own or other
  * establishment. An establishment editor of the legal entity (EJ) 010000016 owns its establishment (ET) 010000024's
- * units and bed zones (`-a`), not those of 690000017 (`-b`).
+ * units and bed zones (`-a`), not those of 690000017 (`-b`). The server works the data-quality queue and has its
+ * indicators, so the operations that work tasks, evaluate indicators and start exports are rows too: each side has
+ * a task about a site without position (`nopos-`) and one about an establishment renamed away from what the real
+ * referential sync last recorded (`nat-`: ETs 010000032 of the EJ 010000016 and 690000005 of another EJ).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
 import { FHIR_JSON, type TestServer } from '../helpers/app';
 import location from '../fixtures/ror-capacity/location-ssr.json';
 import { BOOTSTRAP, secureServer, testIdp, type TestIdp } from './helpers/principals';
 import { freeBedsParameters } from '../helpers/ror';
+import { tempDir } from '../helpers/tmp';
+import { ET_EXCERPT } from '../sync-pipeline/helpers';
+import { runSync } from '../../src/sync/run';
+import { taskId } from '../../src/quality/tasks/task';
+import type { QualityConfig } from '../../src/quality/tasks';
 
 const FINESS = 'https://finess.esante.gouv.fr';
+type Side = 'a' | 'b';
 const LOC_SYSTEM = 'https://demo.ror.example.org/fhir/sid/lieu';
 
 function org(id: string, finess: string, partOf?: string) {
@@ -23,6 +34,11 @@ function bedZone(id: string, manager: string) {
   return { ...location, id, identifier: [{ system: LOC_SYSTEM, value: id }], managingOrganization: { reference: `Organization/${manager}` } };
 }
 
+/** A site without position: the quality rule `loc-no-position` raises a task addressed to its establishment. */
+function siteWithoutPosition(id: string, manager: string) {
+  return { resourceType: 'Location', id, name: `Site ${id}`, status: 'active', managingOrganization: { reference: `Organization/${manager}` } };
+}
+
 const FIXTURES = [
   org('ej-a', '010000016'),
   org('et-a1', '010000024', 'ej-a'),
@@ -31,11 +47,31 @@ const FIXTURES = [
   unit('hs-b', 'org-b'),
   bedZone('loc-a', 'et-a1'),
   bedZone('loc-b', 'org-b'),
+  siteWithoutPosition('nopos-a', 'et-a1'),
+  siteWithoutPosition('nopos-b', 'org-b'),
 ];
+
+/**
+ * A FINESS establishments extract (the real file's format): the first line of the fixture excerpt as ET 010000032
+ * of the EJ 010000016 (side a) and as ET 690000005 of the EJ 010780054 (side b). The sync records what it wrote as
+ * the national value of `finess-et-<FINESS>`.
+ */
+const NATIONAL: Record<Side, string> = { a: 'finess-et-010000032', b: 'finess-et-690000005' };
+function finessExtract(): string {
+  const [header, first] = fs.readFileSync(ET_EXCERPT, 'utf8').split('\n');
+  const line = (et: string, ej: string) => first.split(';').map((f, i) => (i === 1 ? et : i === 2 ? ej : f)).join(';');
+  const file = path.join(tempDir('ror-matrix-'), 'etablissements.csv');
+  fs.writeFileSync(file, [header, line('010000032', '010000016'), line('690000005', '010780054')].join('\n') + '\n');
+  return file;
+}
+
+/** The data-quality tasks of each side. */
+const NO_POSITION: Record<Side, string> = { a: taskId('loc-no-position', 'Location', 'nopos-a'), b: taskId('loc-no-position', 'Location', 'nopos-b') };
+const NAME_NATIONAL: Record<Side, string> = { a: taskId('org-name-national', 'Organization', NATIONAL.a), b: taskId('org-name-national', 'Organization', NATIONAL.b) };
+const SUBJECT: Record<Side, string> = { a: 'Organization/et-a1', b: 'Organization/org-b' };
 
 const setCapacity = freeBedsParameters(3);
 
-type Side = 'a' | 'b';
 type Call = (app: Express, auth: Record<string, string>, side: Side) => Promise<number>;
 
 const json = (r: request.Test, body: unknown) => r.set('Content-Type', FHIR_JSON).send(JSON.stringify(body));
@@ -84,13 +120,77 @@ const INTERACTIONS: Record<string, Call> = {
         .set('Content-Type', 'text/csv')
         .send(`location;capacityType;capacityStatus;temporalityCapacity;genderCapacityAvailable;nbCapacity\nloc-${s};01;02;01;01;6\n`)
     ).status,
+  // Working the quality queue. A task that is not about a national value cannot be accepted (422), which only a
+  // caller who may work it learns; $assign leaves the task open, $keep-declared then closes it.
+  '$accept-national, not national': async (app, h, s) => (await request(app).post(`/Task/${NO_POSITION[s]}/$accept-national`).set(h)).status,
+  '$assign': async (app, h, s) => (await json(request(app).post(`/Task/${NO_POSITION[s]}/$assign`).set(h), { resourceType: 'Parameters', parameter: [{ name: 'assignee', valueString: 'marie.curie' }] })).status,
+  '$keep-declared': async (app, h, s) => (await json(request(app).post(`/Task/${NO_POSITION[s]}/$keep-declared`).set(h), { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'Site mobile' }] })).status,
+  '$accept-national': async (app, h, s) => (await request(app).post(`/Task/${NAME_NATIONAL[s]}/$accept-national`).set(h)).status,
+  '$report': async (app, h, s) =>
+    (
+      await json(request(app).post('/Task/$report').set(h), {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'focus', valueReference: { reference: `Location/loc-${s}` } },
+          { name: 'description', valueString: "Le téléphone d'accueil a changé" },
+          { name: 'theme', valueCode: '06' },
+        ],
+      })
+    ).status,
+  '$evaluate-measure': async (app, h, s) => (await request(app).post(`/Measure/ror-situation-lits/$evaluate-measure?subject=${encodeURIComponent(SUBJECT[s])}`).set(h)).status,
+  // The kick-off of a bulk export of the whole directory: no side (both sides ask the same).
+  '$export kick-off': async (app, h) => (await request(app).get('/$export').set('Prefer', 'respond-async').set('Accept', FHIR_JSON).set(h)).status,
 };
 
 /** Expected status per role, interaction and side (own 'a' / other 'b'); one number when both sides agree. */
 const R = 200;
 const EXPECTED: Record<string, Record<string, number | [number, number]>> = {
-  anonymous: { read: R, search: R, history: R, create: 401, update: 401, patch: 401, 'conditional patch': 401, delete: 401, batch: 401, transaction: 401, '$set-capacity': 401, '$confirm-capacity': 401, '$capacity-import dry run': 401, '$capacity-import': 401 },
-  consumer: { read: R, search: R, history: R, create: 403, update: 403, patch: 403, 'conditional patch': 403, delete: 403, batch: 403, transaction: 403, '$set-capacity': 403, '$confirm-capacity': 403, '$capacity-import dry run': 403, '$capacity-import': 403 },
+  anonymous: {
+    read: R,
+    search: R,
+    history: R,
+    create: 401,
+    update: 401,
+    patch: 401,
+    'conditional patch': 401,
+    delete: 401,
+    batch: 401,
+    transaction: 401,
+    '$set-capacity': 401,
+    '$confirm-capacity': 401,
+    '$capacity-import dry run': 401,
+    '$capacity-import': 401,
+    '$accept-national, not national': 401,
+    $assign: 401,
+    '$keep-declared': 401,
+    '$accept-national': 401,
+    $report: 401,
+    '$evaluate-measure': 401,
+    '$export kick-off': 401,
+  },
+  consumer: {
+    read: R,
+    search: R,
+    history: R,
+    create: 403,
+    update: 403,
+    patch: 403,
+    'conditional patch': 403,
+    delete: 403,
+    batch: 403,
+    transaction: 403,
+    '$set-capacity': 403,
+    '$confirm-capacity': 403,
+    '$capacity-import dry run': 403,
+    '$capacity-import': 403,
+    '$accept-national, not national': 403,
+    $assign: 403,
+    '$keep-declared': 403,
+    '$accept-national': 403,
+    $report: 403,
+    '$evaluate-measure': 403,
+    '$export kick-off': 202,
+  },
   establishment: {
     read: R,
     search: R,
@@ -106,9 +206,60 @@ const EXPECTED: Record<string, Record<string, number | [number, number]>> = {
     '$confirm-capacity': [200, 403],
     '$capacity-import dry run': [200, 403],
     '$capacity-import': [200, 403],
+    '$accept-national, not national': [422, 403],
+    $assign: [200, 403],
+    '$keep-declared': [200, 403],
+    '$accept-national': [200, 403],
+    $report: [201, 403],
+    '$evaluate-measure': [201, 403],
+    '$export kick-off': 202,
   },
-  analyst: { read: R, search: R, history: R, create: 403, update: 403, patch: 403, 'conditional patch': 403, delete: 403, batch: 403, transaction: 403, '$set-capacity': 403, '$confirm-capacity': 403, '$capacity-import dry run': 403, '$capacity-import': 403 },
-  admin: { read: R, search: R, history: R, create: 201, update: 200, patch: 200, 'conditional patch': 200, delete: 204, batch: 200, transaction: 200, '$set-capacity': 200, '$confirm-capacity': 200, '$capacity-import dry run': 200, '$capacity-import': 200 },
+  analyst: {
+    read: R,
+    search: R,
+    history: R,
+    create: 403,
+    update: 403,
+    patch: 403,
+    'conditional patch': 403,
+    delete: 403,
+    batch: 403,
+    transaction: 403,
+    '$set-capacity': 403,
+    '$confirm-capacity': 403,
+    '$capacity-import dry run': 403,
+    '$capacity-import': 403,
+    '$accept-national, not national': 422,
+    $assign: 200,
+    '$keep-declared': 200,
+    '$accept-national': 200,
+    $report: 201,
+    '$evaluate-measure': 201,
+    '$export kick-off': 202,
+  },
+  admin: {
+    read: R,
+    search: R,
+    history: R,
+    create: 201,
+    update: 200,
+    patch: 200,
+    'conditional patch': 200,
+    delete: 204,
+    batch: 200,
+    transaction: 200,
+    '$set-capacity': 200,
+    '$confirm-capacity': 200,
+    '$capacity-import dry run': 200,
+    '$capacity-import': 200,
+    '$accept-national, not national': 422,
+    $assign: 200,
+    '$keep-declared': 200,
+    '$accept-national': 200,
+    $report: 201,
+    '$evaluate-measure': 201,
+    '$export kick-off': 202,
+  },
 };
 
 const CLAIMS: Record<string, Record<string, unknown> | undefined> = {
@@ -119,6 +270,8 @@ const CLAIMS: Record<string, Record<string, unknown> | undefined> = {
   admin: { sub: 'ops', role: 'admin' },
 };
 
+const ADMIN = { Authorization: `Bearer ${BOOTSTRAP}` };
+
 let idp: TestIdp;
 beforeAll(async () => {
   idp = await testIdp();
@@ -128,10 +281,22 @@ describe.each(Object.keys(EXPECTED))('%s', (role) => {
   let s: TestServer;
   let auth: Record<string, string>;
   beforeAll(async () => {
-    s = secureServer(idp);
-    const admin = { Authorization: `Bearer ${BOOTSTRAP}` };
-    const loaded = await json(request(s.app).post('/').set(admin), bundle('transaction', FIXTURES.map((r) => ({ request: { method: 'PUT', url: `${r.resourceType}/${r.id}` }, resource: r }))));
+    const quality: QualityConfig = { sweepMinutes: 0, enabled: true, staleHours: 24, now: () => new Date() };
+    s = secureServer(idp, { quality, measureDefinitions: true, bulk: { settleMs: 0 } });
+    await s.server.measuresReady;
+    const loaded = await json(request(s.app).post('/').set(ADMIN), bundle('transaction', FIXTURES.map((r) => ({ request: { method: 'PUT', url: `${r.resourceType}/${r.id}` }, resource: r }))));
     expect(loaded.status).toBe(200);
+    // The referential sync records each side's national establishment; an administrator then renames both.
+    expect((await runSync({ store: s.store, kernel: s.server.kernel, sources: { finess: finessExtract() } })).status).toBe('success');
+    for (const id of Object.values(NATIONAL)) {
+      const national = await request(s.app).get(`/Organization/${id}`).set(ADMIN);
+      expect(national.status).toBe(200);
+      expect((await json(request(s.app).put(`/Organization/${id}`).set(ADMIN), { ...national.body, name: `${national.body.name} (site principal)` })).status).toBe(200);
+    }
+    await s.server.qualityWorker.drain();
+    for (const id of [...Object.values(NO_POSITION), ...Object.values(NAME_NATIONAL)]) {
+      expect((await request(s.app).get(`/Task/${id}`).set(ADMIN)).body).toMatchObject({ id, status: 'ready' });
+    }
     const claims = CLAIMS[role];
     auth = claims ? { Authorization: `Bearer ${await idp.token(claims)}` } : {};
   });
@@ -146,8 +311,31 @@ describe.each(Object.keys(EXPECTED))('%s', (role) => {
   });
 
   test('refusals wrote nothing: the other establishment’s bed zone is unchanged unless an admin wrote it', async () => {
-    const read = await request(s.app).get('/Location/loc-b').set({ Authorization: `Bearer ${BOOTSTRAP}` });
+    const read = await request(s.app).get('/Location/loc-b').set(ADMIN);
     expect(read.status).toBe(200);
     if (role !== 'admin') expect(read.body.meta.versionId).toBe('1');
+  });
+
+  test('refusals wrote nothing: the other establishment’s tasks, establishment and indicators are as they were unless an analyst or admin worked them', async () => {
+    const worksAll = role === 'admin' || role === 'analyst';
+    const noPosition = (await request(s.app).get(`/Task/${NO_POSITION.b}`).set(ADMIN)).body;
+    const nameNational = (await request(s.app).get(`/Task/${NAME_NATIONAL.b}`).set(ADMIN)).body;
+    const renamed = (await request(s.app).get(`/Organization/${NATIONAL.b}`).set(ADMIN)).body;
+    const reports = (await request(s.app).get(`/MeasureReport?subject=${SUBJECT.b}`).set(ADMIN)).body;
+    const reported = (await request(s.app).get('/Task?focus=Location/loc-b').set(ADMIN)).body;
+    const owners = [noPosition, nameNational].map((t) => t.owner.reference);
+    expect(owners).toEqual(['Organization/org-b', `Organization/${NATIONAL.b}`]);
+    if (worksAll) {
+      expect([noPosition.status, noPosition.businessStatus.coding[0].code, nameNational.status, nameNational.businessStatus.coding[0].code]).toEqual(['completed', '07', 'completed', '08']);
+      expect(renamed.name).not.toMatch(/site principal/);
+      expect(reports.total ?? reports.entry.length).toBe(1);
+      expect(reported.entry).toHaveLength(1);
+    } else {
+      expect([noPosition.status, noPosition.meta.versionId, nameNational.status, nameNational.meta.versionId]).toEqual(['ready', '1', 'ready', '1']);
+      expect(noPosition.output ?? []).toEqual([]);
+      expect(renamed.name).toMatch(/site principal/);
+      expect(reports.entry ?? []).toEqual([]);
+      expect(reported.entry ?? []).toEqual([]);
+    }
   });
 });

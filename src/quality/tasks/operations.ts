@@ -58,8 +58,14 @@ function optionalBody(call: OperationCall, op: string): Parameters | undefined {
   return call.req.body ? body(call, op) : undefined;
 }
 
-async function openTaskAt(tx: Pick<WriteTx, 'read'>, id: string): Promise<{ task: Task & { id: string }; current: StoredVersion }> {
+/**
+ * The open task `id`, once the write policy lets `actor` update it. The policy is asked before anything about the
+ * task is told (whether it exists, is open, is about a national value): a caller who may not work it learns nothing.
+ */
+async function openTaskAt(ctx: FhirContext, actor: Actor, tx: Pick<WriteTx, 'read'>, id: string): Promise<{ task: Task & { id: string }; current: StoredVersion }> {
   const current = await tx.read('Task', id);
+  const stored = current && !current.deleted ? current : undefined;
+  await ctx.kernel.policy.authorize({ actor, kind: 'put', resourceType: 'Task', id, resource: stored && (JSON.parse(stored.json) as Task), current: stored, reader: tx });
   if (!current) throw notFound(`Task/${id} does not exist`);
   if (current.deleted) throw gone(`Task/${id} was deleted`);
   const task = JSON.parse(current.json) as Task & { id: string };
@@ -87,7 +93,7 @@ export function acceptNationalOperation(config: QualityConfig): OperationDefinit
       const id = call.id!;
       const engine = new QualityEngine(ctx.store, config);
       const version = await ctx.kernel.transaction(ctx.store, QUALITY_ACTOR, async (tx) => {
-        const { task, current } = await openTaskAt(tx, id);
+        const { task, current } = await openTaskAt(ctx, ctx.actor, tx, id);
         const ruleId = inputString(task, 'ruleErrorId');
         const rule = ruleId ? ruleById(ruleId) : undefined;
         if (!rule?.national) throw unprocessable(`Task/${id} (${ruleId ?? 'no rule'}) is not about a value that differs from the national one: nothing to accept`);
@@ -119,12 +125,12 @@ export function keepDeclaredOperation(config: QualityConfig): OperationDefinitio
     levels: ['instance'],
     resourceTypes: ['Task'],
     methods: ['POST'],
-    run: async (_ctx, call) => {
+    run: async (ctx, call) => {
       const reason = parameter(body(call, 'keep-declared'), 'reason')?.valueString?.trim();
       if (!reason) throw badRequest('$keep-declared needs a `reason` (valueString): why the declared value is right');
       const id = call.id!;
       const outcome = await call.write(async (tx) => {
-        const { task, current } = await openTaskAt(tx, id);
+        const { task, current } = await openTaskAt(ctx, tx.actor, tx, id);
         if (!inputString(task, 'ruleErrorId') || !ruleById(inputString(task, 'ruleErrorId')!)) {
           throw unprocessable(`Task/${id} was not raised by a rule: close it with an update of its status`);
         }
@@ -143,7 +149,7 @@ export function assignOperation(config: QualityConfig): OperationDefinitionSumma
     levels: ['instance'],
     resourceTypes: ['Task'],
     methods: ['POST'],
-    run: async (_ctx, call) => {
+    run: async (ctx, call) => {
       const p = parameter(body(call, 'assign'), 'assignee');
       let assignee: Identifier | undefined;
       if (p?.valueIdentifier?.value) assignee = p.valueIdentifier;
@@ -152,7 +158,7 @@ export function assignOperation(config: QualityConfig): OperationDefinitionSumma
       const id = call.id!;
       const at = now(config);
       const outcome = await call.write(async (tx) => {
-        const { task, current } = await openTaskAt(tx, id);
+        const { task, current } = await openTaskAt(ctx, tx.actor, tx, id);
         const next: Task = {
           ...withOutput(task, 'identifierAnalyst', { valueIdentifier: assignee }),
           status: 'in-progress',
