@@ -28,7 +28,7 @@ port.on('message', (message: ToThread) => {
   }
   const { id, kind, params, vis, now } = message;
   answerOffer(kind, new URLSearchParams(params), vis, now, deps).then(
-    (body) => post({ type: 'answer', id, json: JSON.stringify(body) }),
+    (json) => post({ type: 'answer', id, json }),
     (err: unknown) => post({ type: 'answer', id, error: describe(err) }),
   );
 });

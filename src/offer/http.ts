@@ -39,7 +39,7 @@ export function offerRouter(deps: OfferRouterDeps): Router {
     const params = queryOf(req);
     const json = deps.threads
       ? deps.threads.answer(kind, params, vis, now())
-      : answerOffer(kind, new URLSearchParams(params), vis, now(), deps).then((body) => JSON.stringify(body));
+      : answerOffer(kind, new URLSearchParams(params), vis, now(), deps);
     json.then((body) => sendJson(res, body), next);
   };
   router.get('/offer/search', answer('search'));

@@ -102,7 +102,7 @@ export class OfferSearchThreads {
 
   private async answerHere(kind: OfferAnswerKind, params: string, vis: OfferVisibility, now: number): Promise<string> {
     this.answered.here++;
-    return JSON.stringify(await answerOffer(kind, new URLSearchParams(params), vis, now, this.options.fallback));
+    return answerOffer(kind, new URLSearchParams(params), vis, now, this.options.fallback);
   }
 
   private pick(): Thread | undefined {
