@@ -8,7 +8,7 @@
  *
  * Writes stay where they are (the kernel's write path, the index in the main thread); the index hands each write,
  * once committed, to every thread (`onChange`), which applies it in order: a bed update reaches the threads in a few
- * milliseconds. A request goes to the ready thread with the fewest requests in hand; while none is ready (at start,
+ * milliseconds. Requests wait in one queue, taken by the threads as they free up; while none is ready (at start,
  * while the replicas load) or when a thread fails, the request's thread answers itself from the index. A thread that
  * ends is started again after `restartDelayMs`.
  */
@@ -54,6 +54,9 @@ interface Thread {
 export class OfferSearchThreads {
   private readonly threads = new Set<Thread>();
   private nextId = 1;
+  /** Requests waiting for a thread, from `queueStart` on. */
+  private readonly queue: Pending[] = [];
+  private queueStart = 0;
   private closing = false;
   private unsubscribe: (() => void) | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -79,17 +82,39 @@ export class OfferSearchThreads {
   /** Answers given by the search threads, and by the request's thread (none ready, or one ended with it in hand). */
   readonly answered = { byThreads: 0, here: 0 };
 
-  /** The JSON of an answer (../answers.ts `answerOffer`); a FhirError for the caller's mistakes. */
+  /**
+   * The JSON of an answer (../answers.ts `answerOffer`); a FhirError for the caller's mistakes. Requests wait in one
+   * queue that every thread takes from as it frees up (at most IN_HAND each): with one queue per thread, a thread
+   * given a few costly searches in a row kept its queue waiting while the other ran dry.
+   */
   answer(kind: OfferAnswerKind, params: string, vis: OfferVisibility, now: number): Promise<string> {
-    const thread = this.pick();
-    if (!thread) return this.answerHere(kind, params, vis, now);
-    this.answered.byThreads++;
+    if (!this.readyCount) return this.answerHere(kind, params, vis, now);
     return new Promise<string>((resolve, reject) => {
-      const id = this.nextId++;
-      thread.pending.set(id, { kind, params, vis, now, resolve, reject });
-      const message: ToThread = { type: 'answer', id, kind, params, vis: { sensitiveUnits: vis.sensitiveUnits, availability: vis.availability }, now };
-      thread.worker.postMessage(message);
+      this.queue.push({ kind, params, vis: { sensitiveUnits: vis.sensitiveUnits, availability: vis.availability }, now, resolve, reject });
+      this.pump();
     });
+  }
+
+  /** Hands queued requests to the ready threads with room; with none ready any more, answers them here. */
+  private pump(): void {
+    while (this.queueStart < this.queue.length) {
+      const thread = this.pick();
+      if (!thread) {
+        if (this.readyCount) return;
+        const p = this.queue[this.queueStart++];
+        this.answerHere(p.kind, p.params, p.vis, p.now).then(p.resolve, p.reject);
+        continue;
+      }
+      const p = this.queue[this.queueStart++];
+      const id = this.nextId++;
+      thread.pending.set(id, p);
+      this.answered.byThreads++;
+      const message: ToThread = { type: 'answer', id, kind: p.kind, params: p.params, vis: p.vis, now: p.now };
+      thread.worker.postMessage(message);
+    }
+    // Drained: the array is reused from its start.
+    this.queue.length = 0;
+    this.queueStart = 0;
   }
 
   async close(): Promise<void> {
@@ -105,10 +130,11 @@ export class OfferSearchThreads {
     return answerOffer(kind, new URLSearchParams(params), vis, now, this.options.fallback);
   }
 
+  /** The ready thread with the fewest requests in hand, if it has room for another. */
   private pick(): Thread | undefined {
     let best: Thread | undefined;
     for (const t of this.threads) if (t.ready && (!best || t.pending.size < best.pending.size)) best = t;
-    return best;
+    return best && best.pending.size < IN_HAND ? best : undefined;
   }
 
   private broadcast(change: unknown): void {
@@ -125,11 +151,13 @@ export class OfferSearchThreads {
       if (m.type === 'ready') {
         thread.ready = true;
         logger.info({ thread: thread.worker.threadId, seq: m.seq }, 'offer search thread ready');
+        this.pump();
         return;
       }
       const p = thread.pending.get(m.id);
       if (!p) return;
       thread.pending.delete(m.id);
+      this.pump();
       if (m.json !== undefined) p.resolve(m.json);
       else p.reject(toError(m.error!));
     });
@@ -142,6 +170,8 @@ export class OfferSearchThreads {
         this.answerHere(p.kind, p.params, p.vis, p.now).then(p.resolve, p.reject);
       }
       thread.pending.clear();
+      // Queued requests go to the other threads, or are answered here when none is ready.
+      this.pump();
       if (this.closing) return;
       logger.warn({ code, thread: thread.worker.threadId }, 'offer search thread ended; another starts');
       const timer = setTimeout(() => {
@@ -169,6 +199,12 @@ function toError(e: SearchThreadError): Error {
  * about 10 % more requests answered and a lower p95 with 64 MiB (128 did no better).
  */
 const YOUNG_GENERATION_MB = 64;
+
+/**
+ * Requests a thread holds at once: one it answers and one waiting in its port, so it never waits for the next one to
+ * cross; more would only queue there instead of in the shared queue.
+ */
+const IN_HAND = 2;
 
 /** A thread on `entry`: compiled JavaScript as it is, TypeScript sources (`npm start`, the tests) through tsx's hook. */
 function startWorker(entry: string, workerData: SearchThreadData): Worker {
