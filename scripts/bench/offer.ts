@@ -18,7 +18,8 @@
  *   every 200 ms) on the demo region, `POST /Location/{id}/$set-capacity`, then `/offer/search` polled every 10 ms
  *   until the new figure shows; median and max over 20 updates.
  * Flags: --docs=N (default 300000) --queries=N (default 300 per kind) --load-seconds=N (default 10 per kind)
- * --threads=N (search threads of the second server, default 2) --no-write.
+ * --threads=N (search threads of the second server, default 2) --rounds=N (alternated runs of each kind on each
+ * server, default 3; medians reported) --no-write.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,11 +28,11 @@ import type { OfferDocument, OfferFacet, OfferQuery } from '../../src/store/offe
 import { SqliteOfferIndex } from '../../src/store/sqlite/offer-index';
 import { bedUpdateToVisible } from './lib/bed-update-visibility';
 import { startServer } from './lib/child';
-import { measure } from './lib/load';
+import { measure, type LoadResult } from './lib/load';
 import { describeMachine, machineFacts } from './lib/machine';
 import { fmt, table, writeSection } from './lib/markdown';
 import { generateOfferBatches, seededRandom, TOWNS } from './lib/offer-generate';
-import { percentiles } from './lib/stats';
+import { median, percentiles } from './lib/stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const arg = (name: string, fallback: number) => {
@@ -43,6 +44,7 @@ const QUERIES = arg('queries', 300);
 const LOAD_SECONDS = arg('load-seconds', 10);
 const CONNECTIONS = 32;
 const THREADS = arg('threads', 2);
+const ROUNDS = arg('rounds', 3);
 const NOW = Date.now();
 const MiB = 1024 ** 2;
 
@@ -172,29 +174,43 @@ async function main(): Promise<void> {
         }
       }
       for (const kind of KINDS) {
-        for (let c = 0; c < configs.length; c++) {
-          const origin = servers[c].origin;
+        for (const server of servers) {
           // Every URL of the kind answers 200 one at a time first, or the bench says which does not.
           const check = seededRandom(11);
           for (let i = 0; i < 100; i++) {
             const url = queryOf(kind, check).url;
-            const res = await fetch(origin + url);
+            const res = await fetch(server.origin + url);
             const text = await res.text();
             if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
           }
-          const r = seededRandom(11);
+        }
+        // ROUNDS runs per server, the servers alternated run by run (A B A B …): the median of each figure is reported.
+        const runs: LoadResult[][] = configs.map(() => []);
+        const failed: string[] = configs.map(() => '');
+        for (let round = 0; round < ROUNDS; round++) {
+          for (let c = 0; c < configs.length; c++) {
+            const r = seededRandom(11 + round);
+            try {
+              const result = await measure({ origin: servers[c].origin, connections: CONNECTIONS, durationS: LOAD_SECONDS, warmupS: 2, next: () => ({ path: queryOf(kind, r).url }), expectStatus: 200 });
+              console.log(kind, configs[c], 'threads, round', round + 1, { rps: result.rps, p50: result.p50, p95: result.p95, p99: result.p99 });
+              runs[c].push(result);
+            } catch (err) {
+              // Connection errors or timeouts under load: reported as such rather than ending the bench.
+              console.error(kind, err);
+              failed[c] = `failed: ${(err as Error).message.split(' against')[0]}`;
+            }
+          }
+        }
+        for (let c = 0; c < configs.length; c++) {
           const label = configs[c] === 0 ? 'request thread' : `${configs[c]} search threads`;
-          let result;
-          try {
-            result = await measure({ origin, connections: CONNECTIONS, durationS: LOAD_SECONDS, warmupS: 2, next: () => ({ path: queryOf(kind, r).url }), expectStatus: 200 });
-          } catch (err) {
-            // Connection errors or timeouts under load: reported as such rather than ending the bench.
-            console.error(kind, err);
-            loadRows.push([kind, label, '—', '—', '—', '—', `< ${targetOf(kind)} ms`, `failed: ${(err as Error).message.split(' against')[0]}`]);
+          if (failed[c] || !runs[c].length) {
+            loadRows.push([kind, label, '—', '—', '—', '—', '—', `< ${targetOf(kind)} ms`, failed[c] || 'failed']);
             continue;
           }
-          console.log(kind, label, result);
-          loadRows.push([kind, label, fmt.int(result.rps), fmt.ms(result.p50), fmt.ms(result.p95), fmt.ms(result.p99), `< ${targetOf(kind)} ms`, result.p95 < targetOf(kind) ? 'met' : 'missed']);
+          const med = (f: (r: LoadResult) => number) => median(runs[c].map(f));
+          const p95s = runs[c].map((r) => r.p95);
+          const p95 = med((r) => r.p95);
+          loadRows.push([kind, label, fmt.int(med((r) => r.rps)), fmt.ms(med((r) => r.p50)), fmt.ms(p95), `${fmt.ms(Math.min(...p95s))}–${fmt.ms(Math.max(...p95s))}`, fmt.ms(med((r) => r.p99)), `< ${targetOf(kind)} ms`, p95 < targetOf(kind) ? 'met' : 'missed']);
         }
       }
     } finally {
@@ -202,7 +218,7 @@ async function main(): Promise<void> {
     }
     const [child, threaded] = children;
     const metWith = (label: string, met: boolean) =>
-      loadRows.filter((r) => r[1] === label && (r[7] === 'met') === met).map((r) => r[0]).join(', ') || 'none';
+      loadRows.filter((r) => r[1] === label && (r[8] === 'met') === met).map((r) => r[0]).join(', ') || 'none';
     const threadsLabel = `${THREADS} search threads`;
 
     // Update → visible, through the composed server.
@@ -235,14 +251,15 @@ each server first served every kind for 3 s, unmeasured, so what is measured is 
 collections after the index loaded),
 against the offer API alone (the project's offer router on Express, scripts/bench/lib/servers/offer-api.ts, one
 Node process, as an administrator: sensitive units included) over the same index file; latency is the client's,
-queueing included. Two servers, alternated kind by kind: one answers in the request's thread (the default), the
+queueing included. Two servers, alternated run by run (${ROUNDS} runs of each kind on each; the table gives the median of
+each figure, and the range of the p95s): one answers in the request's thread (the default), the
 other through ${THREADS} search threads (\`ROR_OFFER_SEARCH_THREADS=${THREADS}\`, src/offer/search-threads: each a replica of
 the index; ready ${fmt.ms((threaded.threadsReadyMs ?? 0) / 1000)} s after the index opened, RSS ${fmt.int(threaded.rss / MiB)} MiB with them against ${fmt.int(child.rss / MiB)} MiB without). Text is one of ${TEXTS.length} phrases (type-ahead on the last word, as the API does), geo is 30 km around
 a town of the table, a page is 20 results with the activity, care mode, department and category facets; "facets"
 is \`/offer/facets\` (every facet over every document), "facets+department" the same for one department; "suggest"
 is \`/offer/suggest\` of one of ${PREFIXES.length} beginnings.
 
-${table(['Kind', 'Answered by', 'Requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Target p95', ''], loadRows)}
+${table(['Kind', 'Answered by', 'Requests/s', 'p50 ms', 'p95 ms', 'p95 range', 'p99 ms', 'Target p95', ''], loadRows)}
 
 **Targets at 32 concurrent clients**, with ${THREADS} search threads: met for ${metWith(threadsLabel, true)}; missed for ${metWith(threadsLabel, false)}.
 In the request's thread: met for ${metWith('request thread', true)}; missed for ${metWith('request thread', false)}.
