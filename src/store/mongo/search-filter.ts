@@ -14,6 +14,7 @@
  */
 import type { Filter } from 'mongodb';
 import type { Condition, LeafCondition, RangeValue } from '../search-plan';
+import { uriPrefixes } from '../search-keyset';
 import { distanceKm, EARTH_RADIUS_KM } from '../../indexing/geo';
 import type { ResourceDoc, SearchValues } from './documents';
 import { containing, eq, lit, oneOf, startsWith } from './safe';
@@ -262,16 +263,6 @@ function lastUpdated(v: RangeValue): F {
   }
 }
 
-/** `:above`: the uri itself and every parent path of it. */
-function uriPrefixes(uri: string): string[] {
-  const out = [uri];
-  let u = uri;
-  for (let i = u.lastIndexOf('/'); i > 0 && !u.slice(0, i).endsWith('/'); i = u.lastIndexOf('/')) {
-    u = u.slice(0, i);
-    out.push(u);
-  }
-  return out;
-}
 
 /** https://hl7.org/fhir/R4/search.html#prefix — ranges compared as the spec words it (as the SQLite adapter). */
 function dateAlternatives(v: RangeValue): Elem[] {

@@ -11,17 +11,17 @@
  *   documents fetched by id. Cost grows with the number of matches; FerretDB 1.x runs no `$reduce` over arrays.
  * Totals are counted by the engine (`estimate` is counted too).
  */
-import { createHash } from 'node:crypto';
 import type { Collection, Filter, Sort } from 'mongodb';
-import type { SearchPlan, SearchResult, SortKey } from '../search-plan';
+import type { SearchPlan, SearchResult } from '../search-plan';
 import { InvalidCursorError } from '../errors';
+import { effectiveKeys, encodeCursor as encode, planSignature as signature, type KeysetKey } from '../search-keyset';
 import { distanceKm } from '../../indexing/geo';
 import type { ResourceDoc } from './documents';
 import { toStored } from './documents';
 import { and, FilterBuilder, type FilterContext } from './search-filter';
 import { lit, MAX_CHAR } from './safe';
 
-type Key = SortKey | { kind: 'rid'; descending: false };
+type Key = KeysetKey;
 type KeyValue = string | number;
 
 interface Cursor {
@@ -32,20 +32,7 @@ interface Cursor {
 
 const NATIVE: Record<string, keyof ResourceDoc> = { rid: 'rid', id: 'id', lastUpdated: 'lu' };
 
-function effectiveKeys(plan: SearchPlan): Key[] {
-  if (!plan.sort.length) return [{ kind: 'rid', descending: false }];
-  const keys: Key[] = [...plan.sort];
-  if (!plan.sort.some((k) => k.kind === 'id')) keys.push({ kind: 'id', descending: false });
-  keys.push({ kind: 'rid', descending: false });
-  return keys;
-}
 
-function signature(plan: SearchPlan): string {
-  const { cursor: _c, total: _t, count: _n, ...rest } = plan;
-  return createHash('sha1').update(JSON.stringify(rest)).digest('base64url').slice(0, 12);
-}
-
-const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 function decode(text: string, sig: string, nKeys: number): Cursor {
   try {

@@ -7,10 +7,10 @@
  * duplicates, no gaps) and page 500 costs what page 1 costs when the order follows an index (default order).
  */
 import type Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
-import type { Condition, LeafCondition, SearchPlan, SearchResult, SortKey } from '../search-plan';
+import type { Condition, LeafCondition, SearchPlan, SearchResult } from '../search-plan';
 import { InvalidCursorError } from '../errors';
+import { effectiveKeys, encodeCursor as encode, planSignature as signature } from '../search-keyset';
 import type { Indexer } from '../../indexing/indexer';
 import { writeIndexRows } from './search-write';
 import { toStored, type ResourceRow } from './rows';
@@ -103,23 +103,8 @@ export function createSqliteSearchIndex(indexer: Indexer): SqliteSearchIndex {
   };
 }
 
-/** Sort keys actually applied: the plan's, then `_id` (unless already there), then rid. */
-function effectiveKeys(plan: SearchPlan): (SortKey | { kind: 'rid'; descending: false })[] {
-  if (!plan.sort.length) return [{ kind: 'rid', descending: false }];
-  const keys: (SortKey | { kind: 'rid'; descending: false })[] = [...plan.sort];
-  if (!plan.sort.some((k) => k.kind === 'id')) keys.push({ kind: 'id', descending: false });
-  keys.push({ kind: 'rid', descending: false });
-  return keys;
-}
 
-function signature(plan: SearchPlan): string {
-  const { cursor: _c, total: _t, count: _n, ...rest } = plan;
-  return createHash('sha1').update(JSON.stringify(rest)).digest('base64url').slice(0, 12);
-}
 
-function encode(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
 
 function decode(text: string, sig: string, nKeys: number): Cursor {
   try {

@@ -4,6 +4,7 @@
  * conditions nest freely: chains and `_has` recurse with a fresh alias of `resources`.
  */
 import type { Condition, LeafCondition, RangeValue, SortKey } from '../search-plan';
+import { uriPrefixes } from '../search-keyset';
 import { pidOf } from './search-pid';
 
 /** Upper bound of every string starting with a prefix (U+10FFFF sorts after any other code point). */
@@ -585,13 +586,3 @@ export function geoRid(t: string): string {
   return `${t}.id / ${GEO_SLOTS}`;
 }
 
-/** `:above` on a uri: the uri itself and every parent path of it. */
-function uriPrefixes(uri: string): string[] {
-  const out = [uri];
-  let u = uri;
-  for (let i = u.lastIndexOf('/'); i > 0 && !u.slice(0, i).endsWith('/'); i = u.lastIndexOf('/')) {
-    u = u.slice(0, i);
-    out.push(u);
-  }
-  return out;
-}
