@@ -12,8 +12,8 @@ import type { ResourceStore } from '../store/store';
 import type { Kernel } from '../kernel/kernel';
 import type { Validator } from '../fhir/validation';
 import { SyncRefusedError } from '../sync/reconcile/engine';
-import { auditEvent, totals, type RunReport } from '../sync/report';
-import type { SourceReport } from '../sync/types';
+import { auditEvent, finishedRun, writeRunReport, type RunReport } from '../sync/report';
+import { emptySourceReport, type SourceReport } from '../sync/types';
 import type { FederationSource } from './config';
 import { SourceClient } from './client';
 import { pull, type PullOptions } from './pull';
@@ -70,28 +70,14 @@ export async function runFederation(opts: FederationRunOptions): Promise<Federat
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const finishedAt = new Date();
-  const report: FederationRunReport = {
-    runId,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-    status,
-    trigger: opts.trigger ?? 'cli',
-    sources: [source],
-    totals: totals([source]),
-    ...(error ? { error: `${url}: ${error}` } : {}),
-  };
+  const report: FederationRunReport = finishedRun({ runId, startedAt, status, trigger: opts.trigger ?? 'cli', sources: [source], ...(error ? { error: `${url}: ${error}` } : {}) });
   const event = auditEvent(report);
   event.agent = [{ who: { display: `ROR federation from ${url} (${report.trigger})` }, requestor: report.trigger !== 'schedule' }];
   await opts.kernel.transaction(opts.store, FEDERATION_ACTOR, (tx) => tx.put(event));
-  if (opts.reportDir) {
-    fs.mkdirSync(opts.reportDir, { recursive: true });
-    fs.writeFileSync(path.join(opts.reportDir, `${runId}.json`), JSON.stringify(report, null, 2));
-  }
+  if (opts.reportDir) writeRunReport(opts.reportDir, runId, report);
   return report;
 }
 
 function emptyReport(url: string, error: string, durationMs: number): SourceReport {
-  return { source: 'federation', file: url, records: 0, counts: {}, created: 0, updated: 0, deactivated: 0, unchanged: 0, rejected: 0, rejections: [], warnings: [], error, durationMs };
+  return { ...emptySourceReport('federation', url), error, durationMs };
 }

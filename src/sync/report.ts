@@ -3,6 +3,8 @@
  * AuditEvent that carries it, listed by GET /$sync-runs. AuditEvent rather than Provenance: a run is an event that
  * may create nothing (an unchanged file, a refused run) and Provenance needs targets.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { SourceReport } from './types';
 
@@ -19,6 +21,38 @@ export interface RunReport {
   sources: SourceReport[];
   totals: { created: number; updated: number; deactivated: number; unchanged: number; rejected: number };
   error?: string;
+}
+
+/**
+ * The report of a run that is over (the sync's, the federation's): its times from `startedAt` to now, and the
+ * totals of its sources.
+ */
+export function finishedRun<S extends SourceReport>(run: {
+  runId: string;
+  startedAt: Date;
+  status: RunReport['status'];
+  trigger: RunReport['trigger'];
+  sources: S[];
+  error?: string;
+}): RunReport & { sources: S[] } {
+  const finishedAt = new Date();
+  return {
+    runId: run.runId,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - run.startedAt.getTime(),
+    status: run.status,
+    trigger: run.trigger,
+    sources: run.sources,
+    totals: totals(run.sources),
+    ...(run.error ? { error: run.error } : {}),
+  };
+}
+
+/** Writes a run's JSON report as `<dir>/<name>.json` (the directory made if need be). */
+export function writeRunReport(dir: string, name: string, report: RunReport): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(report, null, 2));
 }
 
 /** Rejected lines kept in the AuditEvent (the JSON report file keeps them all). */

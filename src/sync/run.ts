@@ -4,8 +4,6 @@
  * on its own (../reconcile/engine.ts); a refused or failed source does not stop the others, but fails the run.
  * The run is recorded as an AuditEvent carrying the JSON report, also written to `reportDir` when given.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../store/store';
 import type { RecordSource, SourceReport } from './types';
@@ -14,7 +12,7 @@ import { reconcileSource, SYNC_ACTOR, SyncRefusedError } from './reconcile/engin
 import type { Kernel } from '../kernel/kernel';
 import type { Validator } from '../fhir/validation';
 import type { RunReport } from './report';
-import { auditEvent, totals } from './report';
+import { auditEvent, finishedRun, writeRunReport } from './report';
 import { FinessEjSource, FinessEtSource } from './finess/source';
 import { RppsSource } from './rpps/source';
 import { FinessPlusSource } from './finessplus/source';
@@ -93,23 +91,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   } finally {
     await validationThread?.close();
   }
-  const finishedAt = new Date();
-  const report: RunReport = {
-    runId,
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-    status,
-    trigger: opts.trigger ?? 'cli',
-    sources: reports,
-    totals: totals(reports),
-    ...(errors.length ? { error: errors.join('; ') } : {}),
-  };
+  const report = finishedRun({ runId, startedAt, status, trigger: opts.trigger ?? 'cli', sources: reports, ...(errors.length ? { error: errors.join('; ') } : {}) });
   await recordRun(opts.kernel, opts.store, report);
-  if (opts.reportDir) {
-    fs.mkdirSync(opts.reportDir, { recursive: true });
-    fs.writeFileSync(path.join(opts.reportDir, `sync-${runId}.json`), JSON.stringify(report, null, 2));
-  }
+  if (opts.reportDir) writeRunReport(opts.reportDir, `sync-${runId}`, report);
   return report;
 }
 
