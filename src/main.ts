@@ -212,7 +212,7 @@ export function openOfferIndex(config: Pick<Config, 'dataDir'>, env: Env = proce
 function offerSearchThreads(
   config: Pick<Config, 'offerSearchThreads'>,
   index: OfferIndex,
-  options: Pick<SearchThreadsOptions, 'staleHours' | 'logger' | 'fallback'>,
+  options: Pick<SearchThreadsOptions, 'logger' | 'fallback'>,
 ): OfferSearchThreads | undefined {
   if (config.offerSearchThreads === 0) return undefined;
   if (!(index instanceof SqliteOfferIndex) || !index.file) {
@@ -267,7 +267,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
   const openedOfferIndex = openOfferIndex(config);
   const offerIndex = metrics.timeOfferIndex(openedOfferIndex);
   const capacityConfig = settings.capacity ?? loadCapacityConfig();
-  const offerThreads = offerSearchThreads(config, openedOfferIndex, { staleHours: capacityConfig.staleHours, logger, fallback: { index: offerIndex, staleHours: capacityConfig.staleHours } });
+  const offerThreads = offerSearchThreads(config, openedOfferIndex, { logger, fallback: { index: offerIndex, staleHours: capacityConfig.staleHours } });
   const offer = new OfferIndexer({ store, index: offerIndex, labels: terminologyLabels(kernel.terminology), logger });
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
   // `HealthcareService?_text=` / `_content=` are answered from the offer index (it follows writes within ~200 ms).

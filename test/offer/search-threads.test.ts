@@ -151,7 +151,7 @@ describe('search threads', () => {
   beforeEach(async () => {
     index = new SqliteOfferIndex({ dataDir: dir });
     await index.apply({ put: corpus(13, 400), remove: [] });
-    threads = new OfferSearchThreads({ index, entry: ENTRY, threads: 2, staleHours: 24, logger, fallback: { index, staleHours: 24 }, restartDelayMs: 50 });
+    threads = new OfferSearchThreads({ index, entry: ENTRY, threads: 2, logger, fallback: { index, staleHours: 24 }, restartDelayMs: 50 });
     threads.start();
   });
   afterEach(async () => {

@@ -29,9 +29,8 @@ export interface SearchThreadsOptions {
   /** The thread's entry (src/offer-search-thread.ts, or its compiled .js). */
   entry: string;
   threads: number;
-  staleHours: number;
   logger: Logger;
-  /** How the request's thread answers when no search thread can (the index itself). */
+  /** How the request's thread answers when no search thread can (the index itself); the threads answer alike. */
   fallback: OfferAnswerDeps;
   restartDelayMs?: number;
 }
@@ -143,7 +142,7 @@ export class OfferSearchThreads {
   }
 
   private spawn(): void {
-    const data: SearchThreadData = { file: this.options.index.file!, staleHours: this.options.staleHours };
+    const data: SearchThreadData = { file: this.options.index.file!, staleHours: this.options.fallback.staleHours };
     const thread: Thread = { worker: startWorker(this.options.entry, data), ready: false, pending: new Map() };
     this.threads.add(thread);
     const { logger } = this.options;

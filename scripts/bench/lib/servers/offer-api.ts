@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   let threadsReadyMs: number | undefined;
   if (threadCount > 0) {
     const entry = path.resolve(__dirname, '../../../../src/offer-search-thread.ts');
-    threads = new OfferSearchThreads({ index, entry, threads: threadCount, staleHours: 24, logger: pino({ level: 'warn' }), fallback: { index, staleHours: 24 } });
+    threads = new OfferSearchThreads({ index, entry, threads: threadCount, logger: pino({ level: 'warn' }), fallback: { index, staleHours: 24 } });
     const t = performance.now();
     threads.start();
     while (threads.readyCount < threadCount) await new Promise((r) => setTimeout(r, 50));
