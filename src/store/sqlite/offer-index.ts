@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { OfferDocument, OfferIndex, OfferQuery, OfferResult, OfferSuggestion } from '../offer-index';
-import { clearOfferTables, ensureOfferSchema, nextOfferChange, offerChangeCount } from './offer-schema';
+import { clearOfferTables, ensureOfferSchema, NEXT_OFFER_CHANGE, offerChangeCount } from './offer-schema';
 import { OfferDocuments } from './offer-documents';
 import { analysedEntry } from './offer-rows';
 import { OfferEngine, type StoredEntry } from './offer-engine/engine';
@@ -66,6 +66,7 @@ export class SqliteOfferIndex implements OfferIndex {
       insertTerm: p('INSERT OR IGNORE INTO offer_terms (id, term) VALUES (?, ?)'),
       insertCode: p('INSERT OR IGNORE INTO offer_codes (id, facet, code, label) VALUES (?, ?, ?, ?)'),
       setLabel: p('UPDATE offer_codes SET label = ? WHERE id = ?'),
+      nextChange: p(NEXT_OFFER_CHANGE).pluck(),
     };
     this.documents = new OfferDocuments((row) => this.stmts.json.get(row) as string | undefined);
     const start = performance.now();
@@ -122,7 +123,7 @@ export class SqliteOfferIndex implements OfferIndex {
       for (const [id, term] of fresh.terms) s.insertTerm.run(id, term);
       for (const [id, facet, code, label] of fresh.codes) s.insertCode.run(id, facet, code, label);
       for (const c of done) if (c.kind === 'put') for (const [id, label] of c.labels) s.setLabel.run(label, id);
-      seq = nextOfferChange(this.db);
+      seq = this.stmts.nextChange.get() as number;
     })();
     this.engine.persisted();
     applyToEngine(this.engine, this.documents, done);
@@ -149,7 +150,7 @@ export class SqliteOfferIndex implements OfferIndex {
     let seq = 0;
     this.db.transaction(() => {
       clearOfferTables(this.db);
-      seq = nextOfferChange(this.db);
+      seq = this.stmts.nextChange.get() as number;
     })();
     this.engine.clear();
     this.documents.clear();

@@ -59,10 +59,8 @@ export function ensureOfferSchema(db: Database.Database): boolean {
   return true;
 }
 
-/** Raises the change counter (inside a write's transaction); its new value. */
-export function nextOfferChange(db: Database.Database): number {
-  return db.prepare('UPDATE offer_changes SET seq = seq + 1 RETURNING seq').pluck().get() as number;
-}
+/** Raises the change counter (run inside a write's transaction; prepared once by the index): its new value. */
+export const NEXT_OFFER_CHANGE = 'UPDATE offer_changes SET seq = seq + 1 RETURNING seq';
 
 /** The change counter: how many writes the index has committed (as this connection sees it). */
 export function offerChangeCount(db: Database.Database): number {
