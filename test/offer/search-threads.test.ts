@@ -204,4 +204,25 @@ describe('search threads', () => {
     await until(() => threads.readyCount === 2);
     expect((await request(app).get('/offer/search?q=service')).body.total).toBe(early.body.total);
   });
+
+  it('do not keep answered requests while the queue never drains', async () => {
+    await until(() => threads.readyCount === 2);
+    const held = () => (threads as unknown as { queue: unknown[] }).queue.length;
+    // 40 requests in flight at all times, 3,000 in all: the threads hold 4, the rest wait, so the queue never empties.
+    const params = new URLSearchParams({ q: 'service', limit: '3' }).toString();
+    let started = 0;
+    let most = 0;
+    const client = async () => {
+      while (started < 3000) {
+        started++;
+        most = Math.max(most, held());
+        const json = await threads.answer('search', params, { sensitiveUnits: true, availability: true }, Date.UTC(2024, 4, 2));
+        expect(JSON.parse(json).results).toHaveLength(3);
+      }
+    };
+    await Promise.all(Array.from({ length: 40 }, client));
+    expect(threads.answered.byThreads).toBe(3000);
+    // Taken requests are dropped from the queue's start as it goes (it held every one of them until it drained).
+    expect(most).toBeLessThan(1024 * 2 + 40);
+  });
 });

@@ -99,12 +99,12 @@ export class OfferSearchThreads {
     while (this.queueStart < this.queue.length) {
       const thread = this.pick();
       if (!thread) {
-        if (this.readyCount) return;
-        const p = this.queue[this.queueStart++];
+        if (this.readyCount) return this.compact();
+        const p = this.take();
         this.answerHere(p.kind, p.params, p.vis, p.now).then(p.resolve, p.reject);
         continue;
       }
-      const p = this.queue[this.queueStart++];
+      const p = this.take();
       const id = this.nextId++;
       thread.pending.set(id, p);
       this.answered.byThreads++;
@@ -114,6 +114,24 @@ export class OfferSearchThreads {
     // Drained: the array is reused from its start.
     this.queue.length = 0;
     this.queueStart = 0;
+  }
+
+  /** The first queued request, out of the queue (its slot emptied: a taken request is not held until the queue drains). */
+  private take(): Pending {
+    const p = this.queue[this.queueStart];
+    this.queue[this.queueStart++] = undefined as unknown as Pending;
+    return p;
+  }
+
+  /**
+   * Under steady load the queue may never drain: the slots already taken are dropped from its start once they are
+   * half of it, or it would grow with every request.
+   */
+  private compact(): void {
+    if (this.queueStart >= 1024 && this.queueStart * 2 >= this.queue.length) {
+      this.queue.splice(0, this.queueStart);
+      this.queueStart = 0;
+    }
   }
 
   async close(): Promise<void> {
