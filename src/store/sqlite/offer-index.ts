@@ -23,8 +23,8 @@ import { OfferEngine, type StoredEntry } from './offer-engine/engine';
 import { applyToEngine, loadEngine, searchEngine, suggestFromEngine, type EngineChange, type OfferIndexChange } from './offer-reading';
 
 export type SqliteOfferIndexOptions = ({ dataDir: string; fileName?: string } | { inMemory: true }) & {
-  /** From how many documents a term keeps its facet counts (offer-engine/term-facet-counts.ts; tests lower it). */
-  termFacetCountsMinDocs?: number;
+  /** From how many documents a term keeps its facet counts and ranked order (offer-engine/term-facet-counts.ts, ranked-terms.ts; tests change it). */
+  frequentTermMinDocs?: number;
 };
 
 export class SqliteOfferIndex implements OfferIndex {
@@ -43,7 +43,7 @@ export class SqliteOfferIndex implements OfferIndex {
   private readonly listeners = new Set<(change: OfferIndexChange) => void>();
 
   constructor(options: SqliteOfferIndexOptions) {
-    this.engine = new OfferEngine({ termFacetCountsMinDocs: options.termFacetCountsMinDocs });
+    this.engine = new OfferEngine({ frequentTermMinDocs: options.frequentTermMinDocs });
     let file = ':memory:';
     if ('dataDir' in options) {
       fs.mkdirSync(options.dataDir, { recursive: true });

@@ -23,6 +23,7 @@ import { PostingList } from './postings';
 import { SegmentPool } from './segments';
 import { SuggestIndex, type SuggestionKind } from './suggest-index';
 import { TermDictionary } from './term-dictionary';
+import { RankedTerms } from './ranked-terms';
 import { add, TermFacetCounts, type FacetCounts } from './term-facet-counts';
 import { TextIndex, type Phrase } from './text-index';
 import { TopK } from './top-k';
@@ -77,15 +78,16 @@ export interface EngineResult {
   facets: OfferResult['facets'];
 }
 
-/** Terms held by at least this many documents keep their facet counts (term-facet-counts.ts). */
-export const TERM_FACET_COUNTS_MIN_DOCS = 2048;
+/** Terms held by at least this many documents keep their facet counts and ranked order (term-facet-counts.ts, ranked-terms.ts). */
+export const FREQUENT_TERM_MIN_DOCS = 2048;
 
 export class OfferEngine {
   private readonly termFacets: TermFacetCounts;
+  private readonly rankedTerms = new RankedTerms();
 
-  /** `termFacetCountsMinDocs`: from how many documents a term keeps its facet counts (tests lower it). */
-  constructor(options: { termFacetCountsMinDocs?: number } = {}) {
-    this.termFacets = new TermFacetCounts(options.termFacetCountsMinDocs ?? TERM_FACET_COUNTS_MIN_DOCS);
+  /** `frequentTermMinDocs`: from how many documents a term keeps its facet counts and ranked order (tests change it). */
+  constructor(options: { frequentTermMinDocs?: number } = {}) {
+    this.termFacets = new TermFacetCounts(options.frequentTermMinDocs ?? FREQUENT_TERM_MIN_DOCS);
   }
 
   private readonly slotOf = new Map<string, number>();
@@ -180,6 +182,7 @@ export class OfferEngine {
     this.order.clear();
     this.suggestions.clear();
     this.termFacets.clear();
+    this.rankedTerms.clear();
     this.codeDocs.fill(0);
     this.codeVisible.fill(0);
     for (const list of this.codeSlots) list.length = 0;
@@ -459,6 +462,24 @@ export class OfferEngine {
       return { total, hits, facets: this.facetsOf(wanted, q.hideSensitive ? this.codeVisible : this.codeDocs) };
     }
 
+    const termCounts = hasText && !q.near && onlyVisibility(q) ? this.termCounts(phrases) : undefined;
+    if (termCounts && q.sort === 'relevance') {
+      // One frequent word, no other criterion: its kept counts and order answer without reading its matches.
+      const ranked = this.rankedTerm(termCounts.term);
+      if (ranked) {
+        const hits: EngineHit[] = [];
+        let seen = 0;
+        for (let i = 0; i < ranked.slots.length && hits.length < q.limit; i++) {
+          const slot = ranked.slots[i];
+          if (!accept(slot) || seen++ < offset) continue;
+          hits.push(this.hit(slot, ranked.scores[i]));
+        }
+        const counts = q.hideSensitive ? termCounts.counts.visible : termCounts.counts.all;
+        const total = q.hideSensitive ? termCounts.counts.documents.visible : termCounts.counts.documents.all;
+        return { total, hits, facets: wanted.length ? this.facetsOf(wanted, counts) : {} };
+      }
+    }
+
     // Candidates and their scores.
     let slots: ArrayLike<number>;
     let scores: Float64Array | undefined;
@@ -524,11 +545,10 @@ export class OfferEngine {
 
     // Facet counts over every match.
     let facets: OfferResult['facets'] = {};
-    const termCounts = wanted.length && !q.near && onlyVisibility(q) ? this.termCounts(phrases) : undefined;
     if (wholeRegion) {
       facets = this.facetsOf(wanted, q.hideSensitive ? this.codeVisible : this.codeDocs);
-    } else if (termCounts) {
-      facets = this.facetsOf(wanted, q.hideSensitive ? termCounts.visible : termCounts.all);
+    } else if (termCounts && wanted.length) {
+      facets = this.facetsOf(wanted, q.hideSensitive ? termCounts.counts.visible : termCounts.counts.all);
     } else if (wanted.length) {
       // A document's codes are in facet order: counting stops at the first facet after the last one asked for
       // (codes of facets in between are counted too, cheaper than testing each; facetsOf keeps the wanted ones).
@@ -603,18 +623,25 @@ export class OfferEngine {
     return { total: count, hits, facets };
   }
 
-  /** The kept facet counts of the one term the phrases stand for, when it is frequent enough to have them. */
-  private termCounts(phrases: readonly Phrase[]): FacetCounts | undefined {
+  /** The one term the phrases stand for and its kept counts, when it is frequent enough to have them. */
+  private termCounts(phrases: readonly Phrase[]): { term: number; counts: FacetCounts } | undefined {
     const term = this.text.singleTerm(phrases);
     const list = term === undefined ? undefined : this.text.postingOf(term);
     if (term === undefined || !list) return undefined;
-    return this.termFacets.of(term, list.length, (counts) => {
+    const counts = this.termFacets.of(term, list.length, (built) => {
       for (let i = 0; i < list.length; i++) {
         const slot = list.docs[i];
         const f = this.flags[slot];
-        if (f & ACTIVE) add(counts, this.codes.get(slot), (f & SENSITIVE) !== 0, 1);
+        if (f & ACTIVE) add(built, this.codes.get(slot), (f & SENSITIVE) !== 0, 1);
       }
     });
+    return counts && { term, counts };
+  }
+
+  /** A frequent term's documents in the order of a search of it alone, once it has been searched twice unchanged. */
+  private rankedTerm(term: number) {
+    const version = `${this.text.version}:${this.order.version}`;
+    return this.rankedTerms.of(term, version, () => this.text.rank(term, this.order.ranks(() => this.slotOf.entries(), this.capacity)));
   }
 
   /** Code ids in the order of their facets (FACET_NAMES), each facet's in the order given. */

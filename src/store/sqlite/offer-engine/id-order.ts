@@ -14,16 +14,25 @@ export class IdOrder {
   private pending: [string, number][] = [];
   /** Position in id order by slot (-1: no document), rebuilt at the first read after a change of the order. */
   private rankBySlot: Int32Array | undefined;
+  private changes = 0;
+
+  /** A counter raised by every change of the order. */
+  get version(): number {
+    return this.changes;
+  }
 
   add(id: string, slot: number): void {
     this.pending.push([id, slot]);
+    this.changes++;
   }
 
   remove(id: string): void {
     this.pending.push([id, -1]);
+    this.changes++;
   }
 
   clear(): void {
+    this.changes++;
     this.ids = [];
     this.slots = [];
     this.pending = [];

@@ -4,7 +4,8 @@
  * part of its cost. Terms held by at least `minDocs` documents get counters the first time a search needs them (built
  * from the term's documents), then every link and unlink of a document keeps them exact. Two sets per term: the
  * active documents, and the active documents that are not sensitive (what a caller who may not see sensitive units
- * counts). Only a search whose sole criteria are that one term and the caller's visibility reads them.
+ * counts), and how many documents each set holds. Only a search whose sole criteria are that one term and the
+ * caller's visibility reads them.
  */
 
 export interface FacetCounts {
@@ -12,6 +13,8 @@ export interface FacetCounts {
   all: Int32Array;
   /** Per code id: active, not sensitive documents holding the term. */
   visible: Int32Array;
+  /** Active documents holding the term: all of them, and those not sensitive (a search's totals). */
+  documents: { all: number; visible: number };
 }
 
 export class TermFacetCounts {
@@ -27,7 +30,7 @@ export class TermFacetCounts {
     const known = this.byTerm[term];
     if (known) return known;
     if (documents < this.minDocs) return undefined;
-    const counts: FacetCounts = { all: new Int32Array(256), visible: new Int32Array(256) };
+    const counts: FacetCounts = { all: new Int32Array(256), visible: new Int32Array(256), documents: { all: 0, visible: 0 } };
     build(counts);
     this.byTerm[term] = counts;
     return counts;
@@ -46,8 +49,10 @@ export class TermFacetCounts {
   }
 }
 
-/** Counts one document's codes into a term's counts (grown for new code ids). */
+/** Counts one document and its codes into a term's counts (grown for new code ids). */
 export function add(counts: FacetCounts, codes: ArrayLike<number>, sensitive: boolean, delta: 1 | -1): void {
+  counts.documents.all += delta;
+  if (!sensitive) counts.documents.visible += delta;
   for (let j = 0; j < codes.length; j++) {
     const c = codes[j];
     if (c >= counts.all.length) {

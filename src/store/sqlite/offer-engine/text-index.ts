@@ -27,6 +27,26 @@ export interface TextMatches {
 
 const K1 = 1.2;
 const B = 0.75;
+
+/** A phrase's weight: idf = ln((N − n + 0.5) / (n + 0.5)) over N documents, n of them matching (1e-6 when ≤ 0). */
+function idfOf(documents: number, df: number): number {
+  const v = Math.log((documents - df + 0.5) / (df + 0.5));
+  return v <= 0 ? 1e-6 : v;
+}
+
+/** One phrase's part of a score: its weight, its frequency in the document, the document's length (norm and perToken from the mean length). */
+function partOf(weight: number, f: number, length: number, norm: number, perToken: number): number {
+  return (weight * (f * (K1 + 1))) / (f + norm + perToken * length);
+}
+
+/** A term's documents ranked as a search of that term alone ranks them (ranked-terms.ts). */
+export interface RankedTerm {
+  /** Slots, best first: score descending, then position in id order. */
+  slots: Int32Array;
+  /** The score of each, as `match` gives it. */
+  scores: Float64Array;
+}
+
 const EMPTY: TextMatches = { slots: new Int32Array(0), scores: new Float64Array(0), length: 0 };
 
 export class TextIndex {
@@ -34,6 +54,8 @@ export class TextIndex {
   private lengths = new Int32Array(1024);
   private documents = 0;
   private tokens = 0;
+  /** Raised by every change of a posting list, of the document count or of the token count (scores may change). */
+  private changes = 0;
   // Scratch of the prefix unions: a generation stamp and an accumulator per slot, the touched slots.
   private stamp = new Int32Array(1024);
   private acc = new Float64Array(1024);
@@ -51,6 +73,11 @@ export class TextIndex {
     return this.documents;
   }
 
+  /** A counter raised by every change that may change a score or a posting list. */
+  get version(): number {
+    return this.changes;
+  }
+
   /**
    * Adds a document: `terms` is [term id, weighted frequency, term id, …] (distinct terms of the dictionary),
    * `length` its token count. The slot must not hold a document.
@@ -64,6 +91,7 @@ export class TextIndex {
     this.lengths[slot] = length;
     this.documents++;
     this.tokens += length;
+    this.changes++;
   }
 
   /** Removes the document `add` put in `slot` with these terms. */
@@ -72,6 +100,7 @@ export class TextIndex {
     this.documents--;
     this.tokens -= this.lengths[slot];
     this.lengths[slot] = 0;
+    this.changes++;
   }
 
   clear(): void {
@@ -79,6 +108,7 @@ export class TextIndex {
     this.documents = 0;
     this.tokens = 0;
     this.lengths.fill(0);
+    this.changes++;
   }
 
   /** The posting list of a term id (undefined when no document holds it). */
@@ -114,13 +144,9 @@ export class TextIndex {
       resolved.push({ lists, size });
     }
     resolved.sort((a, b) => a.size - b.size);
-    const n = this.documents;
-    const norm = K1 * (1 - B);
-    const perToken = (K1 * B) / (this.tokens / n);
-    const idf = (df: number) => {
-      const v = Math.log((n - df + 0.5) / (df + 0.5));
-      return v <= 0 ? 1e-6 : v;
-    };
+    const documents = this.documents;
+    const { norm, perToken } = this.normalisation();
+    const idf = (df: number) => idfOf(documents, df);
     const lengths = this.lengths;
 
     // The rarest phrase gives the candidates.
@@ -156,7 +182,7 @@ export class TextIndex {
     }
     const scores = this.scoring;
     /** One phrase's part of a score: its weight, its frequency in the document, the document's length. */
-    const part = (weight: number, f: number, slot: number) => (weight * (f * (K1 + 1))) / (f + norm + perToken * lengths[slot]);
+    const part = (weight: number, f: number, slot: number) => partOf(weight, f, lengths[slot], norm, perToken);
     const firstWeight = idf(df);
     if (resolved.length === 1) {
       for (let i = 0; i < count; i++) scores[i] = part(firstWeight, freqs[i], slots[i]);
@@ -201,6 +227,36 @@ export class TextIndex {
       count = kept;
     }
     return { slots, scores, length: count };
+  }
+
+  /** The length normalisation of bm25 at the present mean document length. */
+  private normalisation(): { norm: number; perToken: number } {
+    return { norm: K1 * (1 - B), perToken: (K1 * B) / (this.tokens / this.documents) };
+  }
+
+  /**
+   * The documents of one term ranked as `match` of that term alone ranks them, with the same scores: score
+   * descending, then `rank` (each slot's position in id order) ascending.
+   */
+  rank(term: number, rank: Int32Array): RankedTerm {
+    const list = this.postingOf(term);
+    if (!list) return { slots: new Int32Array(0), scores: new Float64Array(0) };
+    const n = list.length;
+    const { norm, perToken } = this.normalisation();
+    const weight = idfOf(this.documents, n);
+    const score = new Float64Array(n);
+    for (let i = 0; i < n; i++) score[i] = partOf(weight, list.freqs[i], this.lengths[list.docs[i]], norm, perToken);
+    const docs = list.docs;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => score[b] - score[a] || rank[docs[a]] - rank[docs[b]]);
+    const slots = new Int32Array(n);
+    const scores = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      slots[i] = docs[order[i]];
+      scores[i] = score[order[i]];
+    }
+    return { slots, scores };
   }
 
   /** The union of posting lists into the scratch (stamped with a new generation): how many distinct documents. */
