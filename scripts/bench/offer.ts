@@ -83,13 +83,66 @@ function queryOf(kind: Kind, rnd: () => number): { query?: OfferQuery; suggest?:
   }
 }
 
+/**
+ * The index opened as a server start opens it, its queries one at a time and the cost of a bed update, in this
+ * process. A function of its own: once it returns, the engine it loaded can be collected, and this process (the load
+ * generator next) does not carry it.
+ */
+async function oneAtATime(dir: string) {
+  // Open, as a server start does.
+  const o = performance.now();
+  const index = new SqliteOfferIndex({ dataDir: dir });
+  const openMs = performance.now() - o;
+  const stats = index.stats();
+  console.log(`opened in ${openMs.toFixed(0)} ms`, stats);
+
+  // Latencies, one query at a time.
+  const rnd = seededRandom(7);
+  const rows: string[][] = [];
+  const sample: OfferDocument[] = [];
+  for (const kind of KINDS) {
+    const samples: number[] = [];
+    let hits = 0;
+    const warmup = 20;
+    for (let i = 0; i < QUERIES + warmup; i++) {
+      const q = queryOf(kind, rnd);
+      const s = performance.now();
+      if (q.suggest !== undefined) {
+        hits += (await index.suggest(q.suggest, { limit: 10, hideSensitive: rnd() < 0.5 })).length;
+      } else {
+        const r = await index.search(q.query as OfferQuery);
+        hits += r.total;
+        if (kind === 'text' && sample.length < 200) sample.push(...r.hits.slice(0, 2).map((h) => h.document));
+      }
+      if (i >= warmup) samples.push(performance.now() - s);
+    }
+    const [p50, p95, p99] = percentiles(samples, [50, 95, 99]);
+    rows.push([`${kind} (${QUERIES})`, fmt.int(hits / (QUERIES + warmup)), fmt.ms(p50), fmt.ms(p95), fmt.ms(p99), `< ${targetOf(kind)} ms`, p95 < targetOf(kind) ? 'met' : 'missed']);
+    console.log(kind, { p50, p95, p99 });
+  }
+
+  // One bed update at this size: a document put again with another free-bed figure.
+  const updates: number[] = [];
+  for (let i = 0; i < sample.length; i++) {
+    const d = sample[i];
+    const free = { ...d.capacity.free, total: d.capacity.free.total + 1, undetermined: d.capacity.free.undetermined + 1 };
+    const s = performance.now();
+    await index.apply({ put: [{ ...d, capacity: { ...d.capacity, free } }], remove: [] });
+    updates.push(performance.now() - s);
+  }
+  const [u50, u95] = percentiles(updates, [50, 95]);
+  console.log('bed update apply', { u50, u95, n: updates.length });
+  await index.close();
+  return { openMs, rows, u50, u95, updates: updates.length };
+}
+
 async function main(): Promise<void> {
   const machine = machineFacts();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ror-offer-bench-'));
   const write = !process.argv.includes('--no-write');
   try {
     // Full reindex.
-    let index = new SqliteOfferIndex({ dataDir: dir });
+    const index = new SqliteOfferIndex({ dataDir: dir });
     await index.clear();
     let applyMs = 0;
     let n = 0;
@@ -106,50 +159,7 @@ async function main(): Promise<void> {
     const fileMiB = fs.statSync(path.join(dir, 'offer.sqlite')).size / MiB;
     console.log(`\nindexed ${n} in ${(applyMs / 1000).toFixed(1)} s of apply (${(wallMs / 1000).toFixed(1)} s with generation), ${fileMiB.toFixed(0)} MiB`);
 
-    // Open, as a server start does.
-    const o = performance.now();
-    index = new SqliteOfferIndex({ dataDir: dir });
-    const openMs = performance.now() - o;
-    const stats = index.stats();
-    console.log(`opened in ${openMs.toFixed(0)} ms`, stats);
-
-    // Latencies, one query at a time.
-    const rnd = seededRandom(7);
-    const rows: string[][] = [];
-    const sample: OfferDocument[] = [];
-    for (const kind of KINDS) {
-      const samples: number[] = [];
-      let hits = 0;
-      const warmup = 20;
-      for (let i = 0; i < QUERIES + warmup; i++) {
-        const q = queryOf(kind, rnd);
-        const s = performance.now();
-        if (q.suggest !== undefined) {
-          hits += (await index.suggest(q.suggest, { limit: 10, hideSensitive: rnd() < 0.5 })).length;
-        } else {
-          const r = await index.search(q.query as OfferQuery);
-          hits += r.total;
-          if (kind === 'text' && sample.length < 200) sample.push(...r.hits.slice(0, 2).map((h) => h.document));
-        }
-        if (i >= warmup) samples.push(performance.now() - s);
-      }
-      const [p50, p95, p99] = percentiles(samples, [50, 95, 99]);
-      rows.push([`${kind} (${QUERIES})`, fmt.int(hits / (QUERIES + warmup)), fmt.ms(p50), fmt.ms(p95), fmt.ms(p99), `< ${targetOf(kind)} ms`, p95 < targetOf(kind) ? 'met' : 'missed']);
-      console.log(kind, { p50, p95, p99 });
-    }
-
-    // One bed update at this size: a document put again with another free-bed figure.
-    const updates: number[] = [];
-    for (let i = 0; i < sample.length; i++) {
-      const d = sample[i];
-      const free = { ...d.capacity.free, total: d.capacity.free.total + 1, undetermined: d.capacity.free.undetermined + 1 };
-      const s = performance.now();
-      await index.apply({ put: [{ ...d, capacity: { ...d.capacity, free } }], remove: [] });
-      updates.push(performance.now() - s);
-    }
-    const [u50, u95] = percentiles(updates, [50, 95]);
-    console.log('bed update apply', { u50, u95, n: updates.length });
-    await index.close();
+    const { openMs, rows, u50, u95, updates } = await oneAtATime(dir);
 
     // 32 concurrent clients through HTTP, against the offer API in child processes: answered in the request's
     // thread, and through search threads; the two alternate kind by kind.
@@ -185,15 +195,18 @@ async function main(): Promise<void> {
           }
         }
         // ROUNDS runs per server, the servers alternated run by run (A B A B …): the median of each figure is reported.
-        const runs: LoadResult[][] = configs.map(() => []);
+        const runs: (LoadResult & { busyMs: number })[][] = configs.map(() => []);
         const failed: string[] = configs.map(() => '');
         for (let round = 0; round < ROUNDS; round++) {
           for (let c = 0; c < configs.length; c++) {
             const r = seededRandom(11 + round);
             try {
+              const before = await busyOf(servers[c].origin);
               const result = await measure({ origin: servers[c].origin, connections: CONNECTIONS, durationS: LOAD_SECONDS, warmupS: 2, next: () => ({ path: queryOf(kind, r).url }), expectStatus: 200 });
-              console.log(kind, configs[c], 'threads, round', round + 1, { rps: result.rps, p50: result.p50, p95: result.p95, p99: result.p99 });
-              runs[c].push(result);
+              const after = await busyOf(servers[c].origin);
+              const busyMs = (after.requestThreadBusyMs - before.requestThreadBusyMs) / (after.offerRequests - before.offerRequests);
+              console.log(kind, configs[c], 'threads, round', round + 1, { rps: result.rps, p50: result.p50, p95: result.p95, p99: result.p99, busyMs });
+              runs[c].push({ ...result, busyMs });
             } catch (err) {
               // Connection errors or timeouts under load: reported as such rather than ending the bench.
               console.error(kind, err);
@@ -204,13 +217,13 @@ async function main(): Promise<void> {
         for (let c = 0; c < configs.length; c++) {
           const label = configs[c] === 0 ? 'request thread' : `${configs[c]} search threads`;
           if (failed[c] || !runs[c].length) {
-            loadRows.push([kind, label, '—', '—', '—', '—', '—', `< ${targetOf(kind)} ms`, failed[c] || 'failed']);
+            loadRows.push([kind, label, '—', '—', '—', '—', '—', '—', `< ${targetOf(kind)} ms`, failed[c] || 'failed']);
             continue;
           }
-          const med = (f: (r: LoadResult) => number) => median(runs[c].map(f));
+          const med = (f: (r: LoadResult & { busyMs: number }) => number) => median(runs[c].map(f));
           const p95s = runs[c].map((r) => r.p95);
           const p95 = med((r) => r.p95);
-          loadRows.push([kind, label, fmt.int(med((r) => r.rps)), fmt.ms(med((r) => r.p50)), fmt.ms(p95), `${fmt.ms(Math.min(...p95s))}–${fmt.ms(Math.max(...p95s))}`, fmt.ms(med((r) => r.p99)), `< ${targetOf(kind)} ms`, p95 < targetOf(kind) ? 'met' : 'missed']);
+          loadRows.push([kind, label, fmt.int(med((r) => r.rps)), fmt.ms(med((r) => r.p50)), fmt.ms(p95), `${fmt.ms(Math.min(...p95s))}–${fmt.ms(Math.max(...p95s))}`, fmt.ms(med((r) => r.p99)), med((r) => r.busyMs).toFixed(2), `< ${targetOf(kind)} ms`, p95 < targetOf(kind) ? 'met' : 'missed']);
         }
       }
     } finally {
@@ -218,7 +231,7 @@ async function main(): Promise<void> {
     }
     const [child, threaded] = children;
     const metWith = (label: string, met: boolean) =>
-      loadRows.filter((r) => r[1] === label && (r[8] === 'met') === met).map((r) => r[0]).join(', ') || 'none';
+      loadRows.filter((r) => r[1] === label && (r[9] === 'met') === met).map((r) => r[0]).join(', ') || 'none';
     const threadsLabel = `${THREADS} search threads`;
 
     // Update → visible, through the composed server.
@@ -244,7 +257,7 @@ a geo grid, facet counters); the engine is loaded from the stored entries when t
   ${fmt.int(child.heapUsed / MiB)} MiB, typed arrays ${fmt.int(child.arrayBuffers / MiB)} MiB (${fmt.int(child.typedArrayBytes / MiB)} MiB of them the engine's columns, pools and
   posting lists); ${fmt.int(child.terms)} distinct terms, ${fmt.int(child.suggestions)} type-ahead names.
 - **A bed update** (\`apply\` of one document with another free-bed figure, at this size): p50 ${fmt.ms(u50)} ms, p95 ${fmt.ms(u95)} ms
-  over ${updates.length} updates (the text did not change, so the posting lists are left as they are).
+  over ${updates} updates (the text did not change, so the posting lists are left as they are).
 
 **32 concurrent clients** through HTTP: autocannon with ${CONNECTIONS} connections, ${LOAD_SECONDS} s per kind after 2 s of warm-up (and
 each server first served every kind for 3 s, unmeasured, so what is measured is the steady state, not the first
@@ -259,7 +272,11 @@ a town of the table, a page is 20 results with the activity, care mode, departme
 is \`/offer/facets\` (every facet over every document), "facets+department" the same for one department; "suggest"
 is \`/offer/suggest\` of one of ${PREFIXES.length} beginnings.
 
-${table(['Kind', 'Answered by', 'Requests/s', 'p50 ms', 'p95 ms', 'p95 range', 'p99 ms', 'Target p95', ''], loadRows)}
+${table(['Kind', 'Answered by', 'Requests/s', 'p50 ms', 'p95 ms', 'p95 range', 'p99 ms', 'Request thread ms/req', 'Target p95', ''], loadRows)}
+
+"Request thread ms/req" is the time the server's one request thread was busy per request (its event loop's active
+time, the search itself included when it answers alone): with search threads, what is left there (HTTP, routing,
+handing the query over and the answer back), which bounds what more CPUs can give.
 
 **Targets at 32 concurrent clients**, with ${THREADS} search threads: met for ${metWith(threadsLabel, true)}; missed for ${metWith(threadsLabel, false)}.
 In the request's thread: met for ${metWith('request thread', true)}; missed for ${metWith('request thread', false)}.
@@ -290,6 +307,11 @@ offer drain every 200 ms) on the demo region; \`POST /Location/{id}/$set-capacit
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The API child's request-thread busy time and offer requests so far. */
+async function busyOf(origin: string): Promise<{ requestThreadBusyMs: number; offerRequests: number }> {
+  return (await (await fetch(`${origin}/bench/stats`)).json()) as { requestThreadBusyMs: number; offerRequests: number };
 }
 
 async function updateToVisible(): Promise<{ median: number; max: number; n: number }> {

@@ -4,10 +4,12 @@
  * start), every request as an administrator (sensitive units included, free beds shown). With BENCH_OFFER_THREADS=N
  * (N ≥ 1) the router answers through N search threads (src/offer/search-threads, as ROR_OFFER_SEARCH_THREADS does),
  * and the server listens once they are all ready. `/bench/stats` reports how long the index took to open and the
- * process's memory once it is open (threads included). Errors answer a JSON 500/400.
+ * process's memory once it is open (threads included), and the request thread's busy time and offer requests so far.
+ * Errors answer a JSON 500/400.
  */
 import http from 'node:http';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino from 'pino';
 import { FhirError } from '../../../../src/errors';
@@ -46,12 +48,19 @@ async function main(): Promise<void> {
     res.locals.actor = { kind: 'admin', name: 'bench' };
     next();
   });
+  let offerRequests = 0;
+  app.use('/offer', (_req, _res, next) => {
+    offerRequests++;
+    next();
+  });
   app.use(offerRouter({ index, staleHours: 24, publicProfile: 0, threads }));
   app.get('/healthz', (_req, res) => {
     res.end('ok');
   });
   app.get('/bench/stats', (_req, res) => {
-    res.json({ openMs, threads: threadCount, threadsReadyMs, answered: threads?.answered, rssBeforeOpen: rssBefore, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, ...index.stats() });
+    // The request thread's busy time so far (ms) and the offer requests it took: what a request costs the one thread
+    // every request crosses.
+    res.json({ requestThreadBusyMs: performance.eventLoopUtilization().active, offerRequests, openMs, threads: threadCount, threadsReadyMs, answered: threads?.answered, rssBeforeOpen: rssBefore, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, ...index.stats() });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = err instanceof FhirError ? err.status : err instanceof OfferQueryError ? 400 : 500;

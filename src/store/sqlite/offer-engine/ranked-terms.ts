@@ -18,7 +18,7 @@ export class RankedTerms {
   private readonly byTerm = new Map<number, { version: string; ranked?: RankedTerm }>();
   private held = 0;
 
-  constructor(private readonly maxSlots = 4_000_000) {}
+  constructor(private readonly maxSlots = 2_000_000) {}
 
   /** The order of `term` at `version`, made by `make` when the term is searched a second time at that version. */
   of(term: number, version: string, make: () => RankedTerm): RankedTerm | undefined {
