@@ -15,7 +15,7 @@ import { analyzeQuery } from '../../../indexing/french';
 import { distanceKm } from '../../../indexing/geo';
 import { OfferQueryError, type OfferFacet, type OfferQuery, type OfferResult } from '../../offer-index';
 import { checkOfferQuery } from '../../offer-query-checks';
-import { boundingBoxes, CODE_FILTERS } from '../offer-query';
+import { boundingBoxes, CODE_FILTERS, type Box } from '../offer-query';
 import type { AnalysedEntry, CodeFacet } from '../offer-rows';
 import { GeoGrid } from './geo-grid';
 import { IdOrder } from './id-order';
@@ -490,8 +490,9 @@ export class OfferEngine {
     let inCells: number | undefined;
     let cellSlots: number[] | undefined;
     if (q.near) {
-      cellSlots = this.grid.within(boundingBoxes(q.near.lat, q.near.lon, q.near.radiusKm));
-      if (hasText) inCells = this.markCells(cellSlots);
+      const boxes = boundingBoxes(q.near.lat, q.near.lon, q.near.radiusKm);
+      if (hasText) inCells = this.markCells(boxes);
+      else cellSlots = this.grid.within(boxes);
     }
     if (hasText) {
       const mark = inCells;
@@ -650,14 +651,14 @@ export class OfferEngine {
     return codes.map((id, i) => [facet[id], i, id]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((t) => t[2]);
   }
 
-  /** Marks the slots of the grid's cells with a new generation (no array cleared per query); the generation. */
-  private markCells(slots: readonly number[]): number {
+  /** Marks the slots of the grid's cells over the boxes with a new generation (no array cleared per query); the generation. */
+  private markCells(boxes: readonly Box[]): number {
     if (this.cellMarks.length < this.capacity) this.cellMarks = new Int32Array(Math.max(this.capacity, this.cellMarks.length * 2));
     if (++this.cellGeneration >= 0x7fffffff) {
       this.cellMarks.fill(0);
       this.cellGeneration = 1;
     }
-    for (const slot of slots) this.cellMarks[slot] = this.cellGeneration;
+    this.grid.mark(boxes, this.cellMarks, this.cellGeneration);
     return this.cellGeneration;
   }
 

@@ -67,14 +67,30 @@ export class GeoGrid {
     }
     const gen = this.generation;
     const out: number[] = [];
-    const visit = (cell: number[]) => {
+    this.visit(boxes, (cell) => {
       for (const slot of cell) {
         if (slot >= this.stamp.length) this.grow(slot + 1);
         if (this.stamp[slot] === gen) continue;
         this.stamp[slot] = gen;
         out.push(slot);
       }
-    };
+    });
+    return out;
+  }
+
+  /**
+   * Sets `marks[slot] = mark` for each slot with a position in a cell overlapping one of the boxes (`marks` is at
+   * least as long as the slots): what a text search around a position tests its matches against, without listing
+   * the cells' slots first.
+   */
+  mark(boxes: readonly Box[], marks: Int32Array, mark: number): void {
+    this.visit(boxes, (cell) => {
+      for (let i = 0; i < cell.length; i++) marks[cell[i]] = mark;
+    });
+  }
+
+  /** Calls `visit` with each occupied cell overlapping one of the boxes (a cell in two boxes twice). */
+  private visit(boxes: readonly Box[], visit: (cell: number[]) => void): void {
     for (const box of boxes) {
       const r0 = this.row(box.minLat);
       const r1 = this.row(box.maxLat);
@@ -96,7 +112,6 @@ export class GeoGrid {
         }
       }
     }
-    return out;
   }
 
   private grow(n: number): void {
