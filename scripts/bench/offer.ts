@@ -247,7 +247,8 @@ hospitals, EHPAD and HAD around ${TOWNS.length} French towns, coded with the ANS
 embedded index on a temporary directory in batches of 2,000 — not through the FHIR store, which would take far
 longer than the bench. The embedded index keeps each document and its analysed entry in \`offer.sqlite\` and answers
 every query from memory (src/store/sqlite/offer-engine/: typed-array columns, posting lists ranked as FTS5's bm25,
-a geo grid, facet counters); the engine is loaded from the stored entries when the index opens.
+a geo grid, facet counters, and for frequent words their facet counts and units in ranked order, kept through
+writes); the engine is loaded from the stored entries when the index opens.
 
 - **Full reindex: ${fmt.ms(applyMs / 1000)} s** of \`apply\` (${fmt.int(n / (applyMs / 1000))} documents/s; ${fmt.ms(wallMs / 1000)} s with the generation), a ${fmt.int(fileMiB)} MiB file;
   \`npm run reindex-offer\`'s reads of the store come on top. Most of it is the French analysis of each text.
