@@ -702,7 +702,8 @@ export class OfferEngine {
       terms: this.dictionary.size,
       suggestions: this.suggestions.size,
       codes: this.codeValue.length,
-      typedArrayBytes: columns.reduce((n, a) => n + a.byteLength, 0) + this.codes.bytes + this.positions.bytes + this.text.bytes,
+      // A ranked term's slot is 4 bytes, its score 8.
+      typedArrayBytes: columns.reduce((n, a) => n + a.byteLength, 0) + this.codes.bytes + this.positions.bytes + this.text.bytes + this.rankedTerms.size * 12,
     };
   }
 }
