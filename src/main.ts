@@ -268,6 +268,7 @@ export function composeServer(settings: ServerSettings & Partial<MongoSettings>)
   const offerIndex = metrics.timeOfferIndex(openedOfferIndex);
   const capacityConfig = settings.capacity ?? loadCapacityConfig();
   const offerThreads = offerSearchThreads(config, openedOfferIndex, { logger, fallback: { index: offerIndex, staleHours: capacityConfig.staleHours } });
+  if (offerThreads) metrics.watchOfferSearchThreads(offerThreads);
   const offer = new OfferIndexer({ store, index: offerIndex, labels: terminologyLabels(kernel.terminology), logger });
   const access = new RorAccessControl(kernel.hooks, { publicReads: security.publicReads, publicAccessProfile: security.publicAccessProfile, realm: REALM }, audit);
   // `HealthcareService?_text=` / `_content=` are answered from the offer index (it follows writes within ~200 ms).

@@ -12,7 +12,9 @@
  *   offer index's lag is the age of the oldest `offer:` message waiting;
  * - the sync: runs of this instance's scheduler (outcome, duration), and the last successful run of any process
  *   (the AuditEvents the runs leave in the store), read at each scrape;
- * - subscription deliveries: what became of each attempt (the deliverer tells).
+ * - subscription deliveries: what became of each attempt (the deliverer tells);
+ * - offer search threads (when the server runs them): their state read at each scrape — searches they answer run
+ *   on replicas, outside the offer index's timed port, so their time is the HTTP request's (`offer-search`).
  */
 import client from 'prom-client';
 import type { ResourceStore } from '../store/store';
@@ -40,6 +42,13 @@ function processMetrics(): client.Registry {
     client.collectDefaultMetrics({ register: processRegistry });
   }
   return processRegistry;
+}
+
+/** What the metrics read of the offer search threads (src/offer/search-threads/pool.ts). */
+export interface OfferSearchThreadsState {
+  readonly readyCount: number;
+  readonly waiting: number;
+  readonly answered: { readonly byThreads: number; readonly here: number };
 }
 
 export interface MetricSources {
@@ -162,6 +171,40 @@ export class ServerMetrics {
         },
       });
     }
+    return this;
+  }
+
+  /** Reports, at each scrape, the state of the offer search threads (ROR_OFFER_SEARCH_THREADS). Call once. */
+  watchOfferSearchThreads(threads: OfferSearchThreadsState): this {
+    const registers = [this.registry];
+    new client.Gauge({
+      name: 'ror_offer_search_threads_ready',
+      help: 'Offer search threads ready to answer (their replica of the index loaded)',
+      registers,
+      collect() {
+        this.set(threads.readyCount);
+      },
+    });
+    new client.Gauge({
+      name: 'ror_offer_search_queue_waiting',
+      help: 'Offer searches waiting for a search thread',
+      registers,
+      collect() {
+        this.set(threads.waiting);
+      },
+    });
+    new client.Counter({
+      name: 'ror_offer_search_answers_total',
+      help: 'Offer searches answered since start, by who answered: a search thread, or the request thread (no thread ready, or one ended)',
+      labelNames: ['answered_by'],
+      registers,
+      collect() {
+        // The pool counts; the counter shows its totals.
+        this.reset();
+        this.inc({ answered_by: 'search-thread' }, threads.answered.byThreads);
+        this.inc({ answered_by: 'request-thread' }, threads.answered.here);
+      },
+    });
     return this;
   }
 

@@ -32,6 +32,8 @@ export interface TestServerOptions extends Partial<Omit<ServerSettings, 'config'
   maxBodyBytes?: number;
   /** Data directory (default: a fresh temporary one). */
   dataDir?: string;
+  /** Offer search threads (ROR_OFFER_SEARCH_THREADS; default none). */
+  offerSearchThreads?: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface TestServerOptions extends Partial<Omit<ServerSettings, 'config'
  * directory; no demo data, no shipped Measures, no background work unless asked, silent logs.
  */
 export function testServer(options: TestServerOptions = {}): TestServer {
-  const { maxBodyBytes, dataDir, secure, ...settings } = options;
+  const { maxBodyBytes, dataDir, secure, offerSearchThreads, ...settings } = options;
   const config = {
     ...loadConfig({}),
     dataDir: dataDir ?? tempDir(),
@@ -48,6 +50,7 @@ export function testServer(options: TestServerOptions = {}): TestServer {
     defaultCount: 20,
     maxCount: 1000,
     demoData: false,
+    ...(offerSearchThreads !== undefined ? { offerSearchThreads } : {}),
   };
   // Tests of other features start from an empty store: the shipped Measures only where a test asks for them.
   const defaults = { measureDefinitions: false, ...(secure ? {} : { unauthenticatedActor: TEST_ADMIN, auditWrites: false }) };

@@ -4,6 +4,8 @@
  * backlogs (the offer index's lag), subscription deliveries, and who may read it.
  */
 import request from 'supertest';
+import { loadDemoDataIfEmpty } from '../../src/demo/load-demo';
+import { systemActor } from '../../src/kernel/actor';
 import { testServer, post, put, organization, type TestServer } from '../helpers/app';
 import { metricsAllowList } from '../../src/ops';
 import { BOOTSTRAP, secureServer, testIdp, type TestIdp } from '../security/helpers/principals';
@@ -119,6 +121,33 @@ describe('GET /metrics', () => {
     const drained = await scrape(s);
     expect(sample(drained, 'ror_outbox_waiting_messages', { consumer: 'offer-index' })).toBe(0);
     expect(sample(drained, 'ror_outbox_oldest_message_age_seconds', { consumer: 'offer-index' })).toBe(0);
+  });
+});
+
+describe('GET /metrics with offer search threads (ROR_OFFER_SEARCH_THREADS)', () => {
+  test('shows the threads ready, the searches waiting, and who answered: offer searches go to the threads', async () => {
+    const t = testServer({ offerSearchThreads: 1 });
+    try {
+      await loadDemoDataIfEmpty(t.context(systemActor('demo')), { info: () => undefined });
+      expect(await t.server.offer.drain()).toBeGreaterThan(0);
+      const deadline = Date.now() + 30_000;
+      while (sample(await scrape(t), 'ror_offer_search_threads_ready') !== 1) {
+        if (Date.now() > deadline) throw new Error('the search thread was not ready within 30 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const before = await scrape(t);
+      const answered = (text: string, by: string) => sample(text, 'ror_offer_search_answers_total', { answered_by: by }) ?? 0;
+      // The thread's replica follows the writes made while it loaded: the demo units are found through it.
+      const res = await request(t.app).get('/offer/search?q=cardiologie');
+      expect(res.status).toBe(200);
+      expect(res.body.total).toBeGreaterThan(0);
+      const after = await scrape(t);
+      expect(answered(after, 'search-thread')).toBe(answered(before, 'search-thread') + 1);
+      expect(answered(after, 'request-thread')).toBe(answered(before, 'request-thread'));
+      expect(sample(after, 'ror_offer_search_queue_waiting')).toBe(0);
+    } finally {
+      await t.close();
+    }
   });
 });
 

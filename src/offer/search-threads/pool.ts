@@ -81,6 +81,11 @@ export class OfferSearchThreads {
   /** Answers given by the search threads, and by the request's thread (none ready, or one ended with it in hand). */
   readonly answered = { byThreads: 0, here: 0 };
 
+  /** Requests waiting for a thread (not those a thread holds). */
+  get waiting(): number {
+    return this.queue.length - this.queueStart;
+  }
+
   /**
    * The JSON of an answer (../answers.ts `answerOffer`); a FhirError for the caller's mistakes. Requests wait in one
    * queue that every thread takes from as it frees up (at most IN_HAND each): with one queue per thread, a thread
