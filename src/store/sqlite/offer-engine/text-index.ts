@@ -236,9 +236,11 @@ export class TextIndex {
 
   /**
    * The documents of one term ranked as `match` of that term alone ranks them, with the same scores: score
-   * descending, then `rank` (each slot's position in id order) ascending.
+   * descending, then position in id order. `inIdOrder` is every slot in id order. Documents of one term share few
+   * distinct scores (a score depends on a frequency and a length), so they are grouped by score and each group
+   * filled walking the id order: linear, where sorting with a comparison of two keys took about four times longer.
    */
-  rank(term: number, rank: Int32Array): RankedTerm {
+  rank(term: number, inIdOrder: readonly number[]): RankedTerm {
     const list = this.postingOf(term);
     if (!list) return { slots: new Int32Array(0), scores: new Float64Array(0) };
     const n = list.length;
@@ -246,15 +248,30 @@ export class TextIndex {
     const weight = idfOf(this.documents, n);
     const score = new Float64Array(n);
     for (let i = 0; i < n; i++) score[i] = partOf(weight, list.freqs[i], this.lengths[list.docs[i]], norm, perToken);
-    const docs = list.docs;
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => score[b] - score[a] || rank[docs[a]] - rank[docs[b]]);
+    // The distinct scores, best first, and where each group starts.
+    const distinct = Float64Array.from(new Set(score)).sort().reverse();
+    const group = new Map<number, number>();
+    distinct.forEach((v, g) => group.set(v, g));
+    const next = new Int32Array(distinct.length);
+    const groupOfSlot = new Int32Array(this.lengths.length).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const g = group.get(score[i]) as number;
+      groupOfSlot[list.docs[i]] = g;
+      next[g]++;
+    }
+    for (let g = 0, at = 0; g < next.length; g++) {
+      const size = next[g];
+      next[g] = at;
+      at += size;
+    }
     const slots = new Int32Array(n);
     const scores = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      slots[i] = docs[order[i]];
-      scores[i] = score[order[i]];
+    for (const slot of inIdOrder) {
+      const g = slot < groupOfSlot.length ? groupOfSlot[slot] : -1;
+      if (g < 0) continue;
+      const at = next[g]++;
+      slots[at] = slot;
+      scores[at] = distinct[g];
     }
     return { slots, scores };
   }
