@@ -25,6 +25,7 @@ import { ClientAdminError, registerClient, revokeClient, rotateClientSecret, typ
 import { allowedScopes } from '../src/security/clients/token-endpoint';
 import { SigningKeys } from '../src/security/clients/keys';
 import { loadTokenConfig } from '../src/security/clients/config';
+import { optionValue } from './lib/cli-args';
 
 const USAGE = `usage: npm run clients -- <command>
   add <clientId> --role <consumer|establishment|analyst|admin> [--finess <FINESS>]... [--access-profile <0-5>]
@@ -53,31 +54,27 @@ function parseAdd(argv: string[]): NewClient {
   const [clientId, ...rest] = argv;
   if (!clientId || clientId.startsWith('--')) throw new UsageError('add needs a client id');
   const input: NewClient = { clientId, role: '' };
-  const value = (i: number, name: string) => {
-    const v = rest[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-    return v;
-  };
+  const value = (i: number) => optionValue(rest, i, (message) => new UsageError(message));
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     switch (a) {
-      case '--role': input.role = value(i++, a); break;
-      case '--finess': (input.finess ??= []).push(value(i++, a)); break;
+      case '--role': input.role = value(i++); break;
+      case '--finess': (input.finess ??= []).push(value(i++)); break;
       case '--access-profile': {
-        const v = value(i++, a);
+        const v = value(i++);
         if (!/^[0-9]+$/.test(v)) throw new ClientAdminError(`--access-profile must be a whole number from 0 to 5, got '${v}'`);
         input.accessProfile = Number(v);
         break;
       }
       case '--jwks': {
-        const v = value(i++, a);
+        const v = value(i++);
         if (/^https?:\/\//i.test(v)) input.jwksUrl = v;
         else input.jwks = readJwks(v);
         break;
       }
-      case '--mtls-subject': input.mtlsSubject = value(i++, a); break;
-      case '--scope': (input.scopes ??= []).push(...value(i++, a).split(/\s+/).filter(Boolean)); break;
-      case '--label': input.label = value(i++, a); break;
+      case '--mtls-subject': input.mtlsSubject = value(i++); break;
+      case '--scope': (input.scopes ??= []).push(...value(i++).split(/\s+/).filter(Boolean)); break;
+      case '--label': input.label = value(i++); break;
       default: throw new UsageError(`unknown argument ${a}`);
     }
   }

@@ -17,6 +17,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import { LeaseLostError, LockBusyError, withLock } from '../src/sync/lock';
 import { summary } from '../src/sync/report';
 import { loadFederationConfig, normaliseSource, runFederation, type FederationSource, type FederationSourceReport } from '../src/federation';
+import { optionValue } from './lib/cli-args';
 
 interface Args {
   source: Omit<Partial<FederationSource>, 'types'> & { types?: string };
@@ -29,22 +30,17 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { source: {}, search: false, force: false };
-  const value = (i: number, name: string) => {
-    const v = argv[i + 1];
-    if (!v || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
-  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
-      case '--source': args.source.url = value(i++, a); break;
-      case '--auth': args.source.token = value(i++, a); break;
-      case '--client-id': args.source.clientId = value(i++, a); break;
-      case '--client-secret': args.source.clientSecret = value(i++, a); break;
-      case '--token-url': args.source.tokenUrl = value(i++, a); break;
-      case '--types': args.source.types = value(i++, a); break;
+      case '--source': args.source.url = optionValue(argv, i++); break;
+      case '--auth': args.source.token = optionValue(argv, i++); break;
+      case '--client-id': args.source.clientId = optionValue(argv, i++); break;
+      case '--client-secret': args.source.clientSecret = optionValue(argv, i++); break;
+      case '--token-url': args.source.tokenUrl = optionValue(argv, i++); break;
+      case '--types': args.source.types = optionValue(argv, i++); break;
       case '--since': {
-        const v = value(i++, a);
+        const v = optionValue(argv, i++);
         if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) || !Number.isFinite(Date.parse(v))) throw new Error(`--since must be a FHIR instant (2025-03-01T02:00:00Z), got '${v}'`);
         args.since = v;
         break;
@@ -52,8 +48,8 @@ function parseArgs(argv: string[]): Args {
       case '--full': args.since = null; break;
       case '--search': args.search = true; break;
       case '--force': args.force = true; break;
-      case '--max-deactivation': args.maxDeactivation = Number(value(i++, a)); break;
-      case '--report': args.report = value(i++, a); break;
+      case '--max-deactivation': args.maxDeactivation = Number(optionValue(argv, i++)); break;
+      case '--report': args.report = optionValue(argv, i++); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   }

@@ -12,6 +12,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import { evaluateAll, installMeasureDefinitions, measureDefinitions } from '../src/quality/measures';
 import { parsePeriod } from '../src/quality/measures/period';
 import { parseSubject, type Subject } from '../src/quality/measures/subject';
+import { optionValue } from './lib/cli-args';
 
 const USAGE = 'usage: npm run measures -- evaluate [--measure <id>]… [--subject region/84|department/01|Organization/<id>]… [--period-start <date>] [--period-end <date>] [--dry-run]';
 
@@ -27,11 +28,7 @@ async function main(argv: string[]): Promise<number> {
   let dryRun = false;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+    const value = () => optionValue(argv, i++);
     if (a === '--measure') measures.push(value());
     else if (a === '--subject') subjects.push(parseSubject(value()));
     else if (a === '--period-start') start = value();

@@ -23,6 +23,7 @@ import type { SourceSpecs } from '../src/sync/run';
 import { runSync } from '../src/sync/run';
 import { summary } from '../src/sync/report';
 import { progressPrinter } from '../src/sync/progress';
+import { optionValue } from './lib/cli-args';
 
 interface Args {
   sources: SourceSpecs;
@@ -35,23 +36,18 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { sources: {}, force: false, full: false };
-  const value = (i: number, name: string) => {
-    const v = argv[i + 1];
-    if (!v || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
-  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
-      case '--finess': args.sources.finess = value(i++, a); break;
-      case '--finess-ej': args.sources.finessEj = value(i++, a); break;
-      case '--finess-plus': args.sources.finessPlus = value(i++, a); break;
-      case '--rpps': args.sources.rpps = value(i++, a); break;
+      case '--finess': args.sources.finess = optionValue(argv, i++); break;
+      case '--finess-ej': args.sources.finessEj = optionValue(argv, i++); break;
+      case '--finess-plus': args.sources.finessPlus = optionValue(argv, i++); break;
+      case '--rpps': args.sources.rpps = optionValue(argv, i++); break;
       case '--force': args.force = true; break;
       case '--full': args.full = true; break;
-      case '--max-deactivation': args.maxDeactivation = Number(value(i++, a)); break;
-      case '--batch': args.batch = Number(value(i++, a)); break;
-      case '--report': args.report = value(i++, a); break;
+      case '--max-deactivation': args.maxDeactivation = Number(optionValue(argv, i++)); break;
+      case '--batch': args.batch = Number(optionValue(argv, i++)); break;
+      case '--report': args.report = optionValue(argv, i++); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   }
