@@ -251,7 +251,9 @@ a geo grid, facet counters, and for frequent words their facet counts and units 
 writes); the engine is loaded from the stored entries when the index opens.
 
 - **Full reindex: ${fmt.ms(applyMs / 1000)} s** of \`apply\` (${fmt.int(n / (applyMs / 1000))} documents/s; ${fmt.ms(wallMs / 1000)} s with the generation), a ${fmt.int(fileMiB)} MiB file;
-  \`npm run reindex-offer\`'s reads of the store come on top. Most of it is the French analysis of each text.
+  \`npm run reindex-offer\`'s reads of the store come on top. Most of it is the French analysis of each text. Being
+  CPU work of one thread and nothing else, it is also a gauge of this shared machine's speed during the run: between
+  runs of this bench it has varied by half (38 to 56 s for the same code), and the latencies below with it.
 - **Open** (a server start; the engine loaded from ${fmt.int(n)} stored entries): **${fmt.ms(openMs / 1000)} s** in this process,
   ${fmt.ms(child.openMs / 1000)} s in the API's child process.
 - **Memory** of the API's process with the index open: **RSS ${fmt.int(child.rss / MiB)} MiB** (${fmt.int(child.rssBeforeOpen / MiB)} MiB before opening), V8 heap
