@@ -8,42 +8,42 @@ import { RankedTerms } from '../../src/store/sqlite/offer-engine/ranked-terms';
 
 const order = (n: number) => ({ slots: Int32Array.from({ length: n }, (_, i) => i), scores: new Float64Array(n) });
 
+/** A maker of orders that counts how many it made. */
+function maker() {
+  const counted = { made: 0, make: () => (counted.made++, order(10)) };
+  return counted;
+}
+
 test('an order is made at the asked search of a term at one version, and again after a change', () => {
   const kept = new RankedTerms();
-  let made = 0;
-  const make = () => {
-    made++;
-    return order(10);
-  };
+  const counted = maker();
+  const make = counted.make;
   expect(kept.of(1, 'v1', 2, make)).toBeUndefined();
-  expect(made).toBe(0);
+  expect(counted.made).toBe(0);
   const first = kept.of(1, 'v1', 2, make);
   expect(first?.slots.length).toBe(10);
   expect(kept.of(1, 'v1', 2, make)).toBe(first);
-  expect(made).toBe(1);
+  expect(counted.made).toBe(1);
   // A change: the old order is dropped, the next search at the new version does not make one yet.
   expect(kept.of(1, 'v2', 2, make)).toBeUndefined();
   expect(kept.size).toBe(0);
   expect(kept.of(1, 'v2', 2, make)).not.toBe(first);
-  expect(made).toBe(2);
+  expect(counted.made).toBe(2);
   // Writes between every search: never made.
   for (let v = 3; v < 10; v++) expect(kept.of(1, `v${v}`, 2, make)).toBeUndefined();
-  expect(made).toBe(2);
+  expect(counted.made).toBe(2);
 });
 
 test('a larger term waits for more searches at one version, and writes in between start the count again', () => {
   const kept = new RankedTerms();
-  let made = 0;
-  const make = () => {
-    made++;
-    return order(10);
-  };
+  const counted = maker();
+  const make = counted.make;
   for (let i = 0; i < 4; i++) expect(kept.of(7, 'v1', 5, make)).toBeUndefined();
   expect(kept.of(7, 'v2', 5, make)).toBeUndefined();
   for (let i = 0; i < 3; i++) expect(kept.of(7, 'v2', 5, make)).toBeUndefined();
-  expect(made).toBe(0);
+  expect(counted.made).toBe(0);
   expect(kept.of(7, 'v2', 5, make)).toBeDefined();
-  expect(made).toBe(1);
+  expect(counted.made).toBe(1);
 });
 
 test('orders past the bound go least recently searched first', () => {
