@@ -27,6 +27,7 @@ import { RankedTerms } from './ranked-terms';
 import { add, TermFacetCounts, type FacetCounts } from './term-facet-counts';
 import { TextIndex, type Phrase } from './text-index';
 import { TopK } from './top-k';
+import { grown } from './typed-arrays';
 
 /**
  * The facets in the order a document's codes are kept: those of a search's page first (src/offer/answers.ts), so
@@ -324,22 +325,17 @@ export class OfferEngine {
     this.capacity = Math.max(this.capacity, slots);
     if (slots <= this.flags.length && this.flags.length > 0) return;
     const n = Math.max(1024, slots, this.flags.length * 2);
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a.subarray(0, Math.min(a.length, n)));
-      return b;
-    };
-    this.rows = grow(this.rows, (c) => new Float64Array(c));
-    this.flags = grow(this.flags, (c) => new Uint8Array(c));
-    this.ageLow = grow(this.ageLow, (c) => new Float64Array(c));
-    this.ageHigh = grow(this.ageHigh, (c) => new Float64Array(c));
-    this.freeTotal = grow(this.freeTotal, (c) => new Int32Array(c));
+    this.rows = grown(this.rows, n);
+    this.flags = grown(this.flags, n);
+    this.ageLow = grown(this.ageLow, n);
+    this.ageHigh = grown(this.ageHigh, n);
+    this.freeTotal = grown(this.freeTotal, n);
     this.freeByGender = {
-      female: grow(this.freeByGender.female, (c) => new Int32Array(c)),
-      male: grow(this.freeByGender.male, (c) => new Int32Array(c)),
-      undetermined: grow(this.freeByGender.undetermined, (c) => new Int32Array(c)),
+      female: grown(this.freeByGender.female, n),
+      male: grown(this.freeByGender.male, n),
+      undetermined: grown(this.freeByGender.undetermined, n),
     };
-    this.updatedAt = grow(this.updatedAt, (c) => new Float64Array(c));
+    this.updatedAt = grown(this.updatedAt, n);
   }
 
   // ------------------------------------------------------------------------------------------------------------

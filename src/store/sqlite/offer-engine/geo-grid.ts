@@ -5,6 +5,7 @@
  * caller measures the exact distance. With 0.1° cells (about 11 × 8 km in France) a 30 km radius visits ~50 cells.
  */
 import type { Box } from '../offer-query';
+import { grown } from './typed-arrays';
 
 export class GeoGrid {
   private readonly cells = new Map<number, number[]>();
@@ -115,8 +116,6 @@ export class GeoGrid {
   }
 
   private grow(n: number): void {
-    const stamp = new Int32Array(Math.max(n, this.stamp.length * 2));
-    stamp.set(this.stamp);
-    this.stamp = stamp;
+    this.stamp = grown(this.stamp, Math.max(n, this.stamp.length * 2));
   }
 }

@@ -3,6 +3,7 @@
  * its positions as [lat, lon, …]. A row written anew is appended and its former place becomes garbage; the pool is
  * compacted when garbage passes half of it. Reading a row is a subarray, no allocation of its values.
  */
+import { grown } from './typed-arrays';
 
 type Pool = Int32Array | Float64Array;
 
@@ -91,11 +92,7 @@ export class SegmentPool<P extends Pool> {
   private ensureSlots(n: number): void {
     if (n <= this.start.length) return;
     const capacity = Math.max(n, this.start.length * 2);
-    const start = new Int32Array(capacity);
-    start.set(this.start);
-    const length = new Int32Array(capacity);
-    length.set(this.length);
-    this.start = start;
-    this.length = length;
+    this.start = grown(this.start, capacity);
+    this.length = grown(this.length, capacity);
   }
 }

@@ -7,6 +7,7 @@
  * counts), and how many documents each set holds. Only a search whose sole criteria are that one term and the
  * caller's visibility reads them.
  */
+import { grown } from './typed-arrays';
 
 export interface FacetCounts {
   /** Per code id: active documents holding the term. */
@@ -57,12 +58,8 @@ export function add(counts: FacetCounts, codes: ArrayLike<number>, sensitive: bo
     const c = codes[j];
     if (c >= counts.all.length) {
       const n = Math.max(c + 1, counts.all.length * 2);
-      const all = new Int32Array(n);
-      all.set(counts.all);
-      const visible = new Int32Array(n);
-      visible.set(counts.visible);
-      counts.all = all;
-      counts.visible = visible;
+      counts.all = grown(counts.all, n);
+      counts.visible = grown(counts.visible, n);
     }
     counts.all[c] += delta;
     if (!sensitive) counts.visible[c] += delta;

@@ -11,6 +11,7 @@
  */
 import { gallop, PostingList } from './postings';
 import type { TermDictionary } from './term-dictionary';
+import { grown } from './typed-arrays';
 
 export interface Phrase {
   /** A whole term, or (with `prefix`) the beginning of terms. */
@@ -304,14 +305,9 @@ export class TextIndex {
   private ensure(slots: number): void {
     if (slots <= this.lengths.length) return;
     const capacity = Math.max(slots, this.lengths.length * 2);
-    const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(capacity);
-      b.set(a);
-      return b;
-    };
-    this.lengths = grow(this.lengths, (c) => new Int32Array(c));
-    this.stamp = grow(this.stamp, (c) => new Int32Array(c));
-    this.acc = grow(this.acc, (c) => new Float64Array(c));
+    this.lengths = grown(this.lengths, capacity);
+    this.stamp = grown(this.stamp, capacity);
+    this.acc = grown(this.acc, capacity);
     this.touched = new Int32Array(capacity);
     this.candidates = new Int32Array(capacity);
     this.frequencies = new Float64Array(capacity);
