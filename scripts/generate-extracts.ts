@@ -18,6 +18,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { luhn } from '../src/sync/finess/validate';
 import { writeZip } from './lib/zip-write';
+import { seededRandom } from './lib/seeded-random';
 
 interface Options {
   out: string;
@@ -43,18 +44,6 @@ function parse(argv: string[]): Options {
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
-}
-
-/** Deterministic per-record randomness: the same record gets the same values whatever the change rate. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function withKey(prefix8: string): string {
@@ -121,7 +110,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(o.out, { recursive: true });
   const nEt = Math.round(100_000 * o.scale);
   const nEj = Math.round(90_000 * o.scale);
-  const changed = (i: number, salt: number) => o.change > 0 && rng(o.seed * 7919 + i * 31 + salt)() < o.change;
+  const changed = (i: number, salt: number) => o.change > 0 && seededRandom(o.seed * 7919 + i * 31 + salt)() < o.change;
   const enc = o.cp1252 ? 'latin1' : 'utf8';
 
   // Legal entities.
@@ -130,7 +119,7 @@ async function main(): Promise<void> {
   const ejFile = new Out(path.join(o.out, 'etalab-cs1100501-stock-20260512-0339.csv'), enc);
   await ejFile.line('finess;etalab;111;2026-05-12');
   for (let i = 0; i < nEj; i++) {
-    const r = rng(o.seed * 1_000_003 + i);
+    const r = seededRandom(o.seed * 1_000_003 + i);
     const overseas = r() < 0.02 ? OVERSEAS[Math.floor(r() * OVERSEAS.length)] : undefined;
     const dep = overseas?.dep ?? METRO[Math.floor(r() * METRO.length)];
     const nofiness = withKey(finessPrefix(dep) + String(i).padStart(6, '0'));
@@ -152,7 +141,7 @@ async function main(): Promise<void> {
   await etFile.line('finess;etalab;111;2026-05-12');
   const geo: string[] = [];
   for (let i = 0; i < nEt; i++) {
-    const r = rng(o.seed * 2_000_003 + i);
+    const r = seededRandom(o.seed * 2_000_003 + i);
     const ejIndex = Math.floor(r() * nEj);
     const ej = ejs[ejIndex];
     const dep = /^9/.test(ejDeps[ejIndex]) ? ejDeps[ejIndex] : METRO[Math.floor(r() * METRO.length)];
@@ -189,7 +178,7 @@ async function main(): Promise<void> {
   let lines = 0;
   const moved: string[] = [];
   for (let p = 0; lines + moved.length < targetLines; p++) {
-    const r = rng(o.seed * 3_000_017 + p);
+    const r = seededRandom(o.seed * 3_000_017 + p);
     const rppsId = String(10000000000 + p * 7);
     const prof = PROFESSIONS[Math.floor(r() * PROFESSIONS.length)];
     const nSites = r() < 0.12 ? 0 : 1 + Math.floor(r() * r() * 3);
@@ -229,7 +218,7 @@ async function main(): Promise<void> {
     };
     const sites = nSites === 0 ? [undefined] : Array.from({ length: nSites }, (_, i) => i);
     const rows = sites.flatMap((site) => rowsOf(site).map((f) => f.join('|')));
-    if (o.splitRpps > 0 && rows.length > 1 && rng(o.seed * 5_000_011 + p)() < o.splitRpps) moved.push(rows.pop()!);
+    if (o.splitRpps > 0 && rows.length > 1 && seededRandom(o.seed * 5_000_011 + p)() < o.splitRpps) moved.push(rows.pop()!);
     for (const row of rows) await rppsFile.line(row);
     lines += rows.length;
   }

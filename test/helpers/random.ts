@@ -1,11 +1,2 @@
-/** A small seeded generator (mulberry32) for randomized tests: a failure reproduces with its seed. Numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of randomized tests (scripts/lib/seeded-random.ts): a failure reproduces with its seed. */
+export { seededRandom } from '../../scripts/lib/seeded-random';

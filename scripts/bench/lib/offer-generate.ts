@@ -14,6 +14,9 @@ import path from 'node:path';
 import type { OfferCode, OfferDocument } from '../../../src/store/offer-index';
 import { OFFER_SYSTEMS } from '../../../src/offer/document';
 import { regionOfDepartment } from '../../../src/offer/territory';
+import { seededRandom } from '../../lib/seeded-random';
+
+export { seededRandom };
 
 const TERMINOLOGY = path.resolve(__dirname, '..', '..', '..', 'fhir-profiles', 'terminology');
 
@@ -273,18 +276,6 @@ const SITES = ['NORD', 'SUD', 'EST', 'OUEST', 'CENTRE', 'FLEYRIAT', 'BEL-AIR', '
 const SAINTS = ['Saint-Joseph', 'Sainte-Marie', 'Saint-Jean', 'Saint-Vincent', 'Saint-Luc', 'Sainte-Anne', 'Saint-Charles', 'Édouard Herriot', 'Pasteur', 'Louis Pradel'];
 const CLINIC_NAMES = ['DU PARC', 'DES CÈDRES', 'SAINT-JOSEPH', 'DU VAL FLEURI', 'LES LILAS', 'DE LA SAUVEGARDE', 'MUTUALISTE', 'DU TONKIN', 'SAINTE-ODILE', 'DES ALPES', 'DU MONT-BLANC', 'PASTEUR', 'CONVERT', 'HERBERT'];
 const RESIDENCES = ['LES TILLEULS', 'LES GLYCINES', 'LE CLOS FLEURI', 'LES MAGNOLIAS', 'LA ROSERAIE', 'LES JARDINS D’AUTOMNE', 'LE VAL DE SAÔNE', 'LES CHARMETTES', 'BEAU SÉJOUR', 'LES PATIOS', 'SAINT-FRANÇOIS', 'LA CHÊNAIE', 'LES OPALINES', 'KORIAN LES AMARANTES'];
-
-/** mulberry32: a small, fast, seeded random generator. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GenerateOptions {
   seed: number;
